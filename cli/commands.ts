@@ -1,0 +1,435 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { importCsv, ImportError, type ImportReport, type ImportResult } from '../src/core/data';
+import { barsToCsv, generateSampleBars } from '../src/core/data/sampleData';
+import { defaultFeatureNames } from '../src/core/features';
+import { ConfigError, prepareMarket, resolveEnvConfig, type EnvRange } from '../src/core/env';
+import { runBacktest, type BacktestResult } from '../src/core/backtest/runner';
+import { ACTION_NAMES } from '../src/core/env/tradingEnv';
+import { VARIANTS, type TrainingOverrides, type Variant } from '../src/core/ppo/config';
+import { parseBundle, serializeBundle, type ModelBundle } from '../src/core/model/bundle';
+import { backtestModel, predictLatest, trainModel, type SplitName } from '../src/core/workflow/session';
+import { NODE_BACKENDS, useNodeBackend, type NodeBackend } from './backend';
+import { BASELINES, baselinePolicy, type BaselineName } from '../src/core/backtest/policy';
+import { barsPerYear } from '../src/core/backtest/annualisation';
+import type { BacktestMetrics, Trade } from '../src/core/backtest/types';
+
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+/** A problem with the user's input or arguments: printed as one line, exit code 1. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const SPLITS: readonly SplitName[] = ['all', 'train', 'validation', 'test'];
+
+const HELP = `PPO Trading Lab command line
+
+Usage:
+  npm run cli -- inspect --data FILE [--json]
+  npm run cli -- train --data FILE [--type standard|maskable|enhanced-maskable] [--steps N]
+                       [--episodes N] [--minutes M] [--episode-length 1000] [--learning-rate 3e-4]
+                       [--lookback 60] [--seed S] [--config FILE.json] [--output NAME]
+                       [--backend wasm|cpu] [--json]
+  npm run cli -- backtest (--model BUNDLE | --baseline buy-and-hold|flat|random) --data FILE
+                          [--split all|train|validation|test] [--lookback 60] [--seed 1]
+                          [--equity-out FILE.csv] [--trades-out FILE.csv] [--backend wasm|cpu] [--json]
+  npm run cli -- predict --model BUNDLE --data FILE [--position flat|long|short] [--json]
+  npm run cli -- generate-sample --out FILE [--bars 5000] [--seed 42] [--interval-minutes 1440]
+
+Exit codes: 0 success, 1 bad input or arguments (one line on stderr), 2 internal error.`;
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'inspect':
+        return await inspect(rest, io);
+      case 'train':
+        return await train(rest, io);
+      case 'backtest':
+        return await backtest(rest, io);
+      case 'predict':
+        return await predict(rest, io);
+      case 'generate-sample':
+        return await generateSample(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(HELP);
+        return command === undefined ? 1 : 0;
+      default:
+        throw new UsageError(`Unknown command "${command}". Commands: inspect, train, backtest, predict, generate-sample (see --help).`);
+    }
+  } catch (error) {
+    const message = userMessage(error);
+    if (message === null) throw error;
+    io.err(message);
+    return 1;
+  }
+}
+
+/** The one-line message for errors caused by input; null for bugs. */
+export function userMessage(error: unknown): string | null {
+  if (error instanceof ImportError || error instanceof UsageError || error instanceof ConfigError) return error.message;
+  if (error instanceof Error && ['SplitError', 'FeatureError', 'RangeError', 'BundleError'].includes(error.name)) return error.message;
+  if (isNodeFileError(error)) {
+    if (error.code === 'ENOENT') return `File not found: ${error.path}. Check the path given to --data.`;
+    if (error.code === 'EISDIR') return `${error.path} is a folder; give a CSV file to --data.`;
+    if (error.code === 'EACCES') return `Cannot read ${error.path}: permission denied.`;
+  }
+  return null;
+}
+
+function isNodeFileError(error: unknown): error is NodeJS.ErrnoException & { path: string } {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && 'path' in error;
+}
+
+type Flags = Record<string, string | boolean | undefined>;
+
+function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>): Flags {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Flags;
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}. See --help.`);
+  }
+}
+
+function requireString(value: unknown, flag: string): string {
+  if (typeof value !== 'string' || value === '') throw new UsageError(`Missing ${flag}. See --help.`);
+  return value;
+}
+
+function integerOption(value: unknown, flag: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be a whole number ≥ ${min}, got "${String(value)}".`);
+  return n;
+}
+
+async function loadData(path: string, minRows?: number): Promise<ImportResult> {
+  const text = await readFile(path, 'utf8');
+  return importCsv(text, { fileName: basename(path), minRows });
+}
+
+async function inspect(args: string[], io: CliIo): Promise<number> {
+  const values = parse(args, { data: { type: 'string' }, json: { type: 'boolean' } });
+  const { report } = await loadData(requireString(values.data, '--data'));
+  io.out(values.json ? JSON.stringify(report) : formatReport(report));
+  return 0;
+}
+
+async function backtest(args: string[], io: CliIo): Promise<number> {
+  const values = parse(args, {
+    data: { type: 'string' },
+    model: { type: 'string' },
+    baseline: { type: 'string' },
+    split: { type: 'string', default: 'all' },
+    lookback: { type: 'string' },
+    seed: { type: 'string' },
+    'equity-out': { type: 'string' },
+    'trades-out': { type: 'string' },
+    backend: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (values.model !== undefined && values.baseline !== undefined) throw new UsageError('Give either --model or --baseline, not both.');
+  if (values.model !== undefined) return backtestWithModel(values, io);
+  if (values.baseline === undefined) throw new UsageError('Missing --model or --baseline. See --help.');
+  const baseline = requireString(values.baseline, '--baseline');
+  if (!(BASELINES as readonly string[]).includes(baseline)) {
+    throw new UsageError(`Unknown baseline "${baseline}". Choose one of: ${BASELINES.join(', ')}.`);
+  }
+  const split = splitOption(values.split);
+  const env = resolveEnvConfig({
+    lookback: integerOption(values.lookback, '--lookback', 60, 1),
+    seed: integerOption(values.seed, '--seed', 1, 0),
+  });
+  const { bars, report } = await loadData(requireString(values.data, '--data'));
+  const names = defaultFeatureNames({ hasVolume: report.hasVolume, intervalMs: report.intervalMs });
+  const prepared = prepareMarket(bars, names, env.lookback);
+  const range: EnvRange = split === 'all' ? { start: prepared.warmup, end: bars.close.length } : prepared.splits[split];
+  const result = await runBacktest(
+    baselinePolicy(baseline as BaselineName, env.seed),
+    prepared.market,
+    range,
+    env,
+    barsPerYear(bars.time),
+  );
+  await writeBacktestFiles(result, values);
+  printBacktest(io, values.json === true, { baseline }, split, report.fileName, result);
+  return 0;
+}
+
+function splitOption(value: unknown): SplitName {
+  const split = String(value ?? 'all');
+  if (!(SPLITS as readonly string[]).includes(split)) {
+    throw new UsageError(`Unknown split "${split}". Choose one of: ${SPLITS.join(', ')}.`);
+  }
+  return split as SplitName;
+}
+
+function backendOption(value: unknown): NodeBackend {
+  const backend = String(value ?? 'wasm');
+  if (!(NODE_BACKENDS as readonly string[]).includes(backend)) {
+    throw new UsageError(`Unknown backend "${backend}". Choose one of: ${NODE_BACKENDS.join(', ')}.`);
+  }
+  return backend as NodeBackend;
+}
+
+async function loadBundle(path: string): Promise<ModelBundle> {
+  const text = await readFile(path, 'utf8');
+  return parseBundle(text);
+}
+
+async function backtestWithModel(values: Flags, io: CliIo): Promise<number> {
+  const split = splitOption(values.split);
+  const bundle = await loadBundle(requireString(values.model, '--model'));
+  const { bars, report } = await loadData(requireString(values.data, '--data'));
+  await useNodeBackend(backendOption(values.backend), io.err);
+  const result = await backtestModel(bundle, bars, report.hasVolume, split);
+  await writeBacktestFiles(result, values);
+  printBacktest(io, values.json === true, { model: bundle.name, variant: bundle.variant }, split, report.fileName, result);
+  return 0;
+}
+
+function printBacktest(io: CliIo, json: boolean, who: Record<string, string>, split: string, file: string, result: BacktestResult): void {
+  if (json) {
+    io.out(JSON.stringify({ ...who, split, file, bars: result.equity.length, metrics: result.metrics }));
+    return;
+  }
+  const name = Object.values(who).join(' ');
+  io.out(`${name} on ${file}, ${split} split: ${result.equity.length} bars from ${isoDate(result.time[0])} to ${isoDate(result.time[result.time.length - 1])}`);
+  io.out(formatMetrics(result.metrics));
+}
+
+async function writeBacktestFiles(result: BacktestResult, values: Flags): Promise<void> {
+  if (typeof values['equity-out'] === 'string') await writeFile(values['equity-out'], equityCsv(result));
+  if (typeof values['trades-out'] === 'string') await writeFile(values['trades-out'], tradesCsv(result.trades));
+}
+
+async function train(args: string[], io: CliIo): Promise<number> {
+  const values = parse(args, {
+    data: { type: 'string' },
+    type: { type: 'string', default: 'maskable' },
+    steps: { type: 'string' },
+    episodes: { type: 'string' },
+    minutes: { type: 'string' },
+    'episode-length': { type: 'string' },
+    'learning-rate': { type: 'string' },
+    lookback: { type: 'string' },
+    seed: { type: 'string' },
+    config: { type: 'string' },
+    output: { type: 'string' },
+    backend: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const variant = String(values.type);
+  if (!(VARIANTS as readonly string[]).includes(variant)) {
+    throw new UsageError(`Unknown --type "${variant}". Choose one of: ${VARIANTS.join(', ')}.`);
+  }
+  const fromFile: TrainingOverrides = typeof values.config === 'string' ? await readConfigFile(values.config) : {};
+  const overrides: TrainingOverrides = {
+    ...fromFile,
+    variant: variant as Variant,
+    seed: values.seed !== undefined ? integerOption(values.seed, '--seed', 1, 0) : fromFile.seed,
+    env: {
+      ...fromFile.env,
+      ...(values['episode-length'] !== undefined ? { episodeLength: integerOption(values['episode-length'], '--episode-length', 1000, 1) } : {}),
+      ...(values.lookback !== undefined ? { lookback: integerOption(values.lookback, '--lookback', 60, 1) } : {}),
+    },
+    ppo: {
+      ...fromFile.ppo,
+      ...(values['learning-rate'] !== undefined ? { learningRate: positiveNumber(values['learning-rate'], '--learning-rate') } : {}),
+    },
+    stop: {
+      ...fromFile.stop,
+      ...(values.steps !== undefined ? { totalTimesteps: integerOption(values.steps, '--steps', 100_000, 1) } : {}),
+      ...(values.episodes !== undefined ? { maxEpisodes: integerOption(values.episodes, '--episodes', 1, 1) } : {}),
+      ...(values.minutes !== undefined ? { maxMinutes: positiveNumber(values.minutes, '--minutes') } : {}),
+    },
+  };
+  const dataPath = requireString(values.data, '--data');
+  const { bars, report } = await loadData(dataPath);
+  const backend = await useNodeBackend(backendOption(values.backend), io.err);
+  const name = typeof values.output === 'string' ? basename(values.output).replace(/\.ppo\.json$/, '') : `${variant}-${basename(dataPath).replace(/\.[^.]+$/, '')}`;
+  const outPath = typeof values.output === 'string' ? (values.output.endsWith('.ppo.json') ? values.output : `${values.output}.ppo.json`) : `${name}.ppo.json`;
+  const log = values.json ? io.err : io.out;
+  log(`Training ${variant} on ${report.fileName} (${report.rowsKept} bars, ${report.intervalLabel}) with the ${backend} backend`);
+  const outcome = await trainModel(bars, report, overrides, name, {
+    onProgress: (p) => {
+      const reward = p.meanEpisodeReward === null ? '—' : p.meanEpisodeReward.toFixed(4);
+      log(
+        `update ${p.update}  timesteps ${p.timesteps}/${p.totalTimesteps}  episodes ${p.episodes}  mean reward ${reward}  ` +
+          `${p.stepsPerSecond.toFixed(0)} steps/s  ETA ${formatDuration(p.etaMs)}  ` +
+          `KL ${p.diagnostics.approxKl.toFixed(4)}  entropy ${p.diagnostics.entropy.toFixed(3)}`,
+      );
+    },
+    onEvaluation: (e) => {
+      const m = e.result.metrics;
+      log(`  validation @ ${e.timesteps}: return ${m.totalReturn.toFixed(2)}% (buy & hold ${m.buyHoldReturn.toFixed(2)}%), Sharpe ${m.sharpe?.toFixed(2) ?? '—'}${e.isBest ? '  ← best' : ''}`);
+    },
+  });
+  await writeFile(outPath, serializeBundle(outcome.bundle));
+  const s = outcome.summary;
+  const summary = {
+    model: outPath,
+    variant,
+    backend,
+    stopReason: s.stopReason,
+    timesteps: s.timesteps,
+    episodes: s.episodes,
+    updates: s.updates,
+    wallTimeSeconds: s.wallTimeMs / 1000,
+    stepsPerSecond: s.timesteps / (s.wallTimeMs / 1000),
+    validation: outcome.bundle.metrics.validation,
+    test: outcome.bundle.metrics.test,
+  };
+  if (values.json) {
+    io.out(JSON.stringify(summary));
+  } else {
+    io.out(`Saved ${outPath} after ${s.timesteps} timesteps (${s.stopReason}), ${summary.stepsPerSecond.toFixed(0)} steps/s`);
+    if (outcome.test) {
+      io.out('Test split:');
+      io.out(formatMetrics(outcome.test.metrics));
+    }
+  }
+  return 0;
+}
+
+async function readConfigFile(path: string): Promise<TrainingOverrides> {
+  const text = await readFile(path, 'utf8');
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('expected an object');
+    return parsed as TrainingOverrides;
+  } catch (error) {
+    throw new UsageError(`--config ${path} is not a JSON object of settings (${(error as Error).message}).`);
+  }
+}
+
+function positiveNumber(value: unknown, flag: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number, got "${String(value)}".`);
+  return n;
+}
+
+async function predict(args: string[], io: CliIo): Promise<number> {
+  const values = parse(args, {
+    data: { type: 'string' },
+    model: { type: 'string' },
+    position: { type: 'string', default: 'flat' },
+    backend: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const position = String(values.position);
+  if (!['flat', 'long', 'short'].includes(position)) throw new UsageError(`--position must be flat, long or short, got "${position}".`);
+  const bundle = await loadBundle(requireString(values.model, '--model'));
+  const { bars, report } = await loadData(requireString(values.data, '--data'));
+  await useNodeBackend(backendOption(values.backend), io.err);
+  const p = await predictLatest(bundle, bars, report.hasVolume, position as 'flat' | 'long' | 'short');
+  const core = { prediction: p.prediction, action_name: p.action_name, confidence: p.confidence, value_estimate: p.value_estimate };
+  if (values.json) io.out(JSON.stringify(core));
+  else {
+    io.out(JSON.stringify(core));
+    io.out(`for the bar at ${p.bar_time}, account ${p.position}; probabilities ${Object.entries(p.probabilities).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
+  }
+  return 0;
+}
+
+function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export function equityCsv(result: BacktestResult): string {
+  const lines = ['time,close,equity,position,action'];
+  for (let i = 0; i < result.equity.length; i++) {
+    lines.push(`${new Date(result.time[i]).toISOString()},${result.close[i]},${result.equity[i].toFixed(4)},${result.position[i]},${result.actions[i] < 0 ? '' : ACTION_NAMES[result.actions[i]]}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function tradesCsv(trades: Trade[]): string {
+  const lines = ['direction,entry_time,exit_time,entry_price,exit_price,return_pct,bars_held'];
+  for (const t of trades) {
+    lines.push(`${t.direction === 1 ? 'long' : 'short'},${new Date(t.entryTime).toISOString()},${new Date(t.exitTime).toISOString()},${t.entryPrice},${t.exitPrice},${t.returnPct.toFixed(4)},${t.barsHeld}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+async function generateSample(args: string[], io: CliIo): Promise<number> {
+  const values = parse(args, {
+    out: { type: 'string' },
+    bars: { type: 'string' },
+    seed: { type: 'string' },
+    'interval-minutes': { type: 'string' },
+  });
+  const out = requireString(values.out, '--out');
+  const bars = generateSampleBars({
+    bars: integerOption(values.bars, '--bars', 5000, 2),
+    seed: integerOption(values.seed, '--seed', 42, 0),
+    intervalMs: integerOption(values['interval-minutes'], '--interval-minutes', 1440, 1) * 60_000,
+  });
+  await writeFile(out, barsToCsv(bars));
+  io.out(`Wrote ${bars.close.length} bars to ${out}`);
+  return 0;
+}
+
+function isoDate(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace(/:00\.000Z$|\.000Z$/, '').replace(/ 00:00$/, '');
+}
+
+export function formatReport(r: ImportReport): string {
+  const lines = [
+    `File:        ${r.fileName}`,
+    `Rows:        ${r.rowsKept} kept of ${r.rowsRead} read`,
+    `Columns:     ${r.columns.join(', ')}${r.hasHeader ? '' : ' (no header row)'}`,
+    `Mapping:     ${Object.entries(r.mapping).map(([role, col]) => `${role} ← ${col}`).join(', ')}`,
+    `Ignored:     ${r.ignoredColumns.length ? r.ignoredColumns.join(', ') : 'none'}`,
+    `Delimiter:   ${JSON.stringify(r.delimiter)}, decimal separator ${JSON.stringify(r.decimalSeparator)}`,
+    `Timestamps:  ${r.timestampFormat}${r.sortedNewestFirst ? ' (file was newest first; reversed)' : ''}`,
+    `Interval:    ${r.intervalLabel}`,
+    `Range:       ${isoDate(r.firstTime)} → ${isoDate(r.lastTime)}`,
+    `Gaps:        ${r.gaps}`,
+    `Volume:      ${r.hasVolume ? 'yes' : 'no (volume features left out)'}`,
+  ];
+  if (r.drops.length === 0) lines.push('Dropped:     nothing');
+  for (const d of r.drops) lines.push(`Dropped:     ${d.count} × ${d.message} (rows ${d.rows.join(', ')}${d.count > d.rows.length ? ', …' : ''})`);
+  for (const note of r.notes) lines.push(`Note:        ${note}`);
+  return lines.join('\n');
+}
+
+const METRIC_LABELS: [keyof BacktestMetrics, string, string][] = [
+  ['totalReturn', 'Total return', '%'],
+  ['buyHoldReturn', 'Buy & hold return', '%'],
+  ['annualReturn', 'Annualised return', '%'],
+  ['annualVolatility', 'Annualised volatility', '%'],
+  ['sharpe', 'Sharpe ratio', ''],
+  ['sortino', 'Sortino ratio', ''],
+  ['calmar', 'Calmar ratio', ''],
+  ['maxDrawdown', 'Max drawdown', '%'],
+  ['maxDrawdownBars', 'Longest drawdown (bars)', ''],
+  ['trades', 'Trades', ''],
+  ['winRate', 'Win rate', '%'],
+  ['profitFactor', 'Profit factor', ''],
+  ['avgTrade', 'Average trade', '%'],
+  ['exposure', 'Exposure', '%'],
+  ['finalEquity', 'Final equity', ''],
+  ['monthlyReturn21', 'Monthly return (21 days)', '%'],
+  ['monthlyReturn22', 'Monthly return (22 days)', '%'],
+];
+
+export function formatMetrics(m: BacktestMetrics): string {
+  return METRIC_LABELS.map(([key, label, unit]) => {
+    const v = m[key];
+    const text = v === null ? '—' : Number.isInteger(v) ? String(v) : v.toFixed(2);
+    return `  ${label.padEnd(26)} ${text}${v === null ? '' : unit}`;
+  }).join('\n');
+}

@@ -1,0 +1,52 @@
+import { BUY, HOLD, NUM_ACTIONS } from '../env/tradingEnv';
+import { createRng } from '../random/rng';
+
+/**
+ * Chooses one action per env from the observations [numEnvs, obsSize] and validity masks
+ * [numEnvs, 3], writing them into `actions`. May be async (a network on a GPU reads back).
+ */
+export type Policy = (obs: Float32Array, masks: Uint8Array, numEnvs: number, actions: Int32Array) => void | Promise<void>;
+
+export const BASELINES = ['buy-and-hold', 'flat', 'random'] as const;
+export type BaselineName = (typeof BASELINES)[number];
+
+/** Buys on the first bar and holds to the end. */
+export const buyAndHoldPolicy: Policy = (_obs, masks, numEnvs, actions) => {
+  for (let i = 0; i < numEnvs; i++) actions[i] = masks[i * NUM_ACTIONS + BUY] ? BUY : HOLD;
+};
+
+/** Never trades. */
+export const flatPolicy: Policy = (_obs, _masks, numEnvs, actions) => {
+  actions.fill(HOLD, 0, numEnvs);
+};
+
+/** Picks uniformly among the valid actions, from a seeded stream. */
+export function randomPolicy(seed: number): Policy {
+  const rng = createRng(seed);
+  return (_obs, masks, numEnvs, actions) => {
+    for (let i = 0; i < numEnvs; i++) {
+      let valid = 0;
+      for (let a = 0; a < NUM_ACTIONS; a++) valid += masks[i * NUM_ACTIONS + a];
+      let pick = rng.int(0, valid);
+      for (let a = 0; a < NUM_ACTIONS; a++) {
+        if (!masks[i * NUM_ACTIONS + a]) continue;
+        if (pick === 0) {
+          actions[i] = a;
+          break;
+        }
+        pick -= 1;
+      }
+    }
+  };
+}
+
+export function baselinePolicy(name: BaselineName, seed = 1): Policy {
+  switch (name) {
+    case 'buy-and-hold':
+      return buyAndHoldPolicy;
+    case 'flat':
+      return flatPolicy;
+    case 'random':
+      return randomPolicy(seed);
+  }
+}

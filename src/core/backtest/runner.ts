@@ -1,0 +1,69 @@
+import type { EnvConfig } from '../env/config';
+import { TradingEnv, type EnvRange, type MarketData } from '../env/tradingEnv';
+import { computeMetrics } from './metrics';
+import type { BacktestMetrics, Trade } from './types';
+import type { Policy } from './policy';
+
+export interface BacktestResult {
+  /** Bar index of the first decision; equity[k] is the account at bar startIndex + k. */
+  startIndex: number;
+  time: Float64Array;
+  close: Float64Array;
+  equity: Float64Array;
+  /** Position held over bar k → k+1; the last entry is the position at the end. */
+  position: Int8Array;
+  /** Executed action at each decision bar (0 Hold, 1 Buy, 2 Sell); the last bar has none (-1). */
+  actions: Int8Array;
+  trades: Trade[];
+  metrics: BacktestMetrics;
+}
+
+/**
+ * Runs a policy once over a whole range, deterministically: one env, starting at the first bar a
+ * full lookback window allows, stepping to the range's last bar. Backtests never stop on bust; the
+ * account trades on whatever equity it has, so a strategy's full loss is visible.
+ */
+export async function runBacktest(
+  policy: Policy,
+  data: MarketData,
+  range: EnvRange,
+  envConfig: EnvConfig,
+  barsPerYear: number,
+): Promise<BacktestResult> {
+  const start = range.start + envConfig.lookback - 1;
+  const steps = range.end - 1 - start;
+  const cfg: EnvConfig = { ...envConfig, numEnvs: 1, episodeLength: steps, bustThreshold: 0 };
+  const env = new TradingEnv(cfg, data, range, { fixedStart: start, recordTrades: true });
+  env.reset();
+
+  const bars = steps + 1;
+  const equity = new Float64Array(bars);
+  const position = new Int8Array(bars);
+  const actions = new Int8Array(bars).fill(-1);
+  const chosen = new Int32Array(1);
+  equity[0] = cfg.initialCapital;
+  for (let k = 0; k < steps; k++) {
+    await policy(env.obs, env.masks, 1, chosen);
+    env.step(chosen);
+    actions[k] = env.executed[0];
+    position[k] = env.heldPosition[0];
+    equity[k + 1] = env.stepEquity[0];
+  }
+  position[bars - 1] = steps > 0 ? position[bars - 2] : 0;
+
+  const time = data.time.slice(start, start + bars);
+  const close = data.close.slice(start, start + bars);
+  const trades: Trade[] = env.trades.map((t) => ({
+    direction: t.direction,
+    entryIndex: t.entryIndex - start,
+    exitIndex: t.exitIndex - start,
+    entryTime: data.time[t.entryIndex],
+    exitTime: data.time[t.exitIndex],
+    entryPrice: t.entryPrice,
+    exitPrice: t.exitPrice,
+    returnPct: t.netReturn * 100,
+    barsHeld: t.exitIndex - t.entryIndex,
+  }));
+  const metrics = computeMetrics({ equity, time, close, position, trades, barsPerYear });
+  return { startIndex: start, time, close, equity, position, actions, trades, metrics };
+}

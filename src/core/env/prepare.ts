@@ -1,0 +1,116 @@
+import type { Bars } from '../data/bars';
+import {
+  applyScaler,
+  chronologicalSplit,
+  computeFeatures,
+  fitScaler,
+  fitVolatilityRegimes,
+  trendRegime,
+  volatilityRegime,
+  type BarRange,
+  type FeatureName,
+  type Scaler,
+  type SplitRatios,
+  type Splits,
+} from '../features';
+import type { MarketData } from './tradingEnv';
+
+/** Regime inputs fitted on the training split (Enhanced variant); saved with the model. */
+export interface RegimeSpec {
+  volatilityLow: number;
+  volatilityHigh: number;
+  /** Divides the SMA(50) slope so the trend input is of order 1. */
+  trendScale: number;
+}
+
+export const REGIME_CONTEXT_NAMES = ['volatilityLow', 'volatilityNormal', 'volatilityHigh', 'trend'];
+
+export interface PreparedMarket {
+  market: MarketData;
+  /** With allowShortSplits on data too short to split, every split is the whole usable range. */
+  splits: Splits;
+  scaler: Scaler;
+  featureNames: FeatureName[];
+  contextNames: string[];
+  regimes: RegimeSpec | null;
+  /** First bar at which every feature (and regime input) is defined. */
+  warmup: number;
+}
+
+export interface PrepareOptions {
+  ratios?: SplitRatios;
+  /** A saved model's scaler, reused instead of fitting one on this data's training split. */
+  scaler?: Scaler;
+  /** 'fit' regimes on the training split, reuse a saved spec, or none. */
+  regimes?: 'fit' | RegimeSpec | null;
+  /** For backtests on new data: when the data is too short to split, every split is the whole range. */
+  allowShortSplits?: boolean;
+}
+
+/**
+ * Bars → causal features → chronological splits → scaler fitted on the training split only →
+ * scaled features the environment observes, plus regime inputs when asked for.
+ */
+export function prepareMarket(bars: Bars, featureNames: FeatureName[], lookback: number, options: PrepareOptions = {}): PreparedMarket {
+  const matrix = computeFeatures(bars, featureNames);
+  const rows = matrix.rows;
+  const wantRegimes = options.regimes !== undefined && options.regimes !== null;
+  const trend = wantRegimes ? trendRegime(bars) : null;
+  const volatility = wantRegimes ? computeFeatures(bars, ['vol20']).values : null;
+  let warmup = matrix.warmup;
+  if (trend) while (warmup < rows && !Number.isFinite(trend[warmup])) warmup++;
+
+  let splits: Splits;
+  try {
+    splits = chronologicalSplit(rows, warmup, lookback, options.ratios);
+  } catch (error) {
+    if (!options.allowShortSplits) throw error;
+    const all: BarRange = { start: warmup, end: rows };
+    splits = { train: all, validation: all, test: all };
+  }
+  const scaler = options.scaler ?? fitScaler(matrix, splits.train);
+  const market: MarketData = { features: applyScaler(matrix, scaler), featureCount: matrix.cols, close: bars.close, time: bars.time };
+
+  let regimes: RegimeSpec | null = null;
+  if (wantRegimes && trend && volatility) {
+    regimes = options.regimes === 'fit' ? fitRegimes(volatility, trend, splits.train) : (options.regimes as RegimeSpec);
+    const count = REGIME_CONTEXT_NAMES.length;
+    const values = new Float32Array(rows * count);
+    const high = new Uint8Array(rows);
+    const thresholds = { low: regimes.volatilityLow, high: regimes.volatilityHigh };
+    for (let t = 0; t < rows; t++) {
+      const v = volatility[t];
+      if (!Number.isFinite(v) || !Number.isFinite(trend[t])) continue;
+      const regime = volatilityRegime(v, thresholds);
+      values[t * count + regime] = 1;
+      values[t * count + 3] = Math.max(-5, Math.min(5, trend[t] / regimes.trendScale));
+      high[t] = regime === 2 ? 1 : 0;
+    }
+    market.context = { values, count };
+    market.highVolatility = high;
+  }
+  return {
+    market,
+    splits,
+    scaler,
+    featureNames,
+    contextNames: regimes ? REGIME_CONTEXT_NAMES : [],
+    regimes,
+    warmup,
+  };
+}
+
+function fitRegimes(volatility: Float32Array, trend: Float64Array, train: BarRange): RegimeSpec {
+  const thresholds = fitVolatilityRegimes(volatility, train);
+  let sum = 0;
+  let sq = 0;
+  let n = 0;
+  for (let t = train.start; t < train.end; t++) {
+    if (!Number.isFinite(trend[t])) continue;
+    sum += trend[t];
+    sq += trend[t] * trend[t];
+    n++;
+  }
+  const std = n > 1 ? Math.sqrt(Math.max(0, sq / n - (sum / n) ** 2)) : 0;
+  return { volatilityLow: thresholds.low, volatilityHigh: thresholds.high, trendScale: std > 0 ? std : 1 };
+}

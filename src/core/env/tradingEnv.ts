@@ -1,0 +1,409 @@
+import type { EnvConfig } from './config';
+import { createRng, type Rng } from '../random/rng';
+
+export const HOLD = 0;
+export const BUY = 1;
+export const SELL = 2;
+export const NUM_ACTIONS = 3;
+export const ACTION_NAMES = ['Hold', 'Buy', 'Sell'] as const;
+
+/** Account features appended to every observation window, in this order. */
+export const ACCOUNT_FEATURES = ['equityChange', 'position', 'unrealizedPnl'] as const;
+
+/** What the environment trades: scaled features and the prices they came from, bar for bar. */
+export interface MarketData {
+  /** Scaled features, row-major rows × featureCount; row t describes bar t. */
+  features: Float32Array;
+  featureCount: number;
+  close: Float64Array;
+  time: Float64Array;
+  /** Per-bar state appended after the account features (the Enhanced variant's regimes), rows × count. */
+  context?: { values: Float32Array; count: number };
+  /** 1 on bars in the high-volatility regime; used by the blockHighVolatility mask. */
+  highVolatility?: Uint8Array;
+}
+
+/** Bars [start, end) an environment may use; decisions happen at start+lookback-1 … end-2. */
+export interface EnvRange {
+  start: number;
+  end: number;
+}
+
+export interface EpisodeStats {
+  /** Sum of rewards over the episode. */
+  totalReward: number;
+  /** Final equity over initial capital − 1, as a fraction. */
+  return: number;
+  /** Deepest drawdown of equity during the episode, as a fraction ≤ 0. */
+  maxDrawdown: number;
+  /** Positions opened during the episode. */
+  trades: number;
+  /** Steps taken. */
+  bars: number;
+  /** Ended by the bust threshold (true) or by length / end of data (false). */
+  terminated: boolean;
+  startIndex: number;
+  endIndex: number;
+}
+
+/** A completed round trip, recorded only when the environment is asked to record trades. */
+export interface TradeRecord {
+  direction: 1 | -1;
+  entryIndex: number;
+  exitIndex: number;
+  entryPrice: number;
+  exitPrice: number;
+  /** Net of both sides' transaction costs, as a fraction. */
+  netReturn: number;
+}
+
+export interface EnvOptions {
+  /** Fixed first decision bar for every episode instead of a random start (backtests). */
+  fixedStart?: number;
+  /** Keep every closed trade in `trades` (backtests; allocates one object per trade). */
+  recordTrades?: boolean;
+  /** Called with each finished episode's statistics. */
+  onEpisode?: (envIndex: number, stats: EpisodeStats) => void;
+}
+
+/**
+ * N trading episodes stepped together. Every buffer is preallocated; `step` writes the next
+ * observations, rewards, done flags and masks in place and allocates nothing except on episode end.
+ *
+ * Timing: the action chosen at decision bar t fills at close[t] (which the observation includes)
+ * adjusted by slippage, then the position is marked to close[t+1]. Reward for that step:
+ *   r = rewardScale · (E[t+1] − E[t]) / E[t]  − holdPenalty·[action = Hold]
+ *       − λ_dd · max(0, DD[t+1] − DD[t])  − λ_vol · std(last volatilityWindow step returns)
+ * where E is equity before the trade at t (so costs paid at t count against the step) and DD is the
+ * episode's drawdown depth from its running peak.
+ */
+export class TradingEnv {
+  readonly numEnvs: number;
+  readonly obsSize: number;
+  readonly windowSize: number;
+
+  /** Observations, [numEnvs, obsSize]. */
+  readonly obs: Float32Array;
+  /** Rewards of the last step. */
+  readonly rewards: Float32Array;
+  /** 1 where the last step ended the episode by bust (no bootstrap). */
+  readonly terminated: Uint8Array;
+  /** 1 where the last step ended the episode by length or end of data (bootstrap from finalObs). */
+  readonly truncated: Uint8Array;
+  /** The last observation of an episode that just ended; valid where terminated or truncated. */
+  readonly finalObs: Float32Array;
+  /** Valid actions for the current observations, [numEnvs, 3], 1 = allowed. */
+  readonly masks: Uint8Array;
+  /** The action each env actually executed in the last step (invalid actions become Hold). */
+  readonly executed: Int8Array;
+  /** Equity at the bar each env just stepped to, before any episode reset. */
+  readonly stepEquity: Float64Array;
+  /** Position each env held over the bar it just stepped across (−1, 0, 1). */
+  readonly heldPosition: Int8Array;
+  /** Closed trades when recordTrades is set; a position still open at episode end is marked to the last close. */
+  readonly trades: TradeRecord[] = [];
+
+  private readonly cfg: EnvConfig;
+  private readonly data: MarketData;
+  private readonly options: EnvOptions;
+  private readonly rng: Rng;
+  private readonly firstDecision: number;
+  private readonly lastDecision: number;
+
+  // Per-env account state, structure-of-arrays.
+  private readonly barIndex: Int32Array;
+  private readonly startIndex: Int32Array;
+  private readonly stepsTaken: Int32Array;
+  private readonly cash: Float64Array;
+  private readonly units: Float64Array;
+  private readonly position: Int8Array;
+  private readonly entryPrice: Float64Array;
+  private readonly entryIndex: Int32Array;
+  private readonly entryCost: Float64Array;
+  private readonly heldBars: Int32Array;
+  private readonly equity: Float64Array;
+  private readonly peakEquity: Float64Array;
+  private readonly drawdown: Float64Array;
+  private readonly maxDrawdown: Float64Array;
+  private readonly totalReward: Float64Array;
+  private readonly tradeCount: Int32Array;
+  private readonly recentReturns: Float64Array;
+  private readonly recentCursor: Int32Array;
+
+  constructor(config: EnvConfig, data: MarketData, range: EnvRange, options: EnvOptions = {}) {
+    this.cfg = config;
+    this.data = data;
+    this.options = options;
+    this.numEnvs = config.numEnvs;
+    this.windowSize = config.lookback * data.featureCount;
+    this.obsSize = this.windowSize + ACCOUNT_FEATURES.length + (data.context?.count ?? 0);
+    this.firstDecision = range.start + config.lookback - 1;
+    this.lastDecision = range.end - 2;
+    if (this.lastDecision < this.firstDecision) {
+      const needed = config.lookback + 1;
+      throw new RangeError(
+        `The range has ${range.end - range.start} bars but a lookback of ${config.lookback} needs at least ${needed}. ` +
+          'Use a smaller lookback or more data.',
+      );
+    }
+    if (options.fixedStart !== undefined && (options.fixedStart < this.firstDecision || options.fixedStart > this.lastDecision)) {
+      throw new RangeError(`fixedStart ${options.fixedStart} is outside the decision bars ${this.firstDecision}…${this.lastDecision}.`);
+    }
+    const n = this.numEnvs;
+    this.rng = createRng(config.seed);
+    this.obs = new Float32Array(n * this.obsSize);
+    this.finalObs = new Float32Array(n * this.obsSize);
+    this.rewards = new Float32Array(n);
+    this.terminated = new Uint8Array(n);
+    this.truncated = new Uint8Array(n);
+    this.masks = new Uint8Array(n * NUM_ACTIONS);
+    this.executed = new Int8Array(n);
+    this.stepEquity = new Float64Array(n);
+    this.heldPosition = new Int8Array(n);
+    this.barIndex = new Int32Array(n);
+    this.startIndex = new Int32Array(n);
+    this.stepsTaken = new Int32Array(n);
+    this.cash = new Float64Array(n);
+    this.units = new Float64Array(n);
+    this.position = new Int8Array(n);
+    this.entryPrice = new Float64Array(n);
+    this.entryIndex = new Int32Array(n);
+    this.entryCost = new Float64Array(n);
+    this.heldBars = new Int32Array(n);
+    this.equity = new Float64Array(n);
+    this.peakEquity = new Float64Array(n);
+    this.drawdown = new Float64Array(n);
+    this.maxDrawdown = new Float64Array(n);
+    this.totalReward = new Float64Array(n);
+    this.tradeCount = new Int32Array(n);
+    this.recentReturns = new Float64Array(n * config.volatilityWindow);
+    this.recentCursor = new Int32Array(n);
+  }
+
+  /** Starts a fresh episode in every env and writes the first observations. */
+  reset(): Float32Array {
+    for (let i = 0; i < this.numEnvs; i++) this.resetEnv(i);
+    return this.obs;
+  }
+
+  /** Bar index each env is deciding at. */
+  currentBar(envIndex: number): number {
+    return this.barIndex[envIndex];
+  }
+
+  currentPosition(envIndex: number): number {
+    return this.position[envIndex];
+  }
+
+  currentEquity(envIndex: number): number {
+    return this.equity[envIndex];
+  }
+
+  /** Executes one action per env; invalid actions execute as Hold. */
+  step(actions: ArrayLike<number>): void {
+    const cfg = this.cfg;
+    const close = this.data.close;
+    for (let i = 0; i < this.numEnvs; i++) {
+      const t = this.barIndex[i];
+      let action = actions[i];
+      if (action !== HOLD && this.masks[i * NUM_ACTIONS + action] === 0) action = HOLD;
+      this.executed[i] = action;
+
+      const equityBefore = this.equity[i];
+      if (action === BUY) {
+        if (this.position[i] === -1) this.closePosition(i, t);
+        else this.openPosition(i, t, 1);
+      } else if (action === SELL) {
+        if (this.position[i] === 1) this.closePosition(i, t);
+        else this.openPosition(i, t, -1);
+      }
+
+      const next = t + 1;
+      const equityAfter = this.cash[i] + this.units[i] * close[next];
+      const stepReturn = (equityAfter - equityBefore) / equityBefore;
+      this.equity[i] = equityAfter;
+      this.stepEquity[i] = equityAfter;
+      this.heldPosition[i] = this.position[i];
+      this.barIndex[i] = next;
+      this.stepsTaken[i] += 1;
+      if (this.position[i] !== 0) this.heldBars[i] += 1;
+
+      if (equityAfter > this.peakEquity[i]) this.peakEquity[i] = equityAfter;
+      const dd = 1 - equityAfter / this.peakEquity[i];
+      const ddIncrease = dd > this.drawdown[i] ? dd - this.drawdown[i] : 0;
+      this.drawdown[i] = dd;
+      if (-dd < this.maxDrawdown[i]) this.maxDrawdown[i] = -dd;
+
+      let reward = cfg.rewardScale * stepReturn;
+      if (action === HOLD) reward -= cfg.holdPenalty;
+      if (cfg.drawdownPenalty > 0) reward -= cfg.drawdownPenalty * ddIncrease;
+      if (cfg.volatilityPenalty > 0) reward -= cfg.volatilityPenalty * this.pushReturn(i, stepReturn);
+      this.rewards[i] = reward;
+      this.totalReward[i] += reward;
+
+      const bust = equityAfter < cfg.bustThreshold * cfg.initialCapital;
+      const outOfTime = this.stepsTaken[i] >= cfg.episodeLength || next > this.lastDecision;
+      this.terminated[i] = bust ? 1 : 0;
+      this.truncated[i] = !bust && outOfTime ? 1 : 0;
+      this.writeObservation(i, this.obs);
+      this.writeMask(i);
+      if (bust || outOfTime) {
+        this.finalObs.set(this.obs.subarray(i * this.obsSize, (i + 1) * this.obsSize), i * this.obsSize);
+        this.finishEpisode(i, bust);
+        this.resetEnv(i);
+      }
+    }
+  }
+
+  private resetEnv(i: number): void {
+    const start = this.options.fixedStart ?? this.randomStart();
+    this.barIndex[i] = start;
+    this.startIndex[i] = start;
+    this.stepsTaken[i] = 0;
+    this.cash[i] = this.cfg.initialCapital;
+    this.units[i] = 0;
+    this.position[i] = 0;
+    this.entryPrice[i] = 0;
+    this.entryIndex[i] = -1;
+    this.entryCost[i] = 0;
+    this.heldBars[i] = 0;
+    this.equity[i] = this.cfg.initialCapital;
+    this.peakEquity[i] = this.cfg.initialCapital;
+    this.drawdown[i] = 0;
+    this.maxDrawdown[i] = 0;
+    this.totalReward[i] = 0;
+    this.tradeCount[i] = 0;
+    this.recentCursor[i] = 0;
+    this.recentReturns.fill(0, i * this.cfg.volatilityWindow, (i + 1) * this.cfg.volatilityWindow);
+    this.writeObservation(i, this.obs);
+    this.writeMask(i);
+  }
+
+  // Starts are drawn so that a full-length episode fits when the range allows one.
+  private randomStart(): number {
+    const span = this.lastDecision - this.firstDecision + 1;
+    const room = Math.max(1, span - this.cfg.episodeLength + 1);
+    return this.firstDecision + this.rng.int(0, room);
+  }
+
+  private fillPrice(t: number, side: 1 | -1): number {
+    return this.data.close[t] * (1 + (side * this.cfg.slippageBps) / 10_000);
+  }
+
+  private openPosition(i: number, t: number, direction: 1 | -1): void {
+    const price = this.fillPrice(t, direction);
+    const notional = this.cfg.positionFraction * this.equity[i];
+    const cost = notional * this.cfg.transactionCost;
+    const units = (direction * notional) / price;
+    this.units[i] = units;
+    this.cash[i] -= units * price + cost;
+    this.position[i] = direction;
+    this.entryPrice[i] = price;
+    this.entryIndex[i] = t;
+    this.entryCost[i] = cost;
+    this.heldBars[i] = 0;
+    this.tradeCount[i] += 1;
+    this.equity[i] = this.cash[i] + units * this.data.close[t];
+  }
+
+  private closePosition(i: number, t: number): void {
+    const direction = this.position[i] as 1 | -1;
+    const price = this.fillPrice(t, direction === 1 ? -1 : 1);
+    const units = this.units[i];
+    const notional = Math.abs(units) * price;
+    const cost = notional * this.cfg.transactionCost;
+    this.cash[i] += units * price - cost;
+    if (this.options.recordTrades) {
+      const entryNotional = Math.abs(units) * this.entryPrice[i];
+      const pnl = units * (price - this.entryPrice[i]) - cost - this.entryCost[i];
+      this.trades.push({
+        direction,
+        entryIndex: this.entryIndex[i],
+        exitIndex: t,
+        entryPrice: this.entryPrice[i],
+        exitPrice: price,
+        netReturn: pnl / entryNotional,
+      });
+    }
+    this.units[i] = 0;
+    this.position[i] = 0;
+    this.entryPrice[i] = 0;
+    this.entryIndex[i] = -1;
+    this.entryCost[i] = 0;
+    this.heldBars[i] = 0;
+    this.equity[i] = this.cash[i];
+  }
+
+  // Rolling standard deviation of the env's last volatilityWindow step returns.
+  private pushReturn(i: number, r: number): number {
+    const w = this.cfg.volatilityWindow;
+    const base = i * w;
+    this.recentReturns[base + (this.recentCursor[i] % w)] = r;
+    this.recentCursor[i] += 1;
+    const count = Math.min(this.recentCursor[i], w);
+    if (count < 2) return 0;
+    let mean = 0;
+    for (let k = 0; k < count; k++) mean += this.recentReturns[base + k];
+    mean /= count;
+    let sq = 0;
+    for (let k = 0; k < count; k++) {
+      const d = this.recentReturns[base + k] - mean;
+      sq += d * d;
+    }
+    return Math.sqrt(sq / count);
+  }
+
+  private writeObservation(i: number, out: Float32Array): void {
+    const t = this.barIndex[i];
+    const f = this.data.featureCount;
+    const offset = i * this.obsSize;
+    const first = t - this.cfg.lookback + 1;
+    out.set(this.data.features.subarray(first * f, (t + 1) * f), offset);
+    const price = this.data.close[t];
+    const a = offset + this.windowSize;
+    out[a] = this.equity[i] / this.cfg.initialCapital - 1;
+    out[a + 1] = this.position[i];
+    out[a + 2] = this.position[i] === 0 ? 0 : (this.position[i] * (price - this.entryPrice[i])) / this.entryPrice[i];
+    const context = this.data.context;
+    if (context) out.set(context.values.subarray(t * context.count, (t + 1) * context.count), a + ACCOUNT_FEATURES.length);
+  }
+
+  private writeMask(i: number): void {
+    const m = i * NUM_ACTIONS;
+    const pos = this.position[i];
+    const cfg = this.cfg;
+    const mayClose = this.heldBars[i] >= cfg.minHoldingBars;
+    const calmEnough = !cfg.blockHighVolatility || !this.data.highVolatility || this.data.highVolatility[this.barIndex[i]] === 0;
+    const mayOpen = calmEnough && (cfg.drawdownMaskLimit === null || this.drawdown[i] <= cfg.drawdownMaskLimit);
+    this.masks[m] = 1;
+    this.masks[m + 1] = pos === 1 ? 0 : pos === -1 ? (mayClose ? 1 : 0) : mayOpen ? 1 : 0;
+    this.masks[m + 2] = pos === -1 ? 0 : pos === 1 ? (mayClose ? 1 : 0) : !cfg.longOnly && mayOpen ? 1 : 0;
+  }
+
+  private finishEpisode(i: number, bust: boolean): void {
+    if (this.options.recordTrades && this.position[i] !== 0) {
+      const t = this.barIndex[i];
+      const units = this.units[i];
+      const price = this.data.close[t];
+      const pnl = units * (price - this.entryPrice[i]) - this.entryCost[i];
+      this.trades.push({
+        direction: this.position[i] as 1 | -1,
+        entryIndex: this.entryIndex[i],
+        exitIndex: t,
+        entryPrice: this.entryPrice[i],
+        exitPrice: price,
+        netReturn: pnl / (Math.abs(units) * this.entryPrice[i]),
+      });
+    }
+    this.options.onEpisode?.(i, {
+      totalReward: this.totalReward[i],
+      return: this.equity[i] / this.cfg.initialCapital - 1,
+      maxDrawdown: this.maxDrawdown[i],
+      trades: this.tradeCount[i],
+      bars: this.stepsTaken[i],
+      terminated: bust,
+      startIndex: this.startIndex[i],
+      endIndex: this.barIndex[i],
+    });
+  }
+}

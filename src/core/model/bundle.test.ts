@@ -1,0 +1,125 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resolveTrainingConfig, type Variant } from '../ppo/config';
+import { ActorCritic, observationSize } from '../ppo/network';
+import { Adam } from '../ppo/adam';
+import { BundleError, createBundle, loadNetwork, parseBundle, restoreOptimizer, serializeBundle, toLayersModel, type ModelBundle } from './bundle';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const FEATURES = ['ret1', 'ret5', 'rsi14'];
+
+async function makeBundle(variant: Variant): Promise<{ bundle: ModelBundle; net: ActorCritic }> {
+  const config = resolveTrainingConfig({ variant, env: { lookback: 6 }, network: { hidden: [16, 8], modelDim: 8 } });
+  const spec = { lookback: 6, featureCount: FEATURES.length, stateSize: 3, numActions: 3 };
+  const net = new ActorCritic(spec, config.network, 5);
+  // Move the weights off their initial values so the round trip is not trivially equal.
+  net.setWeights(net.variables.map((v, i) => tf.tidy(() => tf.add(v, tf.randomNormal(v.shape, 0, 0.1, 'float32', i)))));
+  const optimizer = new Adam(net.variables, 1e-3);
+  const bundle = await createBundle({
+    name: 'test model',
+    config,
+    network: net,
+    optimizer,
+    featureNames: FEATURES,
+    contextNames: [],
+    scaler: { version: 1, names: FEATURES as never, mean: [0, 0, 0], std: [1, 1, 1], clip: 5 },
+    regimes: null,
+    data: { fileName: 'x.csv', columns: ['Date', 'Close'], rows: 100, firstTime: 0, lastTime: 1, intervalMs: 86_400_000, closeHash: '00' },
+    training: { timesteps: 10, episodes: 1, updates: 1, wallTimeMs: 5, backend: 'cpu', stopReason: 'timesteps' },
+    metrics: { validation: null, test: null },
+  });
+  optimizer.dispose();
+  return { bundle, net };
+}
+
+function probabilities(net: ActorCritic, obs: tf.Tensor2D): number[] {
+  return tf.tidy(() => Array.from(tf.softmax(net.forward(obs).logits).dataSync()));
+}
+
+describe('model bundle', () => {
+  it.each(['maskable', 'enhanced-maskable'] as const)('round-trips a %s network to identical action probabilities', async (variant) => {
+    const { bundle, net } = await makeBundle(variant);
+    const text = serializeBundle(bundle);
+    const loaded = loadNetwork(parseBundle(text));
+    const obs = tf.randomNormal([4, observationSize(net.spec)], 0, 1, 'float32', 9) as tf.Tensor2D;
+    expect(probabilities(loaded, obs)).toEqual(probabilities(net, obs));
+    loaded.dispose();
+    net.dispose();
+    obs.dispose();
+  });
+
+  it('stores an MLP network as a standard TF.js Layers model', async () => {
+    const { bundle, net } = await makeBundle('maskable');
+    const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: bundle.network.modelTopology as object, weightSpecs: bundle.network.weightSpecs, weightData: tfBuffer(bundle) }));
+    const obs = tf.randomNormal([2, observationSize(net.spec)], 0, 1, 'float32', 3) as tf.Tensor2D;
+    const [logits] = model.predict(obs, { batchSize: 2 }) as tf.Tensor[];
+    const expected = tf.tidy(() => net.forward(obs).logits.dataSync());
+    expect(Array.from(logits.dataSync())).toEqual(Array.from(expected));
+    model.dispose();
+    net.dispose();
+  });
+
+  it('restores the optimizer state saved with the model', async () => {
+    const { bundle, net } = await makeBundle('standard');
+    const fresh = new Adam(net.variables, 1e-3);
+    expect(restoreOptimizer(parseBundle(serializeBundle(bundle)), net, fresh)).toBe(true);
+    expect(fresh.state().step).toBe(0);
+    fresh.dispose();
+    net.dispose();
+  });
+
+  it('rejects a truncated file', async () => {
+    const { bundle, net } = await makeBundle('maskable');
+    net.dispose();
+    const text = serializeBundle(bundle);
+    expect(() => parseBundle(text.slice(0, text.length / 2))).toThrow(/not valid JSON.*truncated/);
+  });
+
+  it('rejects tampered weights, naming the mismatch', async () => {
+    const { bundle, net } = await makeBundle('maskable');
+    net.dispose();
+    const tampered = { ...bundle, network: { ...bundle.network, weightData: bundle.network.weightData.slice(0, -400) } };
+    expect(() => parseBundle(JSON.stringify(tampered))).toThrow(BundleError);
+    expect(() => parseBundle(JSON.stringify(tampered))).toThrow(/truncated or was altered/);
+  });
+
+  it('rejects another format version and unknown fields', async () => {
+    const { bundle, net } = await makeBundle('maskable');
+    net.dispose();
+    expect(() => parseBundle(JSON.stringify({ ...bundle, formatVersion: 2 }))).toThrow(/version 2.*Update the app/);
+    expect(() => parseBundle(JSON.stringify({ ...bundle, extra: 1 }))).toThrow(/invalid/);
+    expect(() => parseBundle('{"format":"something else"}')).toThrow(/not a PPO Trading Lab model file/);
+  });
+
+  it('does not let a __proto__ key reach object prototypes', async () => {
+    const { bundle, net } = await makeBundle('maskable');
+    net.dispose();
+    const text = serializeBundle(bundle).replace('"name":', '"__proto__":{"polluted":true},"name":');
+    expect(() => parseBundle(text)).toThrow(BundleError);
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+
+  it('names a weight whose shape does not fit the described network', async () => {
+    const { bundle, net } = await makeBundle('maskable');
+    net.dispose();
+    const specs = bundle.network.weightSpecs.map((s) => (s.name === 'trunk1/kernel' ? { ...s, shape: [8, 16] } : s));
+    const broken = parseBundle(JSON.stringify({ ...bundle, network: { ...bundle.network, weightSpecs: specs } }));
+    expect(() => loadNetwork(broken)).toThrow(/trunk1\/kernel have shape 8×16.*needs 16×8/);
+  });
+
+  it('refuses to export an attention network as a Layers model', async () => {
+    const { net } = await makeBundle('enhanced-maskable');
+    await expect(toLayersModel(net)).rejects.toThrow(/attention encoder exports as weights only/);
+    net.dispose();
+  });
+});
+
+function tfBuffer(bundle: ModelBundle): ArrayBuffer {
+  const binary = atob(bundle.network.weightData);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes.buffer;
+}

@@ -1,0 +1,247 @@
+import * as tf from '@tensorflow/tfjs';
+import type { NetworkConfig } from './config';
+import { createRng } from '../random/rng';
+
+/** Shapes the network is built for; they come from the environment and travel with the model. */
+export interface ObservationSpec {
+  /** Bars in the window. */
+  lookback: number;
+  /** Scaled features per bar. */
+  featureCount: number;
+  /** Account + context values after the window. */
+  stateSize: number;
+  numActions: number;
+}
+
+export function observationSize(spec: ObservationSpec): number {
+  return spec.lookback * spec.featureCount + spec.stateSize;
+}
+
+export interface PolicyOutput {
+  logits: tf.Tensor2D;
+  value: tf.Tensor1D;
+}
+
+/** One named trainable tensor; the order of `params` is the order weights are saved in. */
+export interface NamedVariable {
+  name: string;
+  variable: tf.Variable;
+}
+
+/**
+ * Dense layer whose gradient transposes explicitly: tfjs's default gradient uses matMul with
+ * transpose flags, which the wasm backend runs 15–20× slower (see shared/PERF-NOTES.md).
+ */
+const denseOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+  save([x, w]);
+  return {
+    value: tf.add(tf.matMul(x, w), b),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const dy2 = dy as tf.Tensor2D;
+      return [tf.matMul(dy2, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy2), tf.sum(dy2, 0)];
+    },
+  };
+});
+
+function dense(x: tf.Tensor2D, w: tf.Variable, b: tf.Variable): tf.Tensor2D {
+  return denseOp(x, w, b) as tf.Tensor2D;
+}
+
+function layerNorm(x: tf.Tensor, gamma: tf.Variable, beta: tf.Variable): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), gamma), beta);
+}
+
+/**
+ * Actor-critic: an encoder (flat MLP input, or self-attention over the window), a shared dense trunk,
+ * a policy head (logits) and a value head. Orthogonal initialisation with gains √2 (hidden), 0.01
+ * (policy head) and 1 (value head), biases 0 — the CleanRL / SB3 convention.
+ */
+export class ActorCritic {
+  readonly params: NamedVariable[] = [];
+  readonly spec: ObservationSpec;
+  readonly config: NetworkConfig;
+  private readonly byName = new Map<string, tf.Variable>();
+  private seed: number;
+
+  constructor(spec: ObservationSpec, config: NetworkConfig, seed: number) {
+    this.spec = spec;
+    this.config = config;
+    this.seed = seed;
+    const hiddenGain = Math.SQRT2;
+    let trunkInput: number;
+    if (config.encoder === 'attention') {
+      const d = config.modelDim;
+      this.addDense('embed', spec.featureCount, d, 1);
+      this.add('position', tf.tensor2d(scaledNormal(spec.lookback * d, 0.02, this.nextSeed()), [spec.lookback, d]));
+      for (let l = 0; l < config.attentionLayers; l++) {
+        this.addNorm(`block${l}/norm1`, d);
+        for (const p of ['query', 'key', 'value', 'out']) this.addDense(`block${l}/${p}`, d, d, 1);
+        this.addNorm(`block${l}/norm2`, d);
+        this.addDense(`block${l}/ffn1`, d, 2 * d, hiddenGain);
+        this.addDense(`block${l}/ffn2`, 2 * d, d, 1);
+      }
+      this.addNorm('pool/norm', d);
+      trunkInput = d + spec.stateSize;
+    } else {
+      trunkInput = observationSize(spec);
+    }
+    let width = trunkInput;
+    config.hidden.forEach((units, i) => {
+      this.addDense(`trunk${i}`, width, units, hiddenGain);
+      width = units;
+    });
+    this.addDense('policy', width, spec.numActions, 0.01);
+    this.addDense('value', width, 1, 1);
+  }
+
+  get variables(): tf.Variable[] {
+    return this.params.map((p) => p.variable);
+  }
+
+  /** Logits [B, actions] and values [B] for observations [B, obsSize]. Call inside tf.tidy. */
+  forward(obs: tf.Tensor2D): PolicyOutput {
+    const { spec, config } = this;
+    let trunkIn: tf.Tensor2D;
+    if (config.encoder === 'attention') {
+      const windowSize = spec.lookback * spec.featureCount;
+      const window = tf.slice(obs, [0, 0], [-1, windowSize]);
+      const state = tf.slice(obs, [0, windowSize], [-1, spec.stateSize]);
+      trunkIn = tf.concat([this.encodeWindow(window), state], 1);
+    } else {
+      trunkIn = obs;
+    }
+    let h = trunkIn;
+    for (let i = 0; i < config.hidden.length; i++) {
+      const z = dense(h, this.v(`trunk${i}/kernel`), this.v(`trunk${i}/bias`));
+      h = config.activation === 'tanh' ? tf.tanh(z) : tf.relu(z);
+    }
+    const logits = dense(h, this.v('policy/kernel'), this.v('policy/bias'));
+    const value = tf.reshape(dense(h, this.v('value/kernel'), this.v('value/bias')), [-1]) as tf.Tensor1D;
+    return { logits, value };
+  }
+
+  // Pre-norm transformer blocks over the window's bars, mean-pooled to one vector per sample.
+  private encodeWindow(window: tf.Tensor2D): tf.Tensor2D {
+    const { lookback: L, featureCount: F } = this.spec;
+    const d = this.config.modelDim;
+    const heads = this.config.attentionHeads;
+    const dh = d / heads;
+    const batch = window.shape[0];
+    const rows = tf.reshape(window, [batch * L, F]) as tf.Tensor2D;
+    let x = tf.add(tf.reshape(dense(rows, this.v('embed/kernel'), this.v('embed/bias')), [batch, L, d]), this.v('position'));
+    const split = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [batch, L, heads, dh]), [0, 2, 1, 3]);
+    for (let l = 0; l < this.config.attentionLayers; l++) {
+      const p = `block${l}`;
+      const h = tf.reshape(layerNorm(x, this.v(`${p}/norm1/gamma`), this.v(`${p}/norm1/beta`)), [batch * L, d]) as tf.Tensor2D;
+      const q = split(dense(h, this.v(`${p}/query/kernel`), this.v(`${p}/query/bias`)));
+      const k = split(dense(h, this.v(`${p}/key/kernel`), this.v(`${p}/key/bias`)));
+      const v = split(dense(h, this.v(`${p}/value/kernel`), this.v(`${p}/value/bias`)));
+      const scores = tf.div(tf.matMul(q, tf.transpose(k, [0, 1, 3, 2])), Math.sqrt(dh));
+      const attended = tf.matMul(tf.softmax(scores), v);
+      const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch * L, d]) as tf.Tensor2D;
+      x = tf.add(x, tf.reshape(dense(merged, this.v(`${p}/out/kernel`), this.v(`${p}/out/bias`)), [batch, L, d]));
+      const h2 = tf.reshape(layerNorm(x, this.v(`${p}/norm2/gamma`), this.v(`${p}/norm2/beta`)), [batch * L, d]) as tf.Tensor2D;
+      const ffn = dense(tf.relu(dense(h2, this.v(`${p}/ffn1/kernel`), this.v(`${p}/ffn1/bias`))), this.v(`${p}/ffn2/kernel`), this.v(`${p}/ffn2/bias`));
+      x = tf.add(x, tf.reshape(ffn, [batch, L, d]));
+    }
+    return layerNorm(tf.mean(x, 1), this.v('pool/norm/gamma'), this.v('pool/norm/beta')) as tf.Tensor2D;
+  }
+
+  /** Copies weights in `params` order (shapes must match). */
+  setWeights(values: tf.Tensor[]): void {
+    if (values.length !== this.params.length) {
+      throw new RangeError(`Expected ${this.params.length} weight tensors, got ${values.length}.`);
+    }
+    this.params.forEach((p, i) => {
+      const got = values[i].shape.join('×');
+      const want = p.variable.shape.join('×');
+      if (got !== want) throw new RangeError(`Weight ${p.name} has shape ${got}; the network expects ${want}.`);
+      p.variable.assign(values[i]);
+    });
+  }
+
+  dispose(): void {
+    for (const p of this.params) p.variable.dispose();
+    this.params.length = 0;
+    this.byName.clear();
+  }
+
+  private v(name: string): tf.Variable {
+    const variable = this.byName.get(name);
+    if (!variable) throw new Error(`Network has no parameter ${name}`);
+    return variable;
+  }
+
+  private nextSeed(): number {
+    this.seed = (this.seed * 1_103_515_245 + 12_345) % 2_147_483_647;
+    return this.seed;
+  }
+
+  private add(name: string, initial: tf.Tensor): void {
+    const variable = tf.variable(initial, true, `${name}_${uniqueSuffix()}`);
+    initial.dispose();
+    this.params.push({ name, variable });
+    this.byName.set(name, variable);
+  }
+
+  private addDense(name: string, inputs: number, units: number, gain: number): void {
+    this.add(`${name}/kernel`, tf.tensor2d(orthogonal(inputs, units, gain, this.nextSeed()), [inputs, units]));
+    this.add(`${name}/bias`, tf.zeros([units]));
+  }
+
+  private addNorm(name: string, size: number): void {
+    this.add(`${name}/gamma`, tf.ones([size]));
+    this.add(`${name}/beta`, tf.zeros([size]));
+  }
+}
+
+function scaledNormal(size: number, std: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = std * rng.normal();
+  return out;
+}
+
+let counter = 0;
+function uniqueSuffix(): number {
+  counter += 1;
+  return counter;
+}
+
+/**
+ * Orthogonal matrix [rows, cols] times gain (Saxe et al. 2014): modified Gram–Schmidt over a seeded
+ * normal draw, in plain JS so the same seed gives the same weights on every backend.
+ */
+export function orthogonal(rows: number, cols: number, gain: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  // Orthonormalise the shorter dimension's vectors, each of the longer dimension's length.
+  const count = Math.min(rows, cols);
+  const length = Math.max(rows, cols);
+  const vectors = new Float64Array(count * length);
+  for (let i = 0; i < vectors.length; i++) vectors[i] = rng.normal();
+  for (let i = 0; i < count; i++) {
+    const vi = i * length;
+    for (let j = 0; j < i; j++) {
+      const vj = j * length;
+      let dot = 0;
+      for (let k = 0; k < length; k++) dot += vectors[vi + k] * vectors[vj + k];
+      for (let k = 0; k < length; k++) vectors[vi + k] -= dot * vectors[vj + k];
+    }
+    let norm = 0;
+    for (let k = 0; k < length; k++) norm += vectors[vi + k] * vectors[vi + k];
+    norm = Math.sqrt(norm) || 1;
+    for (let k = 0; k < length; k++) vectors[vi + k] /= norm;
+  }
+  const out = new Float32Array(rows * cols);
+  for (let i = 0; i < count; i++) {
+    for (let k = 0; k < length; k++) {
+      // rows ≥ cols: vector i is column i; otherwise vector i is row i.
+      if (rows >= cols) out[k * cols + i] = gain * vectors[i * length + k];
+      else out[i * cols + k] = gain * vectors[i * length + k];
+    }
+  }
+  return out;
+}

@@ -1,0 +1,367 @@
+import * as tf from '@tensorflow/tfjs';
+import type { TrainingConfig } from './config';
+import { ActorCritic, type ObservationSpec } from './network';
+import { Adam } from './adam';
+import { bootstrapTruncated, RolloutBuffer } from './buffer';
+import { actionProbabilities, argmaxIndex, sampleIndex } from './distribution';
+import { ppoUpdate, type UpdateDiagnostics } from './update';
+import { createRng } from '../random/rng';
+import { ACCOUNT_FEATURES, NUM_ACTIONS, TradingEnv, type EpisodeStats, type MarketData } from '../env/tradingEnv';
+import type { Splits } from '../features';
+import { runBacktest, type BacktestResult } from '../backtest/runner';
+import type { Policy } from '../backtest/policy';
+
+/** The market a run trains on, already featurised, scaled and split. */
+export interface TrainingData {
+  market: MarketData;
+  splits: Splits;
+  barsPerYear: number;
+}
+
+export interface ProgressEvent {
+  update: number;
+  timesteps: number;
+  totalTimesteps: number;
+  episodes: number;
+  elapsedMs: number;
+  /** Estimated time left to totalTimesteps at the current speed. */
+  etaMs: number;
+  stepsPerSecond: number;
+  /** Mean total reward of the last 20 finished episodes (null before the first). */
+  meanEpisodeReward: number | null;
+  diagnostics: UpdateDiagnostics;
+}
+
+export interface EvaluationEvent {
+  update: number;
+  timesteps: number;
+  result: BacktestResult;
+  isBest: boolean;
+}
+
+export type StopReason = 'timesteps' | 'episodes' | 'minutes' | 'converged' | 'stopped';
+
+/** Hooks called as training goes; the trainer never touches UI or storage itself. */
+export interface TrainingEvents {
+  onProgress?(event: ProgressEvent): void;
+  onEpisode?(stats: EpisodeStats, timesteps: number): void;
+  onEvaluation?(event: EvaluationEvent): void | Promise<void>;
+}
+
+/** Pause, resume and stop, honoured at update boundaries. */
+export class TrainingControl {
+  private paused = false;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.wake?.();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  async checkpoint(): Promise<void> {
+    while (this.paused && !this.stopped) {
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      this.wake = null;
+    }
+  }
+}
+
+export interface TrainingSummary {
+  stopReason: StopReason;
+  updates: number;
+  timesteps: number;
+  episodes: number;
+  wallTimeMs: number;
+  backend: string;
+  meanEpisodeReward: number | null;
+  lastDiagnostics: UpdateDiagnostics | null;
+  /** Validation backtest of the best checkpoint (by Sharpe), if any evaluation ran. */
+  bestValidation: { update: number; timesteps: number; result: BacktestResult } | null;
+}
+
+export function observationSpecFor(market: MarketData, lookback: number): ObservationSpec {
+  return {
+    lookback,
+    featureCount: market.featureCount,
+    stateSize: ACCOUNT_FEATURES.length + (market.context?.count ?? 0),
+    numActions: NUM_ACTIONS,
+  };
+}
+
+/**
+ * A PPO run: collects rollouts from the vectorized environment, updates the network, and reports as
+ * it goes. `train()` returns when the first stop criterion is met; `network` then holds the best
+ * checkpoint by validation Sharpe (or the last weights when no evaluation ran).
+ */
+export class PpoTrainer {
+  readonly network: ActorCritic;
+  readonly optimizer: Adam;
+  readonly control = new TrainingControl();
+  private readonly env: TradingEnv;
+  readonly buffer: RolloutBuffer;
+  private readonly rng;
+  private readonly recentRewards: number[] = [];
+  private readonly rewardHistory: number[] = [];
+  private bestWeights: tf.Tensor[] | null = null;
+  private timesteps = 0;
+  private episodes = 0;
+  private updates = 0;
+
+  constructor(
+    readonly config: TrainingConfig,
+    readonly data: TrainingData,
+    private readonly events: TrainingEvents = {},
+  ) {
+    const spec = observationSpecFor(data.market, config.env.lookback);
+    this.network = new ActorCritic(spec, config.network, config.seed);
+    this.optimizer = new Adam(this.network.variables, config.ppo.learningRate);
+    this.rng = createRng(config.seed ^ 0x5eed);
+    this.env = new TradingEnv(config.env, data.market, data.splits.train, {
+      onEpisode: (_i, stats) => this.recordEpisode(stats),
+    });
+    this.buffer = new RolloutBuffer(config.ppo.numSteps, config.env.numEnvs, this.env.obsSize, NUM_ACTIONS);
+    this.env.reset();
+  }
+
+  /** Continue counting from a checkpoint (weights and optimizer restored separately). */
+  resumeFrom(progress: { timesteps: number; episodes: number; updates: number }): void {
+    this.timesteps = progress.timesteps;
+    this.episodes = progress.episodes;
+    this.updates = progress.updates;
+  }
+
+  async train(): Promise<TrainingSummary> {
+    const { ppo, stop, eval: evalCfg } = this.config;
+    const started = performance.now();
+    const startSteps = this.timesteps;
+    let learningRate = ppo.learningRate;
+    let last: UpdateDiagnostics | null = null;
+    let bestValidation: TrainingSummary['bestValidation'] = null;
+    let stopReason: StopReason = 'timesteps';
+
+    for (;;) {
+      const reason = this.stopReason(started);
+      if (reason) {
+        stopReason = reason;
+        break;
+      }
+      await this.collectRollout();
+      if (ppo.annealLearningRate) learningRate = ppo.learningRate * Math.max(0, 1 - this.timesteps / stop.totalTimesteps);
+      this.optimizer.learningRate = learningRate;
+      const klStop = ppo.adaptiveKl ? 1.5 * ppo.adaptiveKlTarget : ppo.targetKl;
+      last = await ppoUpdate(this.network, this.optimizer, this.buffer, ppo, this.rng, klStop);
+      this.updates += 1;
+      this.lastEntropy = last.entropy;
+      if (ppo.adaptiveKl) learningRate = adaptLearningRate(learningRate, last.approxKl, ppo);
+
+      const elapsed = performance.now() - started;
+      const speed = ((this.timesteps - startSteps) / elapsed) * 1000;
+      const mean = this.meanReward();
+      this.rewardHistory.push(mean ?? Number.NaN);
+      this.events.onProgress?.({
+        update: this.updates,
+        timesteps: this.timesteps,
+        totalTimesteps: stop.totalTimesteps,
+        episodes: this.episodes,
+        elapsedMs: elapsed,
+        etaMs: speed > 0 ? (Math.max(0, stop.totalTimesteps - this.timesteps) / speed) * 1000 : 0,
+        stepsPerSecond: speed,
+        meanEpisodeReward: mean,
+        diagnostics: { ...last, learningRate },
+      });
+
+      if (evalCfg.everyUpdates > 0 && this.updates % evalCfg.everyUpdates === 0 && this.canEvaluate()) {
+        bestValidation = await this.evaluate(bestValidation);
+      }
+      await this.control.checkpoint();
+    }
+    if (this.canEvaluate() && (bestValidation === null || bestValidation.update !== this.updates)) {
+      bestValidation = await this.evaluate(bestValidation);
+    }
+    if (this.bestWeights) this.network.setWeights(this.bestWeights);
+    this.disposeBest();
+    return {
+      stopReason,
+      updates: this.updates,
+      timesteps: this.timesteps,
+      episodes: this.episodes,
+      wallTimeMs: performance.now() - started,
+      backend: tf.getBackend(),
+      meanEpisodeReward: this.meanReward(),
+      lastDiagnostics: last,
+      bestValidation,
+    };
+  }
+
+  /** The deterministic (argmax) policy of the current network, for backtests. */
+  greedyPolicy(): Policy {
+    return greedyPolicy(this.network, this.config.ppo.maskActions);
+  }
+
+  dispose(): void {
+    this.disposeBest();
+    this.network.dispose();
+    this.optimizer.dispose();
+  }
+
+  private stopReason(started: number): StopReason | null {
+    const { stop } = this.config;
+    if (this.control.isStopped) return 'stopped';
+    if (this.timesteps >= stop.totalTimesteps) return 'timesteps';
+    if (stop.maxEpisodes !== null && this.episodes >= stop.maxEpisodes) return 'episodes';
+    if (stop.maxMinutes !== null && performance.now() - started >= stop.maxMinutes * 60_000) return 'minutes';
+    if (this.converged()) return 'converged';
+    return null;
+  }
+
+  /**
+   * Converged: over the last `convergencePatience` updates the moving average of episode reward rose
+   * by less than convergenceEpsilon, and the policy's entropy is below convergenceEntropy.
+   */
+  private converged(): boolean {
+    const { stop } = this.config;
+    if (stop.convergenceEpsilon === null) return false;
+    const h = this.rewardHistory;
+    if (h.length <= stop.convergencePatience) return false;
+    const now = h[h.length - 1];
+    const then = h[h.length - 1 - stop.convergencePatience];
+    if (!Number.isFinite(now) || !Number.isFinite(then)) return false;
+    return now - then < stop.convergenceEpsilon && this.lastEntropy < stop.convergenceEntropy;
+  }
+
+  private lastEntropy = Number.POSITIVE_INFINITY;
+
+  /** Fills the rollout buffer with numSteps steps of every env (public for tests and benchmarks). */
+  async collectRollout(): Promise<void> {
+    const { env, buffer, network } = this;
+    const { gamma, gaeLambda, maskActions } = this.config.ppo;
+    const n = env.numEnvs;
+    const obsSize = env.obsSize;
+    const actions = new Int32Array(n);
+    buffer.reset();
+    while (!buffer.full) {
+      const offset = buffer.stepOffset;
+      buffer.obs.set(env.obs, offset * obsSize);
+      buffer.masks.set(env.masks, offset * NUM_ACTIONS);
+      const out = tf.tidy(() => {
+        const { logits, value } = network.forward(tf.tensor2d(env.obs, [n, obsSize]));
+        const mask = maskActions ? tf.tensor2d(Float32Array.from(env.masks), [n, NUM_ACTIONS]) : null;
+        return tf.concat([actionProbabilities(logits, mask), tf.reshape(value, [n, 1])], 1);
+      });
+      const readback = await out.data();
+      out.dispose();
+      const stride = NUM_ACTIONS + 1;
+      for (let e = 0; e < n; e++) {
+        const a = sampleIndex(readback, e * stride, NUM_ACTIONS, this.rng.next());
+        actions[e] = a;
+        buffer.actions[offset + e] = a;
+        buffer.logProbs[offset + e] = Math.log(Math.max(readback[e * stride + a], 1e-30));
+        buffer.values[offset + e] = readback[e * stride + NUM_ACTIONS];
+      }
+      env.step(actions);
+      let truncatedAny = false;
+      for (let e = 0; e < n; e++) {
+        buffer.rewards[offset + e] = env.rewards[e];
+        buffer.dones[offset + e] = env.terminated[e] | env.truncated[e];
+        if (env.truncated[e]) truncatedAny = true;
+      }
+      // A truncated episode did not end in the market: bootstrap it from its final observation.
+      if (truncatedAny) {
+        const finalValues = await this.values(env.finalObs, n);
+        bootstrapTruncated(buffer.rewards, offset, env.truncated, finalValues, gamma);
+      }
+      this.timesteps += n;
+      buffer.advance();
+    }
+    const lastValues = await this.values(env.obs, n);
+    buffer.computeReturnsAndAdvantages(lastValues, gamma, gaeLambda);
+  }
+
+  private async values(obs: Float32Array, n: number): Promise<Float32Array> {
+    const value = tf.tidy(() => this.network.forward(tf.tensor2d(obs, [n, this.env.obsSize])).value);
+    const data = (await value.data()) as Float32Array;
+    value.dispose();
+    return data;
+  }
+
+  private recordEpisode(stats: EpisodeStats): void {
+    this.episodes += 1;
+    this.recentRewards.push(stats.totalReward);
+    if (this.recentRewards.length > this.config.stop.convergenceWindow) this.recentRewards.shift();
+    this.events.onEpisode?.(stats, this.timesteps);
+  }
+
+  private meanReward(): number | null {
+    const r = this.recentRewards;
+    return r.length === 0 ? null : r.reduce((a, b) => a + b, 0) / r.length;
+  }
+
+  private canEvaluate(): boolean {
+    const v = this.data.splits.validation;
+    return v.end - v.start >= this.config.env.lookback + 2;
+  }
+
+  private async evaluate(best: TrainingSummary['bestValidation']): Promise<TrainingSummary['bestValidation']> {
+    const result = await runBacktest(this.greedyPolicy(), this.data.market, this.data.splits.validation, this.config.env, this.data.barsPerYear);
+    const sharpe = result.metrics.sharpe ?? Number.NEGATIVE_INFINITY;
+    const bestSharpe = best ? (best.result.metrics.sharpe ?? Number.NEGATIVE_INFINITY) : Number.NEGATIVE_INFINITY;
+    const isBest = best === null || sharpe > bestSharpe;
+    if (isBest) {
+      this.disposeBest();
+      this.bestWeights = this.network.variables.map((v) => tf.keep(v.clone()));
+    }
+    await this.events.onEvaluation?.({ update: this.updates, timesteps: this.timesteps, result, isBest });
+    return isBest ? { update: this.updates, timesteps: this.timesteps, result } : best;
+  }
+
+  private disposeBest(): void {
+    this.bestWeights?.forEach((t) => t.dispose());
+    this.bestWeights = null;
+  }
+}
+
+/**
+ * Adaptive KL (Enhanced variant): halve the learning rate when approx KL > 2 × target, grow it by
+ * 1.5× when < target / 2, within adaptiveLrRange × the configured rate.
+ */
+export function adaptLearningRate(current: number, approxKl: number, ppo: TrainingConfig['ppo']): number {
+  const [lo, hi] = ppo.adaptiveLrRange;
+  let next = current;
+  if (approxKl > 2 * ppo.adaptiveKlTarget) next = current / 2;
+  else if (approxKl < ppo.adaptiveKlTarget / 2) next = current * 1.5;
+  return Math.min(ppo.learningRate * hi, Math.max(ppo.learningRate * lo, next));
+}
+
+/** argmax over the (masked) policy, one forward per decision. */
+export function greedyPolicy(network: ActorCritic, maskActions: boolean): Policy {
+  return async (obs, masks, numEnvs, actions) => {
+    const probs = tf.tidy(() => {
+      const { logits } = network.forward(tf.tensor2d(obs.subarray(0, numEnvs * (obs.length / numEnvs)), [numEnvs, obs.length / numEnvs]));
+      const mask = maskActions ? tf.tensor2d(Float32Array.from(masks.subarray(0, numEnvs * NUM_ACTIONS)), [numEnvs, NUM_ACTIONS]) : null;
+      return actionProbabilities(logits, mask);
+    });
+    const p = await probs.data();
+    probs.dispose();
+    for (let e = 0; e < numEnvs; e++) actions[e] = argmaxIndex(p, e * NUM_ACTIONS, NUM_ACTIONS);
+  };
+}

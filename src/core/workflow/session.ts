@@ -1,0 +1,203 @@
+import type { Bars } from '../data/bars';
+import type { ImportReport } from '../data';
+import { defaultFeatureNames, type FeatureName } from '../features';
+import { prepareMarket, type PreparedMarket } from '../env/prepare';
+import { ACTION_NAMES, BUY, HOLD, NUM_ACTIONS, SELL, type EnvRange } from '../env/tradingEnv';
+import { barsPerYear } from '../backtest/annualisation';
+import { runBacktest, type BacktestResult } from '../backtest/runner';
+import { resolveTrainingConfig, type TrainingConfig, type TrainingOverrides } from '../ppo/config';
+import { greedyPolicy, PpoTrainer, type TrainingEvents, type TrainingSummary } from '../ppo/trainer';
+import type { ActorCritic } from '../ppo/network';
+import { actionProbabilities } from '../ppo/distribution';
+import { BundleError, createBundle, hashSeries, loadNetwork, type DataFingerprint, type ModelBundle } from '../model/bundle';
+import * as tf from '@tensorflow/tfjs';
+
+export type SplitName = 'all' | 'train' | 'validation' | 'test';
+
+export interface TrainOutcome {
+  bundle: ModelBundle;
+  summary: TrainingSummary;
+  test: BacktestResult | null;
+}
+
+export function fingerprint(bars: Bars, report: ImportReport): DataFingerprint {
+  return {
+    fileName: report.fileName,
+    columns: report.columns,
+    rows: bars.close.length,
+    firstTime: report.firstTime,
+    lastTime: report.lastTime,
+    intervalMs: report.intervalMs,
+    closeHash: hashSeries(bars.close),
+  };
+}
+
+/** Features, splits, scaler and (Enhanced) regimes for a training run on these bars. */
+export function prepareForTraining(bars: Bars, report: ImportReport, config: TrainingConfig): PreparedMarket {
+  const names = defaultFeatureNames({ hasVolume: report.hasVolume, intervalMs: report.intervalMs });
+  return prepareMarket(bars, names, config.env.lookback, {
+    ratios: config.split,
+    regimes: config.variant === 'enhanced-maskable' ? 'fit' : null,
+  });
+}
+
+/**
+ * Trains a model on imported bars and packs it as a bundle: the best checkpoint by validation
+ * Sharpe, its validation and test backtests, and everything needed to use it on new data.
+ */
+export async function trainModel(
+  bars: Bars,
+  report: ImportReport,
+  overrides: TrainingOverrides,
+  name: string,
+  events: TrainingEvents = {},
+  onTrainer?: (trainer: PpoTrainer) => void,
+): Promise<TrainOutcome> {
+  const config = resolveTrainingConfig(overrides);
+  const prepared = prepareForTraining(bars, report, config);
+  const perYear = barsPerYear(bars.time);
+  const trainer = new PpoTrainer(config, { market: prepared.market, splits: prepared.splits, barsPerYear: perYear }, events);
+  onTrainer?.(trainer);
+  try {
+    const summary = await trainer.train();
+    const test = hasDecisions(prepared.splits.test, config.env.lookback)
+      ? await runBacktest(trainer.greedyPolicy(), prepared.market, prepared.splits.test, config.env, perYear)
+      : null;
+    const bundle = await createBundle({
+      name,
+      config,
+      network: trainer.network,
+      optimizer: trainer.optimizer,
+      featureNames: prepared.featureNames,
+      contextNames: prepared.contextNames,
+      scaler: prepared.scaler,
+      regimes: prepared.regimes,
+      data: fingerprint(bars, report),
+      training: {
+        timesteps: summary.timesteps,
+        episodes: summary.episodes,
+        updates: summary.updates,
+        wallTimeMs: summary.wallTimeMs,
+        backend: summary.backend,
+        stopReason: summary.stopReason,
+      },
+      metrics: { validation: summary.bestValidation?.result.metrics ?? null, test: test?.metrics ?? null },
+    });
+    return { bundle, summary, test };
+  } finally {
+    trainer.dispose();
+  }
+}
+
+function hasDecisions(range: EnvRange, lookback: number): boolean {
+  return range.end - range.start >= lookback + 2;
+}
+
+/** The bars prepared the way the model saw its training data: its features, scaler and regimes. */
+export function prepareForModel(bundle: ModelBundle, bars: Bars, hasVolume: boolean): PreparedMarket {
+  const names = bundle.observation.featureNames as FeatureName[];
+  const needsVolume = names.some((n) => n === 'logVolChange' || n === 'volZ20');
+  if (needsVolume && !hasVolume) {
+    throw new BundleError(
+      `The model "${bundle.name}" uses volume features, but this file has no volume column. Use a file with volume, or a model trained without volume.`,
+    );
+  }
+  return prepareMarket(bars, names, bundle.observation.lookback, {
+    ratios: bundle.config.split,
+    scaler: bundle.scaler,
+    regimes: bundle.regimes,
+    allowShortSplits: true,
+  });
+}
+
+function rangeFor(prepared: PreparedMarket, split: SplitName, rows: number): EnvRange {
+  if (split === 'all') return { start: prepared.warmup, end: rows };
+  return prepared.splits[split];
+}
+
+/** Backtests a saved model's deterministic policy on bars (all of them or one split). */
+export async function backtestModel(bundle: ModelBundle, bars: Bars, hasVolume: boolean, split: SplitName = 'all'): Promise<BacktestResult> {
+  const prepared = prepareForModel(bundle, bars, hasVolume);
+  const range = rangeFor(prepared, split, bars.close.length);
+  if (!hasDecisions(range, bundle.observation.lookback)) {
+    throw new BundleError(
+      `The ${split} range has ${range.end - range.start} usable bars; the model's lookback of ${bundle.observation.lookback} needs at least ${bundle.observation.lookback + 2}. Use more data or --split all.`,
+    );
+  }
+  const net = loadNetwork(bundle);
+  try {
+    return await runBacktest(greedyPolicy(net, bundle.config.ppo.maskActions), prepared.market, range, bundle.config.env, barsPerYear(bars.time));
+  } finally {
+    net.dispose();
+  }
+}
+
+export interface Prediction {
+  prediction: number;
+  action_name: string;
+  confidence: number;
+  value_estimate: number;
+  probabilities: Record<string, number>;
+  bar_time: string;
+  position: 'flat' | 'long' | 'short';
+}
+
+/**
+ * The model's action for the latest bar, for an account in the given position (flat by default:
+ * equity unchanged, no open trade). Confidence is the probability of the chosen action under the mask.
+ */
+export async function predictLatest(
+  bundle: ModelBundle,
+  bars: Bars,
+  hasVolume: boolean,
+  position: 'flat' | 'long' | 'short' = 'flat',
+): Promise<Prediction> {
+  const prepared = prepareForModel(bundle, bars, hasVolume);
+  const t = bars.close.length - 1;
+  const lookback = bundle.observation.lookback;
+  if (t - lookback + 1 < prepared.warmup) {
+    throw new BundleError(
+      `The file has ${bars.close.length} bars; the model needs ${prepared.warmup + lookback} (indicator warm-up ${prepared.warmup} + lookback ${lookback}) to predict.`,
+    );
+  }
+  const market = prepared.market;
+  const f = market.featureCount;
+  const obs = new Float32Array(lookback * f + bundle.observation.stateSize);
+  obs.set(market.features.subarray((t - lookback + 1) * f, (t + 1) * f), 0);
+  const pos = position === 'long' ? 1 : position === 'short' ? -1 : 0;
+  obs[lookback * f + 1] = pos;
+  if (market.context) obs.set(market.context.values.subarray(t * market.context.count, (t + 1) * market.context.count), lookback * f + 3);
+  const mask = new Uint8Array(NUM_ACTIONS);
+  mask[HOLD] = 1;
+  mask[BUY] = pos === 1 ? 0 : 1;
+  mask[SELL] = pos === -1 || (pos === 0 && bundle.config.env.longOnly) ? 0 : 1;
+
+  const net = loadNetwork(bundle);
+  try {
+    const { probs, value } = await evaluate(net, obs, bundle.config.ppo.maskActions ? mask : null);
+    let best = 0;
+    for (let a = 1; a < NUM_ACTIONS; a++) if (probs[a] > probs[best]) best = a;
+    return {
+      prediction: best,
+      action_name: ACTION_NAMES[best],
+      confidence: probs[best],
+      value_estimate: value,
+      probabilities: Object.fromEntries(ACTION_NAMES.map((n, a) => [n, probs[a]])),
+      bar_time: new Date(bars.time[t]).toISOString(),
+      position,
+    };
+  } finally {
+    net.dispose();
+  }
+}
+
+async function evaluate(net: ActorCritic, obs: Float32Array, mask: Uint8Array | null): Promise<{ probs: Float32Array; value: number }> {
+  const out = tf.tidy(() => {
+    const { logits, value } = net.forward(tf.tensor2d(obs, [1, obs.length]));
+    const maskTensor = mask ? tf.tensor2d(Float32Array.from(mask), [1, NUM_ACTIONS]) : null;
+    return tf.concat([actionProbabilities(logits, maskTensor), tf.reshape(value, [1, 1])], 1);
+  });
+  const data = (await out.data()) as Float32Array;
+  out.dispose();
+  return { probs: data.slice(0, NUM_ACTIONS), value: data[NUM_ACTIONS] };
+}
