@@ -195,7 +195,7 @@ export class PpoTrainer {
       }
       await this.control.checkpoint();
     }
-    if (this.canEvaluate() && (bestValidation === null || bestValidation.update !== this.updates)) {
+    if (this.canEvaluate() && this.lastEvaluatedUpdate !== this.updates) {
       bestValidation = await this.evaluate(bestValidation);
     }
     if (this.bestWeights) this.network.setWeights(this.bestWeights);
@@ -250,6 +250,7 @@ export class PpoTrainer {
   }
 
   private lastEntropy = Number.POSITIVE_INFINITY;
+  private lastEvaluatedUpdate = -1;
 
   /** Fills the rollout buffer with numSteps steps of every env (public for tests and benchmarks). */
   async collectRollout(): Promise<void> {
@@ -322,6 +323,7 @@ export class PpoTrainer {
   }
 
   private async evaluate(best: TrainingSummary['bestValidation']): Promise<TrainingSummary['bestValidation']> {
+    this.lastEvaluatedUpdate = this.updates;
     const result = await runBacktest(this.greedyPolicy(), this.data.market, this.data.splits.validation, this.config.env, this.data.barsPerYear);
     const sharpe = result.metrics.sharpe ?? Number.NEGATIVE_INFINITY;
     const bestSharpe = best ? (best.result.metrics.sharpe ?? Number.NEGATIVE_INFINITY) : Number.NEGATIVE_INFINITY;

@@ -116,7 +116,7 @@ export async function ppoUpdate(
       idx.dispose();
 
       const nextTotals = tf.add(totals, aux);
-      const nextKl = tf.add(epochKl, tf.slice(aux, [3], [1]).reshape([]));
+      const nextKl = tf.tidy(() => tf.add(epochKl, tf.reshape(tf.slice(aux, [3], [1]), [])));
       totals.dispose();
       epochKl.dispose();
       aux.dispose();

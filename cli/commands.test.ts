@@ -1,0 +1,129 @@
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './commands';
+import { barsToCsv, generateSampleBars } from '../src/core/data/sampleData';
+
+const SHARED = resolve(__dirname, '../../shared/data');
+const dir = mkdtempSync(join(tmpdir(), 'ppo-cli-'));
+const sample = join(dir, 'sample.csv');
+writeFileSync(sample, barsToCsv(generateSampleBars({ bars: 1200, seed: 5 })));
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('cli inspect', () => {
+  it('prints the import report as JSON', async () => {
+    const r = await cli('inspect', '--data', sample, '--json');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out);
+    expect(report.rowsKept).toBe(1200);
+    expect(report.intervalLabel).toBe('1 day');
+  });
+
+  it('prints a readable report', async () => {
+    const r = await cli('inspect', '--data', sample);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Rows:\s+1200 kept of 1200 read/);
+  });
+
+  it('exits 1 with one line for a missing file', async () => {
+    const r = await cli('inspect', '--data', join(dir, 'nope.csv'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^File not found: .*nope\.csv/);
+    expect(r.err.split('\n')).toHaveLength(1);
+  });
+
+  it('exits 1 with the importer message for a file without prices', async () => {
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, 'id,name,score\n1,a,2\n2,b,3\n');
+    const r = await cli('inspect', '--data', bad);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/close/i);
+  });
+
+  it('rejects unknown commands and options', async () => {
+    expect((await cli('fly')).code).toBe(1);
+    expect((await cli('inspect', '--data', sample, '--bogus')).err).toMatch(/bogus/);
+  });
+
+  it.skipIf(!existsSync(SHARED))('inspects every file in the shared data folder', async () => {
+    for (const file of readdirSync(SHARED).filter((f) => !f.endsWith('.md'))) {
+      const r = await cli('inspect', '--data', join(SHARED, file), '--json');
+      expect(r.code, `${file}: ${r.err}`).toBe(0);
+      expect(JSON.parse(r.out).rowsKept, file).toBeGreaterThan(100);
+    }
+  });
+});
+
+describe('cli backtest with a baseline', () => {
+  it('reports buy & hold metrics whose total return equals the buy & hold return less costs', async () => {
+    const r = await cli('backtest', '--baseline', 'buy-and-hold', '--data', sample, '--json');
+    expect(r.code).toBe(0);
+    const { metrics } = JSON.parse(r.out);
+    expect(metrics.trades).toBe(1);
+    // one entry cost of 0.1 % on the whole equity
+    expect((1 + metrics.totalReturn / 100) / (1 + metrics.buyHoldReturn / 100)).toBeCloseTo(0.999, 6);
+  });
+
+  it('stays flat with the flat baseline', async () => {
+    const r = await cli('backtest', '--baseline', 'flat', '--data', sample, '--split', 'test', '--json');
+    const { metrics } = JSON.parse(r.out);
+    expect(metrics.totalReturn).toBe(0);
+    expect(metrics.trades).toBe(0);
+  });
+
+  it('names the allowed values of a bad --split', async () => {
+    const r = await cli('backtest', '--baseline', 'flat', '--data', sample, '--split', 'later');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/all, train, validation, test/);
+  });
+});
+
+describe('cli train, backtest and predict with a model', () => {
+  const model = join(dir, 'tiny');
+  it('trains, saves, backtests and predicts in the seeds\' response shape', async () => {
+    const config = join(dir, 'tiny.json');
+    writeFileSync(config, JSON.stringify({ env: { numEnvs: 2, lookback: 10 }, ppo: { numSteps: 32, minibatchSize: 32, epochs: 1 }, network: { hidden: [16] }, eval: { everyUpdates: 1 } }));
+    const trained = await cli('train', '--data', sample, '--type', 'maskable', '--steps', '128', '--config', config, '--output', model, '--backend', 'cpu', '--json');
+    expect(trained.code, trained.err).toBe(0);
+    const summary = JSON.parse(trained.out.split('\n').pop()!);
+    expect(summary.timesteps).toBe(128);
+    expect(summary.test.totalReturn).toEqual(expect.any(Number));
+    expect(existsSync(`${model}.ppo.json`)).toBe(true);
+
+    const bt = await cli('backtest', '--model', `${model}.ppo.json`, '--data', sample, '--split', 'test', '--json', '--backend', 'cpu', '--equity-out', join(dir, 'eq.csv'), '--trades-out', join(dir, 'tr.csv'));
+    expect(bt.code, bt.err).toBe(0);
+    expect(JSON.parse(bt.out).metrics).toEqual(summary.test);
+    expect(readFileSync(join(dir, 'eq.csv'), 'utf8').split('\n')[0]).toBe('time,close,equity,position,action');
+
+    const p = await cli('predict', '--model', `${model}.ppo.json`, '--data', sample, '--json', '--backend', 'cpu');
+    expect(p.code, p.err).toBe(0);
+    const prediction = JSON.parse(p.out);
+    expect(Object.keys(prediction)).toEqual(['prediction', 'action_name', 'confidence', 'value_estimate']);
+    expect(['Hold', 'Buy', 'Sell'][prediction.prediction]).toBe(prediction.action_name);
+    expect(prediction.confidence).toBeGreaterThan(0);
+    expect(prediction.confidence).toBeLessThanOrEqual(1);
+  });
+
+  it('rejects a damaged model file with one clear line', async () => {
+    const broken = join(dir, 'broken.ppo.json');
+    writeFileSync(broken, '{"format":"ppo-trading-lab/model","formatVersion":1,');
+    const r = await cli('predict', '--model', broken, '--data', sample);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/not valid JSON/);
+  });
+
+  it('rejects data without the volume the model needs', async () => {
+    const noVolume = join(dir, 'novol.csv');
+    writeFileSync(noVolume, readFileSync(sample, 'utf8').split('\n').map((l) => l.split(',').slice(0, 5).join(',')).join('\n'));
+    const r = await cli('predict', '--model', `${model}.ppo.json`, '--data', noVolume, '--backend', 'cpu');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/volume/);
+  });
+});

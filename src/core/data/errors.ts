@@ -1,0 +1,41 @@
+export type ImportErrorCode =
+  | 'empty-file'
+  | 'header-only'
+  | 'binary-file'
+  | 'no-price-column'
+  | 'no-time-column'
+  | 'all-rows-invalid'
+  | 'ragged-rows'
+  | 'too-few-rows'
+  | 'parse-error';
+
+export interface ImportErrorDetails {
+  /** What the user can do about it, in one sentence. */
+  hint: string;
+  fileName?: string;
+  /** 1-based file line number. */
+  row?: number;
+  column?: string;
+}
+
+/**
+ * A problem with the input file the user can act on. The message states the problem and what to do;
+ * `hint` repeats the remedy alone for UIs that show it separately.
+ */
+export class ImportError extends Error {
+  readonly code: ImportErrorCode;
+  readonly hint: string;
+  readonly fileName?: string;
+  readonly row?: number;
+  readonly column?: string;
+
+  constructor(code: ImportErrorCode, problem: string, details: ImportErrorDetails) {
+    super(`${problem} ${details.hint}`);
+    this.name = 'ImportError';
+    this.code = code;
+    this.hint = details.hint;
+    if (details.fileName !== undefined) this.fileName = details.fileName;
+    if (details.row !== undefined) this.row = details.row;
+    if (details.column !== undefined) this.column = details.column;
+  }
+}
