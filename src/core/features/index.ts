@@ -1,0 +1,29 @@
+export {
+  computeFeatures,
+  defaultFeatureNames,
+  isFeatureName,
+  validateFeatureNames,
+  FEATURE_NAMES,
+  type FeatureMatrix,
+  type FeatureName,
+} from './featureSet';
+export { applyScaler, fitScaler, scalerFromJson, type Scaler } from './scaler';
+export { chronologicalSplit, DEFAULT_SPLIT_RATIOS, type BarRange, type SplitRatios, type Splits } from './splits';
+export {
+  fitVolatilityRegimes,
+  trendRegime,
+  volatilityRegime,
+  VOLATILITY_HIGH,
+  VOLATILITY_LOW,
+  VOLATILITY_NORMAL,
+  type VolatilityRegime,
+  type VolatilityThresholds,
+} from './regimes';
+export {
+  FeatureError,
+  SplitError,
+  type FeatureErrorCode,
+  type SplitErrorCode,
+  type SplitErrorDetails,
+  type SplitName,
+} from './errors';
