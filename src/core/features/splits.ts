@@ -64,7 +64,7 @@ export function chronologicalSplit(
     const fileAdvice = `a file with at least ${suggestedRows} bars (this one has ${rows}, ${warmup} of them indicator warm-up)`;
     const hint = fittingLookback >= 1
       ? `Use a lookback of at most ${fittingLookback}, or ${fileAdvice}.`
-      : `Use ${fileAdvice}, or give the ${split} split a larger share.`;
+      : `Use ${fileAdvice}.`;
     throw new SplitError('split-too-short',
       `The ${split} split has ${lengths[failing]} bars but needs at least ${needed} (lookback ${lookback} + ${minDecisions} decisions).`,
       {
@@ -123,6 +123,6 @@ function checkRatios(ratios: SplitRatios): void {
   if (ratios.train <= 0) throw new SplitError('invalid-ratios', 'The training share must be greater than 0.', { hint, split: 'train' });
   const sum = ratios.train + ratios.validation + ratios.test;
   if (Math.abs(sum - 1) > RATIO_SUM_TOLERANCE) {
-    throw new SplitError('invalid-ratios', `The split shares sum to ${sum}, not 1.`, { hint });
+    throw new SplitError('invalid-ratios', `The split shares sum to ${Number(sum.toFixed(6))}, not 1.`, { hint });
   }
 }
