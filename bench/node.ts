@@ -14,7 +14,7 @@ import { defaultFeatureNames } from '../src/core/features';
 import { prepareMarket } from '../src/core/env/prepare';
 import { runBacktest } from '../src/core/backtest/runner';
 import { buyAndHoldPolicy } from '../src/core/backtest/policy';
-import { barsPerYear } from '../src/core/backtest/annualisation';
+import { annualisationFor, DAILY_252 } from '../src/core/backtest/annualisation';
 
 export interface NodeBenchResult {
   backend: string;
@@ -103,7 +103,7 @@ function syntheticData(featureCount: number, bars: number): TrainingData {
   return {
     market: { features, featureCount, close, time },
     splits: { train: { start: 0, end: a }, validation: { start: a, end: b }, test: { start: b, end: bars } },
-    barsPerYear: 252,
+    annualisation: DAILY_252,
   };
 }
 
@@ -155,7 +155,7 @@ export async function importAndBacktest(): Promise<{ importSeconds: number; back
   const bt = prepareMarket(generateSampleBars({ bars: 100_100, seed: 4 }), names.filter((n) => !n.startsWith('tod')), 60);
   const env = resolveTrainingConfig({}).env;
   const t1 = performance.now();
-  await runBacktest(buyAndHoldPolicy, bt.market, { start: bt.warmup, end: 100_100 }, env, barsPerYear(bt.market.time));
+  await runBacktest(buyAndHoldPolicy, bt.market, { start: bt.warmup, end: 100_100 }, env, annualisationFor(bt.market.time));
   const backtestSeconds = (performance.now() - t1) / 1000;
   void prepared;
   return { importSeconds, backtestSeconds };

@@ -12,7 +12,7 @@ import { parseBundle, serializeBundle, type ModelBundle } from '../src/core/mode
 import { backtestModel, predictLatest, trainModel, type SplitName } from '../src/core/workflow/session';
 import { NODE_BACKENDS, useNodeBackend, type NodeBackend } from './backend';
 import { BASELINES, baselinePolicy, type BaselineName } from '../src/core/backtest/policy';
-import { barsPerYear } from '../src/core/backtest/annualisation';
+import { annualisationFor } from '../src/core/backtest/annualisation';
 import type { BacktestMetrics, Trade } from '../src/core/backtest/types';
 
 export interface CliIo {
@@ -158,7 +158,7 @@ async function backtest(args: string[], io: CliIo): Promise<number> {
     prepared.market,
     range,
     env,
-    barsPerYear(bars.time),
+    annualisationFor(bars.time),
   );
   await writeBacktestFiles(result, values);
   printBacktest(io, values.json === true, { baseline }, split, report.fileName, result);

@@ -1,7 +1,7 @@
 import type { EnvConfig } from '../env/config';
 import { TradingEnv, type EnvRange, type MarketData } from '../env/tradingEnv';
 import { computeMetrics } from './metrics';
-import type { BacktestMetrics, Trade } from './types';
+import type { Annualisation, BacktestMetrics, Trade } from './types';
 import type { Policy } from './policy';
 
 export interface BacktestResult {
@@ -28,7 +28,7 @@ export async function runBacktest(
   data: MarketData,
   range: EnvRange,
   envConfig: EnvConfig,
-  barsPerYear: number,
+  annualisation: Annualisation,
 ): Promise<BacktestResult> {
   const start = range.start + envConfig.lookback - 1;
   const steps = range.end - 1 - start;
@@ -64,6 +64,6 @@ export async function runBacktest(
     returnPct: t.netReturn * 100,
     barsHeld: t.exitIndex - t.entryIndex,
   }));
-  const metrics = computeMetrics({ equity, time, close, position, trades, barsPerYear });
+  const metrics = computeMetrics({ equity, time, close, position, trades, annualisation });
   return { startIndex: start, time, close, equity, position, actions, trades, metrics };
 }

@@ -95,16 +95,16 @@ function detectLayout(head: SampleRow[], spread: SampleRow[], options: ImportOpt
   }
   if (options.mapping) roles = applyMapping(columns, roles, options.mapping, fileName);
 
+  if (roles.close === undefined) {
+    throw new ImportError('no-price-column', `No close-price column found in ${fileName}. Columns seen: ${columnsSeen(columns)}.`, {
+      hint: 'Map one column to "close".',
+      fileName,
+    });
+  }
   const timeIndex = roles.time ?? roles.date;
   if (timeIndex === undefined) {
     throw new ImportError('no-time-column', `No date/time column found in ${fileName}. Columns seen: ${columnsSeen(columns)}.`, {
       hint: 'Name the column Date, Time or Timestamp, or map one column to "time" (or "date" and "clock").',
-      fileName,
-    });
-  }
-  if (roles.close === undefined) {
-    throw new ImportError('no-price-column', `No close-price column found in ${fileName}. Columns seen: ${columnsSeen(columns)}.`, {
-      hint: 'Map one column to "close".',
       fileName,
     });
   }

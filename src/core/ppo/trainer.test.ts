@@ -7,6 +7,7 @@ import { momentumBars } from './testMarket';
 import { prepareMarket } from '../env/prepare';
 import { runBacktest } from '../backtest/runner';
 import { randomPolicy } from '../backtest/policy';
+import { DAILY_252 } from '../backtest/annualisation';
 import { createRng } from '../random/rng';
 import type { FeatureName } from '../features';
 
@@ -31,7 +32,7 @@ function setup(variant: Variant, overrides: TrainingOverrides = {}, bars = momen
     ratios: config.split,
     regimes: variant === 'enhanced-maskable' ? 'fit' : null,
   });
-  return { config, prepared, data: { market: prepared.market, splits: prepared.splits, barsPerYear: 252 } };
+  return { config, prepared, data: { market: prepared.market, splits: prepared.splits, annualisation: DAILY_252 } };
 }
 
 describe('PpoTrainer', () => {
@@ -63,12 +64,12 @@ describe('PpoTrainer', () => {
     expect(d.clipFraction).toBe(0);
   });
 
-  it('keeps the tensor count flat from update 5 to update 50', async () => {
+  it('keeps the tensor count flat from update 10 to update 50, checkpoints included', async () => {
     const { config, data } = setup('enhanced-maskable', {
       env: { numEnvs: 2 },
       ppo: { numSteps: 16, minibatchSize: 16, epochs: 1 },
       stop: { totalTimesteps: 32 * 50 },
-      eval: { everyUpdates: 10 },
+      eval: { everyUpdates: 5 },
     });
     const counts = new Map<number, number>();
     const trainer = new PpoTrainer(config, data, {
@@ -76,7 +77,8 @@ describe('PpoTrainer', () => {
     });
     await trainer.train();
     trainer.dispose();
-    expect(counts.get(50)).toBe(counts.get(5));
+    expect(counts.get(10)).toBeGreaterThan(0);
+    expect(counts.get(50)).toBe(counts.get(10));
   });
 
   it('gives the same result for the same seed on the same backend', async () => {
@@ -123,7 +125,7 @@ describe('PpoTrainer', () => {
     const trainer = new PpoTrainer(config, data);
     const summary = await trainer.train();
     const validation = summary.bestValidation!.result.metrics;
-    const random = await runBacktest(randomPolicy(5), data.market, data.splits.validation, config.env, 252);
+    const random = await runBacktest(randomPolicy(5), data.market, data.splits.validation, config.env, DAILY_252);
     trainer.dispose();
     expect(validation.totalReturn).toBeGreaterThan(5);
     expect(validation.totalReturn).toBeGreaterThan(random.metrics.totalReturn + 5);

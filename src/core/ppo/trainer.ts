@@ -10,12 +10,13 @@ import { ACCOUNT_FEATURES, NUM_ACTIONS, TradingEnv, type EpisodeStats, type Mark
 import type { Splits } from '../features';
 import { runBacktest, type BacktestResult } from '../backtest/runner';
 import type { Policy } from '../backtest/policy';
+import type { Annualisation } from '../backtest/types';
 
 /** The market a run trains on, already featurised, scaled and split. */
 export interface TrainingData {
   market: MarketData;
   splits: Splits;
-  barsPerYear: number;
+  annualisation: Annualisation;
 }
 
 export interface ProgressEvent {
@@ -324,7 +325,7 @@ export class PpoTrainer {
 
   private async evaluate(best: TrainingSummary['bestValidation']): Promise<TrainingSummary['bestValidation']> {
     this.lastEvaluatedUpdate = this.updates;
-    const result = await runBacktest(this.greedyPolicy(), this.data.market, this.data.splits.validation, this.config.env, this.data.barsPerYear);
+    const result = await runBacktest(this.greedyPolicy(), this.data.market, this.data.splits.validation, this.config.env, this.data.annualisation);
     const sharpe = result.metrics.sharpe ?? Number.NEGATIVE_INFINITY;
     const bestSharpe = best ? (best.result.metrics.sharpe ?? Number.NEGATIVE_INFINITY) : Number.NEGATIVE_INFINITY;
     const isBest = best === null || sharpe > bestSharpe;

@@ -3,7 +3,7 @@ import type { ImportReport } from '../data';
 import { defaultFeatureNames, type FeatureName } from '../features';
 import { prepareMarket, type PreparedMarket } from '../env/prepare';
 import { ACTION_NAMES, BUY, HOLD, NUM_ACTIONS, SELL, type EnvRange } from '../env/tradingEnv';
-import { barsPerYear } from '../backtest/annualisation';
+import { annualisationFor } from '../backtest/annualisation';
 import { runBacktest, type BacktestResult } from '../backtest/runner';
 import { resolveTrainingConfig, type TrainingConfig, type TrainingOverrides } from '../ppo/config';
 import { greedyPolicy, PpoTrainer, type TrainingEvents, type TrainingSummary } from '../ppo/trainer';
@@ -55,13 +55,13 @@ export async function trainModel(
 ): Promise<TrainOutcome> {
   const config = resolveTrainingConfig(overrides);
   const prepared = prepareForTraining(bars, report, config);
-  const perYear = barsPerYear(bars.time);
-  const trainer = new PpoTrainer(config, { market: prepared.market, splits: prepared.splits, barsPerYear: perYear }, events);
+  const annualisation = annualisationFor(bars.time);
+  const trainer = new PpoTrainer(config, { market: prepared.market, splits: prepared.splits, annualisation }, events);
   onTrainer?.(trainer);
   try {
     const summary = await trainer.train();
     const test = hasDecisions(prepared.splits.test, config.env.lookback)
-      ? await runBacktest(trainer.greedyPolicy(), prepared.market, prepared.splits.test, config.env, perYear)
+      ? await runBacktest(trainer.greedyPolicy(), prepared.market, prepared.splits.test, config.env, annualisation)
       : null;
     const bundle = await createBundle({
       name,
@@ -126,7 +126,7 @@ export async function backtestModel(bundle: ModelBundle, bars: Bars, hasVolume: 
   }
   const net = loadNetwork(bundle);
   try {
-    return await runBacktest(greedyPolicy(net, bundle.config.ppo.maskActions), prepared.market, range, bundle.config.env, barsPerYear(bars.time));
+    return await runBacktest(greedyPolicy(net, bundle.config.ppo.maskActions), prepared.market, range, bundle.config.env, annualisationFor(bars.time));
   } finally {
     net.dispose();
   }

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { resolveEnvConfig } from '../env/config';
+import type { MarketData } from '../env/tradingEnv';
+import { DAILY_252 } from './annualisation';
+import { buyAndHoldPolicy, flatPolicy, randomPolicy } from './policy';
+import { runBacktest } from './runner';
+
+const DAY = 86_400_000;
+
+function market(close: number[]): MarketData {
+  return {
+    features: new Float32Array(close.length),
+    featureCount: 1,
+    close: Float64Array.from(close),
+    time: Float64Array.from(close.map((_, i) => i * DAY)),
+  };
+}
+
+const close = [100, 110, 99, 108.9, 121];
+const env = resolveEnvConfig({ lookback: 1, transactionCost: 0.001 });
+
+describe('runBacktest', () => {
+  it('runs buy & hold over a 5-bar series, paying the entry cost once', async () => {
+    const r = await runBacktest(buyAndHoldPolicy, market(close), { start: 0, end: 5 }, env, DAILY_252);
+    // 100 units bought at 100 for 10 000 + 10 cost: equity = 100 · close − 10
+    expect(Array.from(r.equity)).toEqual([10_000, 10_990, 9_890, 10_880, 12_090].map((x) => expect.closeTo(x, 6)));
+    expect(Array.from(r.actions)).toEqual([1, 0, 0, 0, -1]);
+    expect(Array.from(r.position)).toEqual([1, 1, 1, 1, 1]);
+    expect(r.metrics.totalReturn).toBeCloseTo(20.9, 9);
+    expect(r.metrics.buyHoldReturn).toBeCloseTo(21, 9);
+    expect(r.metrics.exposure).toBe(100);
+    // the open position is marked to the last close as one trade
+    expect(r.trades).toHaveLength(1);
+    expect(r.trades[0]).toMatchObject({ direction: 1, entryIndex: 0, exitIndex: 4, entryPrice: 100, exitPrice: 121, barsHeld: 4 });
+    // drawdown 10 990 → 9 890
+    expect(r.metrics.maxDrawdown).toBeCloseTo((9_890 / 10_990 - 1) * 100, 9);
+    expect(r.metrics.maxDrawdownBars).toBe(3);
+  });
+
+  it('starts at the first bar with a full lookback window', async () => {
+    const r = await runBacktest(flatPolicy, market(close), { start: 0, end: 5 }, { ...env, lookback: 3 }, DAILY_252);
+    expect(r.startIndex).toBe(2);
+    expect(Array.from(r.close)).toEqual([99, 108.9, 121]);
+    expect(r.metrics.totalReturn).toBe(0);
+    expect(r.metrics.trades).toBe(0);
+    expect(r.metrics.exposure).toBe(0);
+  });
+
+  it('gives the same result for the same random seed and a different one for another', async () => {
+    const long = Array.from({ length: 300 }, (_, i) => 100 + 10 * Math.sin(i / 7));
+    const a = await runBacktest(randomPolicy(3), market(long), { start: 0, end: 300 }, env, DAILY_252);
+    const b = await runBacktest(randomPolicy(3), market(long), { start: 0, end: 300 }, env, DAILY_252);
+    const c = await runBacktest(randomPolicy(4), market(long), { start: 0, end: 300 }, env, DAILY_252);
+    expect(Array.from(a.actions)).toEqual(Array.from(b.actions));
+    expect(Array.from(a.actions)).not.toEqual(Array.from(c.actions));
+    expect(a.metrics.trades).toBeGreaterThan(10);
+  });
+});

@@ -1,0 +1,56 @@
+import type { Bars } from '../data/bars';
+import type { ImportReport } from '../data/report';
+import { chronologicalSplit, computeFeatures, defaultFeatureNames, type FeatureName, type SplitRatios, type Splits } from '../features';
+import { DEFAULT_ENV_CONFIG } from '../env/config';
+import { toUserError, type UserError } from '../errors';
+import { annualisationFor } from '../backtest/annualisation';
+import type { Annualisation } from '../backtest/types';
+import { downsampleIndices } from './downsample';
+
+/** What the UI shows about a loaded dataset; the bars themselves stay where they were imported. */
+export interface DatasetSummary {
+  report: ImportReport;
+  barCount: number;
+  featureNames: FeatureName[];
+  /** First bar at which every default feature is defined. */
+  warmup: number;
+  /** Train / validation / test bar ranges for the lookback given, or why the data cannot be split. */
+  splits: Splits | null;
+  splitError: UserError | null;
+  lookback: number;
+  annualisation: Annualisation;
+  /** Downsampled close prices for charts; `index` is the bar index of each point. */
+  chart: { index: number[]; time: number[]; close: number[] };
+}
+
+export interface SummaryOptions {
+  lookback?: number;
+  ratios?: SplitRatios;
+  maxChartPoints?: number;
+}
+
+export function summariseDataset(bars: Bars, report: ImportReport, options: SummaryOptions = {}): DatasetSummary {
+  const lookback = options.lookback ?? DEFAULT_ENV_CONFIG.lookback;
+  const featureNames = defaultFeatureNames({ hasVolume: report.hasVolume, intervalMs: report.intervalMs });
+  const warmup = computeFeatures(bars, featureNames).warmup;
+  let splits: Splits | null = null;
+  let splitError: UserError | null = null;
+  try {
+    splits = chronologicalSplit(bars.close.length, warmup, lookback, options.ratios);
+  } catch (error) {
+    splitError = toUserError(error);
+    if (splitError === null) throw error;
+  }
+  const index = downsampleIndices(bars.close, options.maxChartPoints ?? 2000);
+  return {
+    report,
+    barCount: bars.close.length,
+    featureNames,
+    warmup,
+    splits,
+    splitError,
+    lookback,
+    annualisation: annualisationFor(bars.time),
+    chart: { index, time: index.map((i) => bars.time[i]), close: index.map((i) => bars.close[i]) },
+  };
+}
