@@ -17,6 +17,8 @@ export interface DatasetSummary {
   /** Train / validation / test bar ranges for the lookback given, or why the data cannot be split. */
   splits: Splits | null;
   splitError: UserError | null;
+  /** The splits as time spans, for shading charts. */
+  splitSpans: { name: 'train' | 'validation' | 'test'; startTime: number; endTime: number; bars: number }[];
   lookback: number;
   annualisation: Annualisation;
   /** Downsampled close prices for charts; `index` is the bar index of each point. */
@@ -41,6 +43,12 @@ export function summariseDataset(bars: Bars, report: ImportReport, options: Summ
     splitError = toUserError(error);
     if (splitError === null) throw error;
   }
+  const splitSpans = splits
+    ? (['train', 'validation', 'test'] as const).map((name) => {
+        const r = splits![name];
+        return { name, startTime: bars.time[r.start], endTime: bars.time[r.end - 1], bars: r.end - r.start };
+      })
+    : [];
   const index = downsampleIndices(bars.close, options.maxChartPoints ?? 2000);
   return {
     report,
@@ -49,6 +57,7 @@ export function summariseDataset(bars: Bars, report: ImportReport, options: Summ
     warmup,
     splits,
     splitError,
+    splitSpans,
     lookback,
     annualisation: annualisationFor(bars.time),
     chart: { index, time: index.map((i) => bars.time[i]), close: index.map((i) => bars.close[i]) },

@@ -1,0 +1,77 @@
+import { expect, test, type Page } from '@playwright/test';
+import { barsToCsv, generateSampleBars } from '../src/core/data/sampleData';
+
+async function sampleLoaded(page: Page) {
+  await page.goto('/');
+  await expect(page.getByTestId('import-report')).toContainText('sample-ohlcv.csv');
+  await expect(page.getByTestId('price-chart').locator('.recharts-line-curve')).toBeVisible();
+}
+
+test('the app loads the sample data, draws the price chart with splits and reports WebGPU', async ({ page }) => {
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await sampleLoaded(page);
+
+  await expect(page.getByTestId('import-report')).toContainText('5,000 kept of 5,000 read');
+  const legend = page.getByTestId('split-legend');
+  await expect(legend).toContainText('train');
+  await expect(legend).toContainText('validation');
+  await expect(legend).toContainText('test');
+  await expect(page.getByTestId('price-chart').locator('.recharts-reference-area')).toHaveCount(3);
+
+  const gpu = page.getByTestId('webgpu-status');
+  await expect(gpu).toHaveAttribute('data-available', /^(true|false)$/);
+  const available = await gpu.getAttribute('data-available');
+  await expect(gpu).toContainText(available === 'true' ? 'WebGPU available' : 'WebGPU unavailable');
+  test.info().annotations.push({ type: 'webgpu', description: (await gpu.textContent()) ?? '' });
+  expect(pageErrors).toEqual([]);
+});
+
+test('a picked CSV in another layout replaces the data and its report', async ({ page }) => {
+  await sampleLoaded(page);
+  // Semicolon-delimited with decimal commas, newest first, as some European exports are.
+  const csv = barsToCsv(generateSampleBars({ bars: 800, seed: 9 }))
+    .trim()
+    .split('\n')
+    .map((line, i) => (i === 0 ? line.replace(/,/g, ';') : line.replace(/,/g, ';').replace(/\./g, ',')));
+  const text = [csv[0], ...csv.slice(1).reverse()].join('\n');
+  await page.getByTestId('csv-input').setInputFiles({ name: 'euro.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+
+  const report = page.getByTestId('import-report');
+  await expect(report).toContainText('euro.csv');
+  await expect(report).toContainText('800 kept of 800 read');
+  await expect(report).toContainText('semicolon, decimal comma');
+  await expect(report).toContainText('newest first');
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+});
+
+test('a bad file shows a specific error and keeps the data already loaded', async ({ page }) => {
+  await sampleLoaded(page);
+  await page.getByTestId('csv-input').setInputFiles({ name: 'scores.csv', mimeType: 'text/csv', buffer: Buffer.from('id,name,score\n1,a,2\n2,b,3\n') });
+
+  const banner = page.getByTestId('error-banner');
+  await expect(banner).toContainText('No close-price column found in scores.csv. Columns seen: id, name, score.');
+  await expect(banner).toHaveAttribute('data-code', 'no-price-column');
+  await expect(page.getByTestId('import-report')).toContainText('sample-ohlcv.csv');
+  await expect(page.getByTestId('price-chart').locator('.recharts-line-curve')).toBeVisible();
+
+  await banner.getByRole('button', { name: 'Dismiss error' }).click();
+  await expect(banner).toHaveCount(0);
+});
+
+test('a CSV dropped anywhere on the window is imported', async ({ page }) => {
+  await sampleLoaded(page);
+  const csv = barsToCsv(generateSampleBars({ bars: 400, seed: 2 }));
+  const dataTransfer = await page.evaluateHandle((text) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], 'dropped.csv', { type: 'text/csv' }));
+    return dt;
+  }, csv);
+  await page.dispatchEvent('main', 'dragenter', { dataTransfer });
+  await expect(page.getByTestId('drop-overlay')).toBeVisible();
+  await page.dispatchEvent('main', 'drop', { dataTransfer });
+
+  await expect(page.getByTestId('drop-overlay')).toHaveCount(0);
+  await expect(page.getByTestId('import-report')).toContainText('dropped.csv');
+  await expect(page.getByTestId('import-report')).toContainText('400 kept of 400 read');
+});

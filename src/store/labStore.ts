@@ -1,0 +1,85 @@
+import { create } from 'zustand';
+import { callback, labClient, type GpuStatus } from '../api/labClient';
+import type { UserError } from '../core/errors';
+import type { DatasetSummary } from '../core/workflow/dataset';
+
+export const SAMPLE_FILE = 'sample-ohlcv.csv';
+
+export interface LabState {
+  dataset: DatasetSummary | null;
+  /** The import under way, with rows parsed so far. */
+  importing: { fileName: string; rowsRead: number } | null;
+  /** The last error the user should see; the current dataset is kept when one happens. */
+  error: UserError | null;
+  gpu: GpuStatus | null;
+
+  importFile(file: Blob, fileName: string): Promise<void>;
+  loadSample(): Promise<void>;
+  dismissError(): void;
+  probeGpu(): Promise<void>;
+}
+
+export const useLabStore = create<LabState>((set, get) => ({
+  dataset: null,
+  importing: null,
+  error: null,
+  gpu: null,
+
+  async importFile(file, fileName) {
+    if (get().importing) {
+      set({ error: { kind: 'Busy', message: `Still importing ${get().importing?.fileName}. Wait for it to finish, then drop ${fileName} again.` } });
+      return;
+    }
+    set({ importing: { fileName, rowsRead: 0 } });
+    try {
+      const outcome = await labClient().importFile(
+        file,
+        fileName,
+        callback((rowsRead: number) => set({ importing: { fileName, rowsRead } })),
+      );
+      if (outcome.ok) set({ dataset: outcome.value, error: null });
+      else set({ error: outcome.error });
+    } catch (error) {
+      set({ error: unexpected(`importing ${fileName}`, error) });
+    } finally {
+      set({ importing: null });
+    }
+  },
+
+  async loadSample() {
+    const url = `${import.meta.env.BASE_URL}sample/${SAMPLE_FILE}`;
+    let response: Response;
+    try {
+      response = await fetch(url);
+    } catch (error) {
+      set({ error: unexpected('downloading the sample data', error) });
+      return;
+    }
+    if (!response.ok) {
+      set({ error: { kind: 'SampleError', message: `The sample data could not be loaded (${url}: HTTP ${response.status}). Reload the page, or drop a CSV of your own.` } });
+      return;
+    }
+    await get().importFile(await response.blob(), SAMPLE_FILE);
+  },
+
+  dismissError() {
+    set({ error: null });
+  },
+
+  async probeGpu() {
+    try {
+      set({ gpu: await labClient().gpuStatus() });
+    } catch (error) {
+      set({ gpu: { available: false, reason: `The check failed: ${error instanceof Error ? error.message : String(error)}` } });
+    }
+  },
+}));
+
+/** A failure that is not the user's input (a bug or a crashed worker): say so plainly, keep the data. */
+function unexpected(during: string, error: unknown): UserError {
+  const detail = error instanceof Error ? error.message : String(error);
+  return {
+    kind: 'InternalError',
+    message: `Something went wrong while ${during}: ${detail}. Your current data is unchanged. Try again; if it keeps happening, report it with this message.`,
+  };
+}

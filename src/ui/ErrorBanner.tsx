@@ -1,0 +1,31 @@
+import { useLabStore } from '../store/labStore';
+
+const TITLES: Record<string, string> = {
+  ImportError: 'This file could not be imported',
+  SplitError: 'The data is too short for training',
+  ConfigError: 'A setting is out of range',
+  BundleError: 'This model file could not be read',
+  Busy: 'Busy',
+  InternalError: 'Something went wrong',
+};
+
+export function ErrorBanner() {
+  const error = useLabStore((s) => s.error);
+  const dismiss = useLabStore((s) => s.dismissError);
+  if (!error) return null;
+  const where = [error.fileName, error.row !== undefined ? `line ${error.row}` : null, error.column ? `column "${error.column}"` : null]
+    .filter(Boolean)
+    .join(', ');
+  return (
+    <div className="error-banner" role="alert" data-testid="error-banner" data-code={error.code}>
+      <div>
+        <strong>{TITLES[error.kind] ?? 'Error'}</strong>
+        {where ? <span className="error-where"> ({where})</span> : null}
+        <p>{error.message}</p>
+      </div>
+      <button type="button" onClick={dismiss} aria-label="Dismiss error">
+        Dismiss
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,55 @@
+import { useId } from 'react';
+import { useLabStore } from '../../store/labStore';
+import { formatCount } from '../format';
+import { ImportReportView } from './ImportReportView';
+import { PriceChart } from './PriceChart';
+
+export function DataPanel() {
+  const dataset = useLabStore((s) => s.dataset);
+  const importing = useLabStore((s) => s.importing);
+  const importFile = useLabStore((s) => s.importFile);
+  const loadSample = useLabStore((s) => s.loadSample);
+  const inputId = useId();
+
+  return (
+    <section className="panel" aria-labelledby="data-title">
+      <div className="panel-head">
+        <h2 id="data-title">Market data</h2>
+        <div className="actions">
+          <label htmlFor={inputId} className="button">
+            Choose CSV…
+          </label>
+          <input
+            id={inputId}
+            className="visually-hidden"
+            type="file"
+            accept=".csv,.txt,.tsv,text/csv,text/plain"
+            data-testid="csv-input"
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              e.target.value = '';
+              if (file) void importFile(file, file.name);
+            }}
+          />
+          <button type="button" className="button secondary" onClick={() => void loadSample()} disabled={importing !== null} data-testid="use-sample">
+            Use sample data
+          </button>
+        </div>
+      </div>
+      <p className="hint">Drop a CSV of OHLCV bars anywhere on this page, or choose one. Your data never leaves the browser.</p>
+      {importing ? (
+        <p className="status" role="status" data-testid="import-progress">
+          Importing {importing.fileName}… {formatCount(importing.rowsRead)} rows read
+        </p>
+      ) : null}
+      {dataset ? (
+        <>
+          <PriceChart dataset={dataset} />
+          <ImportReportView dataset={dataset} />
+        </>
+      ) : importing ? null : (
+        <p className="empty">No data loaded yet.</p>
+      )}
+    </section>
+  );
+}
