@@ -78,6 +78,17 @@ describe('cli backtest with a baseline', () => {
     expect(metrics.trades).toBe(0);
   });
 
+  it('backtests a file too short to split over the whole series, and says why a split cannot run', async () => {
+    const short = join(dir, 'short.csv');
+    writeFileSync(short, barsToCsv(generateSampleBars({ bars: 200, seed: 8 })));
+    const all = await cli('backtest', '--baseline', 'buy-and-hold', '--data', short, '--json');
+    expect(all.code, all.err).toBe(0);
+    expect(JSON.parse(all.out).metrics.trades).toBe(1);
+    const test = await cli('backtest', '--baseline', 'buy-and-hold', '--data', short, '--split', 'test');
+    expect(test.code).toBe(1);
+    expect(test.err).toMatch(/Use a lookback of at most \d+/);
+  });
+
   it('names the allowed values of a bad --split', async () => {
     const r = await cli('backtest', '--baseline', 'flat', '--data', sample, '--split', 'later');
     expect(r.code).toBe(1);

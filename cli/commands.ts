@@ -151,7 +151,8 @@ async function backtest(args: string[], io: CliIo): Promise<number> {
   });
   const { bars, report } = await loadData(requireString(values.data, '--data'));
   const names = defaultFeatureNames({ hasVolume: report.hasVolume, intervalMs: report.intervalMs });
-  const prepared = prepareMarket(bars, names, env.lookback);
+  // A whole-series backtest needs no train/validation/test cut, so short files still run.
+  const prepared = prepareMarket(bars, names, env.lookback, { allowShortSplits: split === 'all' });
   const range: EnvRange = split === 'all' ? { start: prepared.warmup, end: bars.close.length } : prepared.splits[split];
   const result = await runBacktest(
     baselinePolicy(baseline as BaselineName, env.seed),
