@@ -6,14 +6,14 @@ import { barsToCsv, generateSampleBars } from '../src/core/data/sampleData';
 import { defaultFeatureNames } from '../src/core/features';
 import { ConfigError, prepareMarket, resolveEnvConfig, type EnvRange } from '../src/core/env';
 import { runBacktest, type BacktestResult } from '../src/core/backtest/runner';
-import { ACTION_NAMES } from '../src/core/env/tradingEnv';
+import { equityCsv, tradesCsv } from '../src/core/backtest/export';
 import { VARIANTS, type TrainingOverrides, type Variant } from '../src/core/ppo/config';
 import { parseBundle, serializeBundle, type ModelBundle } from '../src/core/model/bundle';
 import { backtestModel, predictLatest, trainModel, type SplitName } from '../src/core/workflow/session';
 import { NODE_BACKENDS, useNodeBackend, type NodeBackend } from './backend';
 import { BASELINES, baselinePolicy, type BaselineName } from '../src/core/backtest/policy';
 import { annualisationFor } from '../src/core/backtest/annualisation';
-import type { BacktestMetrics, Trade } from '../src/core/backtest/types';
+import type { BacktestMetrics } from '../src/core/backtest/types';
 
 export interface CliIo {
   out: (line: string) => void;
@@ -347,22 +347,6 @@ function formatDuration(ms: number): string {
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
-
-export function equityCsv(result: BacktestResult): string {
-  const lines = ['time,close,equity,position,action'];
-  for (let i = 0; i < result.equity.length; i++) {
-    lines.push(`${new Date(result.time[i]).toISOString()},${result.close[i]},${result.equity[i].toFixed(4)},${result.position[i]},${result.actions[i] < 0 ? '' : ACTION_NAMES[result.actions[i]]}`);
-  }
-  return lines.join('\n') + '\n';
-}
-
-export function tradesCsv(trades: Trade[]): string {
-  const lines = ['direction,entry_time,exit_time,entry_price,exit_price,return_pct,bars_held'];
-  for (const t of trades) {
-    lines.push(`${t.direction === 1 ? 'long' : 'short'},${new Date(t.entryTime).toISOString()},${new Date(t.exitTime).toISOString()},${t.entryPrice},${t.exitPrice},${t.returnPct.toFixed(4)},${t.barsHeld}`);
-  }
-  return lines.join('\n') + '\n';
 }
 
 async function generateSample(args: string[], io: CliIo): Promise<number> {

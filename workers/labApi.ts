@@ -1,69 +1,213 @@
+import * as Comlink from 'comlink';
 import { importCsv } from '../src/core/data/importCsv';
 import type { Bars } from '../src/core/data/bars';
 import type { ImportReport } from '../src/core/data/report';
-import { toUserError, type Outcome } from '../src/core/errors';
+import { toUserError, UsageError, type Outcome, type UserError } from '../src/core/errors';
 import { summariseDataset, type DatasetSummary } from '../src/core/workflow/dataset';
+import { backtestModel, predictLatest, trainModel, type Prediction, type SplitName } from '../src/core/workflow/session';
+import { TrainingStream, batchBuffers, type TrainingBatch } from '../src/core/workflow/trainingStream';
+import { backtestView, backtestViewBuffers, type BacktestView } from '../src/core/workflow/backtestView';
+import { equityCsv, tradesCsv } from '../src/core/backtest/export';
+import type { BacktestResult } from '../src/core/backtest/runner';
+import type { BacktestMetrics } from '../src/core/backtest/types';
+import type { TrainingOverrides, Variant, TrainingConfig } from '../src/core/ppo/config';
+import type { TrainingControl, StopReason } from '../src/core/ppo/trainer';
+import type { ModelBundle } from '../src/core/model/bundle';
+import { probeAdapter, startBackend, type BackendChoice, type BackendInfo } from './backend';
+
+export type { BackendChoice, BackendInfo } from './backend';
+export type { TrainingBatch } from '../src/core/workflow/trainingStream';
+export type { BacktestView } from '../src/core/workflow/backtestView';
 
 export interface GpuStatus {
   available: boolean;
-  /** Adapter description when available, e.g. "Google SwiftShader (fallback adapter)". */
+  /** Adapter description when available, e.g. "google swiftshader (software fallback adapter)". */
   adapter?: string;
   /** Why WebGPU cannot be used, when it cannot. */
   reason?: string;
 }
 
+/** A finished training run; its model stays in the worker under `runId`. */
+export interface RunResult {
+  runId: string;
+  name: string;
+  variant: Variant;
+  config: TrainingConfig;
+  stopReason: StopReason;
+  updates: number;
+  timesteps: number;
+  episodes: number;
+  wallTimeMs: number;
+  backend: string;
+  validation: BacktestMetrics | null;
+  test: BacktestMetrics | null;
+}
+
+export type BacktestSource = { kind: 'split'; split: SplitName } | { kind: 'file'; file: Blob | string; fileName: string };
+export type ExportKind = 'equity' | 'trades' | 'report';
+
 /** The one API the UI calls; the worker exposes an instance of it through Comlink. */
 export class LabApi {
   private dataset: { bars: Bars; report: ImportReport } | null = null;
+  private backend: BackendInfo | null = null;
+  private readonly runs = new Map<string, ModelBundle>();
+  private control: TrainingControl | null = null;
+  private lastBacktest: { result: BacktestResult; label: string } | null = null;
+  private runCounter = 0;
 
   /**
    * Imports a CSV and makes it the current dataset. On failure the previous dataset stays current and
    * the error comes back as a value the UI can show.
    */
   async importFile(input: Blob | string, fileName: string, onProgress?: (rowsRead: number) => void): Promise<Outcome<DatasetSummary>> {
-    try {
+    return attempt(async () => {
       const { bars, report } = await importCsv(input, { fileName, ...(onProgress ? { onProgress } : {}) });
       const summary = summariseDataset(bars, report);
       this.dataset = { bars, report };
-      return { ok: true, value: summary };
-    } catch (error) {
-      const userError = toUserError(error);
-      if (userError === null) throw error;
-      return { ok: false, error: userError };
-    }
+      return summary;
+    });
   }
 
   /** The current dataset summarised for another lookback (the splits depend on it). */
   async summarise(lookback: number): Promise<Outcome<DatasetSummary> | null> {
-    if (!this.dataset) return null;
-    try {
-      return { ok: true, value: summariseDataset(this.dataset.bars, this.dataset.report, { lookback }) };
-    } catch (error) {
-      const userError = toUserError(error);
-      if (userError === null) throw error;
-      return { ok: false, error: userError };
-    }
+    const dataset = this.dataset;
+    if (!dataset) return null;
+    return attempt(async () => summariseDataset(dataset.bars, dataset.report, { lookback }));
   }
 
   async gpuStatus(): Promise<GpuStatus> {
-    return probeWebGpu();
+    const probe = await probeAdapter();
+    return probe.adapter
+      ? { available: true, adapter: probe.software ? `${probe.adapter} (software fallback adapter)` : probe.adapter }
+      : { available: false, reason: probe.reason };
+  }
+
+  /** Starts (or switches to) a tfjs backend; training uses whatever was started last. */
+  async useBackend(choice: BackendChoice): Promise<BackendInfo> {
+    if (this.backend && this.backend.requested === choice) return this.backend;
+    this.backend = await startBackend(choice);
+    return this.backend;
+  }
+
+  /**
+   * Trains on the current dataset. Batches of progress stream to `onBatch` (at most 2 a second: each batch redraws the charts);
+   * the finished model stays here under the returned runId for backtests, predictions and export.
+   */
+  async train(overrides: TrainingOverrides, backend: BackendChoice, onBatch: (batch: TrainingBatch) => void): Promise<Outcome<RunResult>> {
+    const dataset = this.dataset;
+    if (!dataset) return { ok: false, error: { kind: 'UsageError', message: 'Load data before training: drop a CSV or use the sample data.' } };
+    if (this.control) return { ok: false, error: { kind: 'UsageError', message: 'A training run is already going. Stop it before starting another.' } };
+    const stream = new TrainingStream((batch) => onBatch(Comlink.transfer(batch, batchBuffers(batch))), 500);
+    try {
+      await this.useBackend(backend);
+      const runId = `run-${++this.runCounter}`;
+      const variant = overrides.variant ?? 'maskable';
+      const name = `${variant} on ${dataset.report.fileName}`;
+      const outcome = await trainModel(dataset.bars, dataset.report, overrides, name, stream, (trainer) => {
+        this.control = trainer.control;
+      });
+      stream.close();
+      this.runs.set(runId, outcome.bundle);
+      const b = outcome.bundle;
+      return {
+        ok: true,
+        value: {
+          runId,
+          name,
+          variant: b.variant,
+          config: b.config,
+          stopReason: outcome.summary.stopReason,
+          updates: outcome.summary.updates,
+          timesteps: outcome.summary.timesteps,
+          episodes: outcome.summary.episodes,
+          wallTimeMs: outcome.summary.wallTimeMs,
+          backend: outcome.summary.backend,
+          validation: b.metrics.validation,
+          test: b.metrics.test,
+        },
+      };
+    } catch (error) {
+      stream.close();
+      return { ok: false, error: toUserError(error) ?? failure('Training', error) };
+    } finally {
+      this.control = null;
+    }
+  }
+
+  async pause(): Promise<void> {
+    this.control?.pause();
+  }
+
+  async resume(): Promise<void> {
+    this.control?.resume();
+  }
+
+  async stop(): Promise<void> {
+    this.control?.stop();
+  }
+
+  /** Backtests a run's model on a split of the current dataset or on a dropped file. */
+  async backtest(runId: string, source: BacktestSource): Promise<Outcome<BacktestView>> {
+    const bundle = this.runs.get(runId);
+    if (!bundle) return { ok: false, error: { kind: 'UsageError', message: `No model "${runId}" in this session. Train one first.` } };
+    return attempt(async () => {
+      let bars: Bars;
+      let report: ImportReport;
+      let label: string;
+      let split: SplitName;
+      if (source.kind === 'file') {
+        ({ bars, report } = await importCsv(source.file, { fileName: source.fileName }));
+        label = source.fileName;
+        split = 'all';
+      } else {
+        if (!this.dataset) throw new UsageError('Load data first, or drop a CSV on the backtest panel.');
+        ({ bars, report } = this.dataset);
+        label = `${report.fileName}, ${source.split} split`;
+        split = source.split;
+      }
+      const result = await backtestModel(bundle, bars, report.hasVolume, split);
+      this.lastBacktest = { result, label };
+      const view = backtestView(result, label);
+      return Comlink.transfer(view, backtestViewBuffers(view));
+    });
+  }
+
+  /** The last backtest as a file's text: equity or trades CSV, or the report JSON. */
+  async exportBacktest(kind: ExportKind): Promise<string | null> {
+    const last = this.lastBacktest;
+    if (!last) return null;
+    if (kind === 'equity') return equityCsv(last.result);
+    if (kind === 'trades') return tradesCsv(last.result.trades);
+    return JSON.stringify({ source: last.label, bars: last.result.equity.length, metrics: last.result.metrics, trades: last.result.trades }, null, 2);
+  }
+
+  async predict(runId: string): Promise<Outcome<Prediction>> {
+    const bundle = this.runs.get(runId);
+    const dataset = this.dataset;
+    if (!bundle || !dataset) return { ok: false, error: { kind: 'UsageError', message: 'Train a model and load data first.' } };
+    return attempt(() => predictLatest(bundle, dataset.bars, dataset.report.hasVolume));
   }
 }
 
-async function probeWebGpu(): Promise<GpuStatus> {
-  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
-  if (!gpu) return { available: false, reason: 'This browser does not expose WebGPU (navigator.gpu is missing).' };
+async function attempt<T>(work: () => Promise<T>): Promise<Outcome<T>> {
   try {
-    const adapter = await gpu.requestAdapter();
-    if (!adapter) return { available: false, reason: 'WebGPU is present but no GPU adapter was granted.' };
-    // GPUAdapter.info is newer than these typings (requestAdapterInfo() before it).
-    const info: Partial<Record<'vendor' | 'architecture' | 'description', string>> & { isFallbackAdapter?: boolean } =
-      (adapter as GPUAdapter & { info?: object }).info ?? {};
-    const name = [info.vendor, info.architecture, info.description].filter((s) => s).join(' ') || 'unnamed adapter';
-    // Chrome moved isFallbackAdapter from the adapter to its info; read whichever this version has.
-    const fallback = Boolean((adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? info.isFallbackAdapter);
-    return { available: true, adapter: fallback ? `${name} (software fallback adapter)` : name };
+    return { ok: true, value: await work() };
   } catch (error) {
-    return { available: false, reason: `Requesting a WebGPU adapter failed: ${error instanceof Error ? error.message : String(error)}` };
+    const userError = toUserError(error);
+    if (userError === null) throw error;
+    return { ok: false, error: userError };
   }
+}
+
+/** A failure that is not the input's fault (out of memory, a lost GPU device…), said plainly. */
+function failure(during: string, error: unknown): UserError {
+  const detail = error instanceof Error ? error.message : String(error);
+  const gpuLost = /device.*lost|lost.*device|context lost/i.test(detail);
+  const memory = /memory|allocation|OOM/i.test(detail);
+  const hint = gpuLost
+    ? 'The GPU device was lost; choose the wasm backend or reload the page and train again.'
+    : memory
+      ? 'The backend ran out of memory; use a smaller network, fewer envs or a smaller minibatch.'
+      : 'Try again; if it repeats, try another backend and report this message.';
+  return { kind: 'TrainingError', message: `${during} failed: ${detail}. ${hint}` };
 }

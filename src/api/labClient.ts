@@ -1,15 +1,39 @@
 import * as Comlink from 'comlink';
 import type { LabApi } from '../../workers/labApi';
 
-export type { GpuStatus } from '../../workers/labApi';
+export type {
+  BackendChoice, BackendInfo, BacktestSource, BacktestView, ExportKind, GpuStatus, RunResult, TrainingBatch,
+} from '../../workers/labApi';
 export type LabClient = Comlink.Remote<LabApi>;
 
+let worker: Worker | null = null;
 let client: LabClient | null = null;
+let crashListener: ((message: string) => void) | null = null;
 
 /** The lab worker, started on first use; every long computation runs there. */
 export function labClient(): LabClient {
-  client ??= Comlink.wrap<LabApi>(new Worker(new URL('../../workers/lab.worker.ts', import.meta.url), { type: 'module', name: 'lab' }));
+  if (!client) {
+    worker = new Worker(new URL('../../workers/lab.worker.ts', import.meta.url), { type: 'module', name: 'lab' });
+    worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      crashListener?.(event.message || 'the worker stopped unexpectedly');
+    });
+    client = Comlink.wrap<LabApi>(worker);
+  }
   return client;
+}
+
+/** Called when the worker dies (an uncaught error or out of memory), so the UI can offer a restart. */
+export function onWorkerCrash(listener: (message: string) => void): void {
+  crashListener = listener;
+}
+
+/** Ends the current worker; the next labClient() call starts a fresh one. */
+export function restartWorker(): void {
+  client?.[Comlink.releaseProxy]();
+  worker?.terminate();
+  worker = null;
+  client = null;
 }
 
 /** Wraps a callback so the worker can call it across the boundary. */

@@ -3,7 +3,7 @@
  * (class instances lose their fields on structured clone).
  */
 export interface UserError {
-  /** Which kind of error: 'ImportError', 'SplitError', 'FeatureError', 'ConfigError', 'BundleError'. */
+  /** Which kind of error: 'ImportError', 'SplitError', 'FeatureError', 'ConfigError', 'BundleError', 'TrainingError'. */
   kind: string;
   /** Machine-readable code when the error has one, e.g. 'no-price-column'. */
   code?: string;
@@ -17,7 +17,7 @@ export interface UserError {
   field?: string;
 }
 
-const USER_ERROR_NAMES = new Set(['ImportError', 'SplitError', 'FeatureError', 'ConfigError', 'BundleError']);
+const USER_ERROR_NAMES = new Set(['ImportError', 'SplitError', 'FeatureError', 'ConfigError', 'BundleError', 'TrainingError', 'UsageError']);
 
 /** The user-facing form of an input error; null for anything else (a bug, which must surface as one). */
 export function toUserError(error: unknown): UserError | null {
@@ -31,6 +31,11 @@ export function toUserError(error: unknown): UserError | null {
   if (typeof fields.column === 'string') out.column = fields.column;
   if (typeof fields.field === 'string') out.field = fields.field;
   return out;
+}
+
+/** A call made in the wrong state or with missing input (no data loaded yet…); the message says what to do. */
+export class UsageError extends Error {
+  override name = 'UsageError';
 }
 
 /** A value-or-error result for calls whose failure the user should see, not a thrown exception. */

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { callback, labClient, type GpuStatus } from '../api/labClient';
+import { callback, labClient, restartWorker, type GpuStatus } from '../api/labClient';
 import type { UserError } from '../core/errors';
 import type { DatasetSummary } from '../core/workflow/dataset';
 
@@ -13,9 +13,15 @@ export interface LabState {
   error: UserError | null;
   gpu: GpuStatus | null;
 
+  /** The file behind the current dataset, to load it again into a restarted worker. */
+  source: { file: Blob; fileName: string } | null;
+
   importFile(file: Blob, fileName: string): Promise<void>;
   loadSample(): Promise<void>;
+  showError(error: UserError): void;
   dismissError(): void;
+  /** Starts a fresh worker and loads the current data into it again. */
+  restart(): Promise<void>;
   probeGpu(): Promise<void>;
 }
 
@@ -24,6 +30,7 @@ export const useLabStore = create<LabState>((set, get) => ({
   importing: null,
   error: null,
   gpu: null,
+  source: null,
 
   async importFile(file, fileName) {
     if (get().importing) {
@@ -37,7 +44,7 @@ export const useLabStore = create<LabState>((set, get) => ({
         fileName,
         callback((rowsRead: number) => set({ importing: { fileName, rowsRead } })),
       );
-      if (outcome.ok) set({ dataset: outcome.value, error: null });
+      if (outcome.ok) set({ dataset: outcome.value, error: null, source: { file, fileName } });
       else set({ error: outcome.error });
     } catch (error) {
       set({ error: unexpected(`importing ${fileName}`, error) });
@@ -62,8 +69,20 @@ export const useLabStore = create<LabState>((set, get) => ({
     await get().importFile(await response.blob(), SAMPLE_FILE);
   },
 
+  showError(error) {
+    set({ error });
+  },
+
   dismissError() {
     set({ error: null });
+  },
+
+  async restart() {
+    restartWorker();
+    set({ error: null, importing: null });
+    const source = get().source;
+    if (source) await get().importFile(source.file, source.fileName);
+    else await get().loadSample();
   },
 
   async probeGpu() {

@@ -1,4 +1,6 @@
 import { useLabStore } from '../store/labStore';
+import { useTrainingStore } from '../store/trainingStore';
+import { useConfigStore } from '../store/configStore';
 
 const TITLES: Record<string, string> = {
   ImportError: 'This file could not be imported',
@@ -6,12 +8,16 @@ const TITLES: Record<string, string> = {
   ConfigError: 'A setting is out of range',
   BundleError: 'This model file could not be read',
   Busy: 'Busy',
+  TrainingError: 'Training stopped',
+  UsageError: 'Not yet',
+  WorkerCrash: 'The training worker stopped',
   InternalError: 'Something went wrong',
 };
 
 export function ErrorBanner() {
   const error = useLabStore((s) => s.error);
   const dismiss = useLabStore((s) => s.dismissError);
+  const restart = useLabStore((s) => s.restart);
   if (!error) return null;
   const where = [error.fileName, error.row !== undefined ? `line ${error.row}` : null, error.column ? `column "${error.column}"` : null]
     .filter(Boolean)
@@ -23,9 +29,16 @@ export function ErrorBanner() {
         {where ? <span className="error-where"> ({where})</span> : null}
         <p>{error.message}</p>
       </div>
-      <button type="button" onClick={dismiss} aria-label="Dismiss error">
-        Dismiss
-      </button>
+      <div className="actions">
+        {error.kind === 'WorkerCrash' ? (
+          <button type="button" onClick={() => void restart().then(() => useTrainingStore.getState().startBackend(useConfigStore.getState().backend))} data-testid="worker-restart">
+            Restart worker
+          </button>
+        ) : null}
+        <button type="button" onClick={dismiss} aria-label="Dismiss error">
+          Dismiss
+        </button>
+      </div>
     </div>
   );
 }

@@ -1,21 +1,45 @@
 import { useLabStore } from '../store/labStore';
+import { useTrainingStore } from '../store/trainingStore';
 
 export function Header() {
   const gpu = useLabStore((s) => s.gpu);
-  const label = gpu === null ? 'Checking WebGPU…' : gpu.available ? 'WebGPU available' : 'WebGPU unavailable';
-  const detail = gpu === null ? undefined : gpu.available ? gpu.adapter : gpu.reason;
+  const backend = useTrainingStore((s) => s.backendInfo);
+  const pending = useTrainingStore((s) => s.backendPending);
+  const gpuLabel = gpu === null ? 'Checking WebGPU…' : gpu.available ? 'WebGPU available' : 'WebGPU unavailable';
+  const gpuDetail = gpu === null ? undefined : gpu.available ? gpu.adapter : gpu.reason;
+  const backendTitle = backend
+    ? [backend.reason, backend.adapter ? `WebGPU adapter: ${backend.adapter}` : null, backend.crossOriginIsolated ? 'cross-origin isolated: WASM can use threads' : 'not cross-origin isolated: WASM runs on one thread (slower)']
+        .filter(Boolean)
+        .join('\n')
+    : undefined;
   return (
     <header className="header">
       <h1>PPO Trading Lab</h1>
       <span className="tagline">Train PPO trading agents on your own market data, in your browser.</span>
-      <span
-        className={`badge ${gpu === null ? 'badge-pending' : gpu.available ? 'badge-ok' : 'badge-warn'}`}
-        data-testid="webgpu-status"
-        data-available={gpu === null ? undefined : String(gpu.available)}
-        title={detail}
-      >
-        {label}
-        {detail ? <span className="badge-detail">: {detail}</span> : null}
+      <span className="badges">
+        <span
+          className={`badge ${backend ? 'badge-ok' : 'badge-pending'}`}
+          data-testid="backend-badge"
+          data-backend={backend?.name}
+          title={backendTitle}
+        >
+          {pending || !backend ? 'Starting backend…' : `Backend: ${backend.name}`}
+          {backend ? <span className="badge-detail"> ({backend.reason})</span> : null}
+        </span>
+        <span
+          className={`badge ${gpu === null ? 'badge-pending' : gpu.available ? 'badge-ok' : 'badge-warn'}`}
+          data-testid="webgpu-status"
+          data-available={gpu === null ? undefined : String(gpu.available)}
+          title={gpuDetail}
+        >
+          {gpuLabel}
+          {gpuDetail ? <span className="badge-detail">: {gpuDetail}</span> : null}
+        </span>
+        {backend && !backend.crossOriginIsolated ? (
+          <span className="badge badge-warn" title="Serve the app with COOP same-origin and COEP require-corp headers.">
+            Not cross-origin isolated: WASM runs single-threaded
+          </span>
+        ) : null}
       </span>
     </header>
   );

@@ -179,6 +179,21 @@ describe('TradingEnv', () => {
     expect(Array.from(e.masks)).toEqual([1, 0, 0]);
   });
 
+  it('blocks new exposure on high-volatility bars when asked, but still allows closing', () => {
+    const close = [100, 100, 100, 100, 100];
+    const data = { ...market(close), highVolatility: Uint8Array.from([0, 0, 1, 1, 0]) };
+    const cfg = resolveEnvConfig({ lookback: 2, numEnvs: 1, blockHighVolatility: true });
+    const e = new TradingEnv(cfg, data, { start: 0, end: close.length }, { fixedStart: 1 });
+    e.reset();
+    expect(Array.from(e.masks)).toEqual([1, 1, 1]);
+    e.step([BUY]);
+    // bar 2 is high-volatility: long, so Sell (close) stays valid; Buy is invalid anyway
+    expect(Array.from(e.masks)).toEqual([1, 0, 1]);
+    e.step([SELL]);
+    // flat on high-volatility bar 3: no new exposure either way
+    expect(Array.from(e.masks)).toEqual([1, 0, 0]);
+  });
+
   it('draws the same random episode starts for the same seed', () => {
     const close = Array.from({ length: 500 }, (_, i) => 100 + Math.sin(i));
     const starts = (seed: number) => {

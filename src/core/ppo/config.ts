@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, configErrorFrom, DEFAULT_ENV_CONFIG, envConfigSchema, type EnvConfig } from '../env/config';
+import { ConfigError, DEFAULT_ENV_CONFIG, envConfigSchema, type EnvConfig } from '../env/config';
 
 export const VARIANTS = ['standard', 'maskable', 'enhanced-maskable'] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -237,6 +237,17 @@ export function resolveTrainingConfig(overrides: TrainingOverrides = {}): Traini
   if (!(VARIANTS as readonly string[]).includes(variant)) {
     throw new ConfigError(`Invalid setting variant: "${String(variant)}" is not one of ${VARIANTS.join(', ')}.`, 'variant');
   }
+  const { config, errors } = checkTrainingConfig(mergeTrainingConfig(overrides));
+  if (config === null) {
+    const [field, message] = Object.entries(errors)[0];
+    throw new ConfigError(`Invalid setting config.${field}: ${message}.`, `config.${field}`);
+  }
+  return config;
+}
+
+/** Variant defaults with overrides laid over them, not yet validated (see checkTrainingConfig). */
+export function mergeTrainingConfig(overrides: TrainingOverrides = {}): TrainingConfig {
+  const variant = overrides.variant ?? 'maskable';
   const base = variantDefaults(variant);
   const merged: TrainingConfig = {
     variant,
@@ -249,24 +260,31 @@ export function resolveTrainingConfig(overrides: TrainingOverrides = {}): Traini
     split: { ...base.split, ...overrides.split },
   };
   merged.env.seed = overrides.env?.seed ?? merged.seed;
+  return merged;
+}
+
+/**
+ * Every problem with a merged config at once, keyed by field path ("ppo.clipRange"), for forms that
+ * show each error beside its field; config is null when there is any.
+ */
+export function checkTrainingConfig(merged: TrainingConfig): { config: TrainingConfig | null; errors: Record<string, string> } {
+  const errors: Record<string, string> = {};
   const parsed = trainingConfigSchema.safeParse(merged);
-  if (!parsed.success) throw configErrorFrom(parsed.error, 'config');
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) errors[issue.path.join('.')] ??= issue.message;
+    return { config: null, errors };
+  }
   const cfg = parsed.data as TrainingConfig;
   const batch = cfg.ppo.numSteps * cfg.env.numEnvs;
   if (cfg.ppo.minibatchSize > batch) {
-    throw new ConfigError(
-      `Invalid setting config.ppo.minibatchSize: ${cfg.ppo.minibatchSize} is larger than the rollout (${cfg.ppo.numSteps} steps × ${cfg.env.numEnvs} envs = ${batch}).`,
-      'config.ppo.minibatchSize',
-    );
+    errors['ppo.minibatchSize'] = `${cfg.ppo.minibatchSize} is larger than the rollout (${cfg.ppo.numSteps} steps × ${cfg.env.numEnvs} envs = ${batch})`;
   }
   if (cfg.network.encoder === 'attention' && cfg.network.modelDim % cfg.network.attentionHeads !== 0) {
-    throw new ConfigError(
-      `Invalid setting config.network.modelDim: ${cfg.network.modelDim} must be divisible by attentionHeads (${cfg.network.attentionHeads}).`,
-      'config.network.modelDim',
-    );
+    errors['network.modelDim'] = `${cfg.network.modelDim} must be divisible by attentionHeads (${cfg.network.attentionHeads})`;
   }
   if (Math.abs(cfg.split.train + cfg.split.validation + cfg.split.test - 1) > 1e-6) {
-    throw new ConfigError('Invalid setting config.split: train + validation + test must add up to 1.', 'config.split');
+    errors.split = 'train + validation + test must add up to 1';
   }
-  return cfg;
+  return { config: Object.keys(errors).length ? null : cfg, errors };
 }
+

@@ -64,12 +64,13 @@ describe('PpoTrainer', () => {
     expect(d.clipFraction).toBe(0);
   });
 
-  it('keeps the tensor count flat from update 10 to update 50, checkpoints included', async () => {
+  it('keeps the tensor count flat from update 5 to update 50, checkpoints included', async () => {
     const { config, data } = setup('enhanced-maskable', {
       env: { numEnvs: 2 },
       ppo: { numSteps: 16, minibatchSize: 16, epochs: 1 },
       stop: { totalTimesteps: 32 * 50 },
-      eval: { everyUpdates: 5 },
+      // the first best-checkpoint copy is taken at update 4, so both counts include one
+      eval: { everyUpdates: 4 },
     });
     const counts = new Map<number, number>();
     const trainer = new PpoTrainer(config, data, {
@@ -77,8 +78,8 @@ describe('PpoTrainer', () => {
     });
     await trainer.train();
     trainer.dispose();
-    expect(counts.get(10)).toBeGreaterThan(0);
-    expect(counts.get(50)).toBe(counts.get(10));
+    expect(counts.get(5)).toBeGreaterThan(0);
+    expect(counts.get(50)).toBe(counts.get(5));
   });
 
   it('gives the same result for the same seed on the same backend', async () => {
@@ -108,6 +109,65 @@ describe('PpoTrainer', () => {
     trainer.dispose();
     expect(summary.stopReason).toBe('stopped');
     expect(summary.updates).toBe(2);
+  });
+
+  it('pauses and resumes at update boundaries', async () => {
+    const { config, data } = setup('maskable', { stop: { totalTimesteps: 128 * 3 } });
+    const updates: number[] = [];
+    const trainer = new PpoTrainer(config, data, {
+      onProgress: (p) => {
+        updates.push(p.update);
+        if (p.update === 1) trainer.control.pause();
+      },
+    });
+    const done = trainer.train();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(updates).toEqual([1]);
+    expect(trainer.control.isPaused).toBe(true);
+    trainer.control.resume();
+    const summary = await done;
+    trainer.dispose();
+    expect(updates).toEqual([1, 2, 3]);
+    expect(summary.stopReason).toBe('timesteps');
+  });
+
+  it('stops after the episode limit and on convergence', async () => {
+    const episodes = setup('maskable', { env: { episodeLength: 20 }, stop: { totalTimesteps: 100_000, maxEpisodes: 10 } });
+    const byEpisodes = new PpoTrainer(episodes.config, episodes.data);
+    const e = await byEpisodes.train();
+    byEpisodes.dispose();
+    expect(e.stopReason).toBe('episodes');
+    expect(e.episodes).toBeGreaterThanOrEqual(10);
+
+    // Any change counts as "no improvement" and any entropy as low: converged after `patience` updates.
+    const converging = setup('maskable', {
+      env: { episodeLength: 20 },
+      stop: { totalTimesteps: 100_000, convergenceEpsilon: 1e9, convergencePatience: 2, convergenceEntropy: 10 },
+    });
+    const byConvergence = new PpoTrainer(converging.config, converging.data);
+    const c = await byConvergence.train();
+    byConvergence.dispose();
+    expect(c.stopReason).toBe('converged');
+    expect(c.updates).toBe(3);
+  });
+
+  it('evaluates on validation every K updates and keeps the best checkpoint by Sharpe', async () => {
+    const { config, data } = setup('maskable', { stop: { totalTimesteps: 128 * 4 }, eval: { everyUpdates: 2 } });
+    const evaluations: { update: number; sharpe: number | null; isBest: boolean }[] = [];
+    const trainer = new PpoTrainer(config, data, {
+      onEvaluation: (e) => {
+        evaluations.push({ update: e.update, sharpe: e.result.metrics.sharpe, isBest: e.isBest });
+      },
+    });
+    const summary = await trainer.train();
+    expect(evaluations.map((e) => e.update)).toEqual([2, 4]);
+    expect(evaluations[0].isBest).toBe(true);
+    const best = evaluations.filter((e) => e.isBest).pop()!;
+    expect(summary.bestValidation?.update).toBe(best.update);
+    // the network ends holding the best checkpoint: re-running the validation backtest reproduces it
+    const again = await runBacktest(trainer.greedyPolicy(), data.market, data.splits.validation, config.env, DAILY_252);
+    trainer.dispose();
+    expect(again.metrics.sharpe).toBe(summary.bestValidation?.result.metrics.sharpe);
   });
 
   it('learns a predictable market: Maskable PPO beats the random policy on validation', async () => {

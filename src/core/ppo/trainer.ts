@@ -49,6 +49,11 @@ export interface TrainingEvents {
   onEvaluation?(event: EvaluationEvent): void | Promise<void>;
 }
 
+/** Training cannot go on (it diverged); the message says what to change. */
+export class TrainingError extends Error {
+  override name = 'TrainingError';
+}
+
 /** Pause, resume and stop, honoured at update boundaries. */
 export class TrainingControl {
   private paused = false;
@@ -172,6 +177,12 @@ export class PpoTrainer {
       const klStop = ppo.adaptiveKl ? 1.5 * ppo.adaptiveKlTarget : ppo.targetKl;
       last = await ppoUpdate(this.network, this.optimizer, this.buffer, ppo, this.rng, klStop);
       this.updates += 1;
+      if (!Number.isFinite(last.policyLoss) || !Number.isFinite(last.valueLoss)) {
+        throw new TrainingError(
+          `Training diverged at update ${this.updates}: the ${Number.isFinite(last.policyLoss) ? 'value' : 'policy'} loss is not a number. ` +
+            'Lower the learning rate or the reward scale and train again.',
+        );
+      }
       this.lastEntropy = last.entropy;
       if (ppo.adaptiveKl) learningRate = adaptLearningRate(learningRate, last.approxKl, ppo);
 

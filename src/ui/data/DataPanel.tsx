@@ -31,7 +31,7 @@ export function DataPanel() {
               if (file) void importFile(file, file.name);
             }}
           />
-          <button type="button" className="button secondary" onClick={() => void loadSample()} disabled={importing !== null} data-testid="use-sample">
+          <button type="button" className="button secondary" onClick={() => void loadSample()} disabled={importing !== null} data-testid="sample-data">
             Use sample data
           </button>
         </div>

@@ -21,8 +21,8 @@ export function PriceChart({ dataset }: { dataset: DatasetSummary }) {
           {splitSpans.map((s) => (
             <ReferenceArea key={s.name} x1={s.startTime} x2={s.endTime} fill={SPLIT_COLOURS[s.name]} fillOpacity={0.12} ifOverflow="hidden" />
           ))}
-          <XAxis dataKey="t" type="number" scale="time" domain={['dataMin', 'dataMax']} tickFormatter={(t: number) => formatTime(t, interval)} stroke="#94a3b8" minTickGap={40} />
-          <YAxis domain={['auto', 'auto']} stroke="#94a3b8" width={70} tickFormatter={(v: number) => v.toPrecision(5)} />
+          <XAxis interval={0} tickCount={6} dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={(t: number) => formatTime(t, interval)} stroke="#94a3b8" />
+          <YAxis interval={0} tickCount={5} domain={['auto', 'auto']} stroke="#94a3b8" width={70} tickFormatter={(v: number) => v.toPrecision(5)} />
           <Tooltip
             labelFormatter={(t) => formatTime(Number(t), interval)}
             formatter={(v) => [Number(v).toPrecision(6), 'Close']}

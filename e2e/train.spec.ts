@@ -1,0 +1,111 @@
+import { expect, test, type Page } from '@playwright/test';
+import { barsToCsv, generateSampleBars } from '../src/core/data/sampleData';
+
+type Backend = 'webgpu' | 'wasm' | 'cpu';
+
+/** Watches for main-thread tasks over 50 ms from page start; read them with longTasksSince(). */
+async function watchLongTasks(page: Page) {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __longTasks: { start: number; duration: number }[] };
+    w.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+}
+
+async function longTasksSince(page: Page, since: number) {
+  return page.evaluate((t) => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter((e) => e.start >= t), since);
+}
+
+async function configure(page: Page, backend: Backend, episodeLength: number) {
+  await page.goto('/');
+  await expect(page.getByTestId('import-report')).toContainText('sample-ohlcv.csv');
+  await page.getByTestId('preset-select').selectOption('fast-prototype');
+  await page.getByTestId('variant-select').selectOption('maskable');
+  await page.getByTestId('backend-select').selectOption(backend);
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', backend, { timeout: 60_000 });
+  // A short validation split keeps each evaluation (one forward pass per bar) quick on slow backends.
+  await page.getByText('Data & split', { exact: true }).click();
+  await page.getByLabel('Train fraction').fill('0.9');
+  await page.getByLabel('Validation fraction').fill('0.05');
+  await page.getByLabel('Test fraction').fill('0.05');
+  await page.getByText('Environment', { exact: true }).click();
+  await page.getByLabel('Episode length').fill(String(episodeLength));
+  await page.getByLabel('Parallel envs').fill('4');
+  await page.getByText('PPO', { exact: true }).click();
+  await page.getByLabel('Steps per env per update').fill('64');
+  await page.getByLabel('Minibatch size').fill('64');
+  await page.getByText('Stopping & evaluation', { exact: true }).click();
+  await page.getByLabel('Validate every (updates)').fill('1');
+}
+
+async function backtestDroppedCsv(page: Page) {
+  const csv = barsToCsv(generateSampleBars({ bars: 600, seed: 21 }));
+  const dataTransfer = await page.evaluateHandle((text) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], 'unseen.csv', { type: 'text/csv' }));
+    return dt;
+  }, csv);
+  await page.dispatchEvent('[data-testid="backtest-panel"]', 'drop', { dataTransfer });
+  const metrics = page.getByTestId('backtest-metrics');
+  await expect(metrics).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('backtest-result')).toContainText('unseen.csv');
+  for (const key of ['totalReturn', 'buyHoldReturn', 'sharpe', 'sortino', 'maxDrawdown', 'trades', 'winRate']) {
+    const value = await metrics.getByTestId(`metric-${key}`).getAttribute('data-value');
+    expect(value, key).not.toBeNull();
+    expect(Number.isNaN(Number(value)) && value !== 'NaN', key).toBe(false);
+  }
+  // the dropped file was backtested, not loaded as training data
+  await expect(page.getByTestId('import-report')).toContainText('sample-ohlcv.csv');
+}
+
+test('trains Maskable on WebGPU, streams charts and validation equity, stops, and backtests a dropped CSV', async ({ page }) => {
+  await watchLongTasks(page);
+  await configure(page, 'webgpu', 40);
+  await page.getByTestId('train-steps').fill('100000');
+  const started = await page.evaluate(() => performance.now());
+  await page.getByTestId('train-start').click();
+
+  await expect(page.getByTestId('chart-reward')).not.toHaveAttribute('data-points', '0', { timeout: 120_000 });
+  await expect(page.getByTestId('chart-drawdown')).not.toHaveAttribute('data-points', '0');
+  await expect(page.getByTestId('chart-equity')).not.toHaveAttribute('data-points', '0', { timeout: 120_000 });
+  const timesteps = Number(await page.getByTestId('train-progress').getAttribute('data-timesteps'));
+  expect(timesteps).toBeGreaterThan(0);
+
+  await page.getByTestId('train-stop').click();
+  await expect(page.getByTestId('train-progress')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  const stopped = await page.evaluate(() => performance.now());
+  const longTasks = (await longTasksSince(page, started)).filter((t) => t.start <= stopped);
+  test.info().annotations.push({ type: 'long tasks while training', description: JSON.stringify(longTasks) });
+  // Target: none. On a 2-core machine whose other core trains, a chart's first redraw can still take
+  // 50–100 ms once or twice a run (see the issue note); anything longer or more frequent is a regression.
+  expect(longTasks.filter((t) => t.duration > 120)).toEqual([]);
+  expect(longTasks.length).toBeLessThanOrEqual(3);
+
+  await backtestDroppedCsv(page);
+});
+
+for (const backend of ['wasm', 'cpu'] as const) {
+  test(`trains briefly on ${backend} and backtests the test split`, async ({ page }) => {
+    await configure(page, backend, 40);
+    await page.getByTestId('train-steps').fill('512');
+    await page.getByTestId('train-start').click();
+    await expect(page.getByTestId('train-progress')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+    await expect(page.getByTestId('chart-reward')).not.toHaveAttribute('data-points', '0');
+    await page.getByTestId('backtest-run').click();
+    await expect(page.getByTestId('backtest-metrics').getByTestId('metric-totalReturn')).toHaveAttribute('data-value', /^-?\d/);
+    await expect(page.getByTestId('backtest-result')).toContainText('test split');
+  });
+}
+
+test('Train all three fills the comparison table', async ({ page }) => {
+  await configure(page, 'wasm', 40);
+  await page.getByTestId('train-steps').fill('256');
+  await page.getByTestId('train-all').click();
+  const table = page.getByTestId('compare-table');
+  await expect(table.locator('tbody tr')).toHaveCount(3, { timeout: 180_000 });
+  for (const variant of ['standard', 'maskable', 'enhanced-maskable']) {
+    await expect(table.locator(`tr[data-variant="${variant}"]`)).toContainText('done', { timeout: 180_000 });
+  }
+});

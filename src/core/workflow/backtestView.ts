@@ -1,0 +1,63 @@
+import { drawdownSeries } from '../backtest/metrics';
+import type { BacktestResult } from '../backtest/runner';
+import type { BacktestMetrics, Trade } from '../backtest/types';
+import { BUY, SELL } from '../env/tradingEnv';
+import { downsampleIndices } from './downsample';
+
+/** A backtest as the dashboard shows it: metrics, every trade, and chart series cut to a drawable size. */
+export interface BacktestView {
+  label: string;
+  bars: number;
+  metrics: BacktestMetrics;
+  trades: Trade[];
+  chart: {
+    time: Float64Array;
+    equity: Float64Array;
+    buyHold: Float64Array;
+    /** Percent, ≤ 0. */
+    drawdown: Float64Array;
+    close: Float64Array;
+  };
+  /** Executed Buy and Sell decisions (at most maxMarkers, evenly thinned). */
+  markers: { time: Float64Array; price: Float64Array; side: Int8Array };
+}
+
+export function backtestView(result: BacktestResult, label: string, maxPoints = 2000, maxMarkers = 1000): BacktestView {
+  const { equity, close, time, actions } = result;
+  const drawdown = drawdownSeries(equity);
+  // Pick points where either curve turns, so neither the price extremes nor the drawdown troughs vanish.
+  const picked = new Set([...downsampleIndices(equity, maxPoints / 2), ...downsampleIndices(close, maxPoints / 2)]);
+  const index = [...picked].sort((a, b) => a - b);
+  const capital = equity[0];
+  const first = close[0];
+
+  const decisions: number[] = [];
+  for (let i = 0; i < actions.length; i++) if (actions[i] === BUY || actions[i] === SELL) decisions.push(i);
+  const step = Math.max(1, Math.ceil(decisions.length / maxMarkers));
+  const shown = decisions.filter((_, k) => k % step === 0);
+
+  return {
+    label,
+    bars: equity.length,
+    metrics: result.metrics,
+    trades: result.trades,
+    chart: {
+      time: Float64Array.from(index, (i) => time[i]),
+      equity: Float64Array.from(index, (i) => equity[i]),
+      buyHold: Float64Array.from(index, (i) => (capital * close[i]) / first),
+      drawdown: Float64Array.from(index, (i) => drawdown[i] * 100),
+      close: Float64Array.from(index, (i) => close[i]),
+    },
+    markers: {
+      time: Float64Array.from(shown, (i) => time[i]),
+      price: Float64Array.from(shown, (i) => close[i]),
+      side: Int8Array.from(shown, (i) => (actions[i] === BUY ? 1 : -1)),
+    },
+  };
+}
+
+export function backtestViewBuffers(view: BacktestView): ArrayBuffer[] {
+  const c = view.chart;
+  const m = view.markers;
+  return [c.time, c.equity, c.buyHold, c.drawdown, c.close, m.time, m.price, m.side].map((a) => a.buffer as ArrayBuffer);
+}

@@ -1,0 +1,182 @@
+import { create } from 'zustand';
+import { callback, labClient, type BacktestSource, type BacktestView, type BackendChoice, type BackendInfo, type RunResult, type TrainingBatch } from '../api/labClient';
+import type { UserError } from '../core/errors';
+import { VARIANTS, type TrainingOverrides, type Variant } from '../core/ppo/config';
+import type { EvaluationPoint, ProgressPoint } from '../core/workflow/trainingStream';
+import { useLabStore } from './labStore';
+import { useConfigStore } from './configStore';
+
+export type RunStatus = 'running' | 'paused' | 'done' | 'failed';
+
+export interface RunState {
+  key: string;
+  variant: Variant;
+  /** Runs started together by "Train all three" share a group. */
+  group: number;
+  status: RunStatus;
+  progress: ProgressPoint[];
+  episodes: { timesteps: number[]; reward: number[]; maxDrawdown: number[] };
+  evaluation: EvaluationPoint | null;
+  best: EvaluationPoint | null;
+  result: RunResult | null;
+  error: UserError | null;
+}
+
+interface TrainingState {
+  runs: RunState[];
+  group: number;
+  backendInfo: BackendInfo | null;
+  backendPending: boolean;
+  backtest: { view: BacktestView | null; running: boolean; runId: string | null; source: string };
+
+  startBackend(choice: BackendChoice): Promise<void>;
+  train(overrides: TrainingOverrides): Promise<void>;
+  trainAll(overrides: TrainingOverrides): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  stop(): Promise<void>;
+  runBacktest(runId: string, source: BacktestSource): Promise<void>;
+  crashed(message: string): void;
+}
+
+let runCounter = 0;
+let stopAll = false;
+
+export const useTrainingStore = create<TrainingState>((set, get) => {
+  const update = (key: string, change: (run: RunState) => Partial<RunState>) =>
+    set((s) => ({ runs: s.runs.map((r) => (r.key === key ? { ...r, ...change(r) } : r)) }));
+
+  const applyBatch = (key: string, batch: TrainingBatch) =>
+    update(key, (r) => ({
+      progress: batch.progress.length ? [...r.progress, ...batch.progress] : r.progress,
+      episodes: batch.episodes.reward.length
+        ? {
+            timesteps: r.episodes.timesteps.concat(Array.from(batch.episodes.timesteps)),
+            reward: r.episodes.reward.concat(Array.from(batch.episodes.reward)),
+            maxDrawdown: r.episodes.maxDrawdown.concat(Array.from(batch.episodes.maxDrawdown)),
+          }
+        : r.episodes,
+      evaluation: batch.evaluation ?? r.evaluation,
+      best: batch.evaluation?.isBest ? batch.evaluation : r.best,
+    }));
+
+  const runOne = async (variant: Variant, overrides: TrainingOverrides, group: number, backend: BackendChoice): Promise<boolean> => {
+    const key = `run-${++runCounter}`;
+    const run: RunState = {
+      key, variant, group, status: 'running', progress: [], episodes: { timesteps: [], reward: [], maxDrawdown: [] },
+      evaluation: null, best: null, result: null, error: null,
+    };
+    set((s) => ({ runs: [...s.runs.filter((r) => r.status !== 'running'), run] }));
+    try {
+      const outcome = await labClient().train({ ...overrides, variant }, backend, callback((batch: TrainingBatch) => applyBatch(key, batch)));
+      if (outcome.ok) {
+        update(key, () => ({ status: 'done', result: outcome.value }));
+        set((s) => ({ backtest: { ...s.backtest, runId: outcome.value.runId } }));
+        return true;
+      }
+      update(key, () => ({ status: 'failed', error: outcome.error }));
+      useLabStore.getState().showError(outcome.error);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const userError = { kind: 'InternalError', message: `Training stopped unexpectedly: ${message}. Your data is unchanged; train again.` };
+      update(key, () => ({ status: 'failed', error: userError }));
+      useLabStore.getState().showError(userError);
+    }
+    return false;
+  };
+
+  return {
+    runs: [],
+    group: 0,
+    backendInfo: null,
+    backendPending: false,
+    backtest: { view: null, running: false, runId: null, source: '' },
+
+    async startBackend(choice) {
+      set({ backendPending: true });
+      try {
+        set({ backendInfo: await labClient().useBackend(choice) });
+      } catch (error) {
+        useLabStore.getState().showError({ kind: 'TrainingError', message: `No TensorFlow.js backend could start: ${error instanceof Error ? error.message : String(error)}` });
+      } finally {
+        set({ backendPending: false });
+      }
+    },
+
+    async train(overrides) {
+      if (isBusy(get())) return;
+      const group = get().group + 1;
+      set({ group });
+      await runOne(overrides.variant ?? 'maskable', overrides, group, currentBackend());
+    },
+
+    async trainAll(overrides) {
+      if (isBusy(get())) return;
+      const group = get().group + 1;
+      set({ group });
+      stopAll = false;
+      for (const variant of VARIANTS) {
+        if (stopAll) break;
+        const ok = await runOne(variant, overrides, group, currentBackend());
+        if (!ok) break;
+      }
+    },
+
+    async pause() {
+      const running = get().runs.find((r) => r.status === 'running');
+      if (!running) return;
+      await labClient().pause();
+      update(running.key, () => ({ status: 'paused' }));
+    },
+
+    async resume() {
+      const paused = get().runs.find((r) => r.status === 'paused');
+      if (!paused) return;
+      await labClient().resume();
+      update(paused.key, () => ({ status: 'running' }));
+    },
+
+    async stop() {
+      stopAll = true;
+      await labClient().stop();
+    },
+
+    async runBacktest(runId, source) {
+      const label = source.kind === 'file' ? source.fileName : `${source.split} split`;
+      set((s) => ({ backtest: { ...s.backtest, running: true, runId, source: label } }));
+      try {
+        const outcome = await labClient().backtest(runId, source);
+        if (outcome.ok) {
+          set((s) => ({ backtest: { ...s.backtest, view: outcome.value } }));
+          useLabStore.getState().dismissError();
+        } else {
+          useLabStore.getState().showError(outcome.error);
+        }
+      } catch (error) {
+        useLabStore.getState().showError({ kind: 'InternalError', message: `The backtest failed: ${error instanceof Error ? error.message : String(error)}. Try again.` });
+      } finally {
+        set((s) => ({ backtest: { ...s.backtest, running: false } }));
+      }
+    },
+
+    crashed(message) {
+      set((s) => ({
+        runs: s.runs.map((r) => (r.status === 'running' || r.status === 'paused' ? { ...r, status: 'failed' } : r)),
+        backtest: { ...s.backtest, running: false, runId: null },
+        backendInfo: null,
+      }));
+      useLabStore.getState().showError({
+        kind: 'WorkerCrash',
+        message: `The training worker stopped: ${message}. Restart it to go on; your data is loaded again automatically, but models trained in this session are lost unless saved.`,
+      });
+    },
+  };
+});
+
+function isBusy(s: TrainingState): boolean {
+  return s.runs.some((r) => r.status === 'running' || r.status === 'paused');
+}
+
+function currentBackend(): BackendChoice {
+  return useConfigStore.getState().backend;
+}

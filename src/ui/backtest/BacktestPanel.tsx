@@ -1,0 +1,257 @@
+import { useId, useMemo, useState } from 'react';
+import { Area, AreaChart, CartesianGrid, ComposedChart, Legend, Line, LineChart, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
+import { labClient, type BacktestView, type ExportKind } from '../../api/labClient';
+import type { Trade } from '../../core/backtest/types';
+import { useLabStore } from '../../store/labStore';
+import { useTrainingStore } from '../../store/trainingStore';
+import { MetricsTable } from '../MetricsTable';
+import { formatNumber } from '../charts/series';
+import { formatTime } from '../format';
+
+type SplitChoice = 'test' | 'validation' | 'train' | 'all';
+const AXIS = '#94a3b8';
+const TOOLTIP_STYLE = { background: '#0f172a', border: '1px solid #334155' };
+
+export function BacktestPanel() {
+  const allRuns = useTrainingStore((s) => s.runs);
+  const runs = useMemo(() => allRuns.filter((r) => r.result), [allRuns]);
+  const backtest = useTrainingStore((s) => s.backtest);
+  const runBacktest = useTrainingStore((s) => s.runBacktest);
+  const dataset = useLabStore((s) => s.dataset);
+  const showError = useLabStore((s) => s.showError);
+  const [split, setSplit] = useState<SplitChoice>('test');
+  const [dragOver, setDragOver] = useState(false);
+  const ids = { model: useId(), split: useId(), file: useId() };
+  const runId = backtest.runId ?? runs[runs.length - 1]?.result?.runId ?? null;
+
+  const runFile = (file: File) => {
+    if (!runId) {
+      showError({ kind: 'UsageError', message: `Train a model before backtesting ${file.name}: press Start in the Train panel.` });
+      return;
+    }
+    void runBacktest(runId, { kind: 'file', file, fileName: file.name });
+  };
+
+  return (
+    <section
+      className={`panel${dragOver ? ' drop-target' : ''}`}
+      aria-labelledby="backtest-title"
+      data-testid="backtest-panel"
+      onDragOver={(e) => {
+        if (Array.from(e.dataTransfer.types).includes('Files')) {
+          e.preventDefault();
+          setDragOver(true);
+        }
+      }}
+      onDragLeave={() => setDragOver(false)}
+      onDrop={(e) => {
+        // Dropped here the file is backtested, not loaded as training data.
+        e.preventDefault();
+        e.stopPropagation();
+        setDragOver(false);
+        const file = e.dataTransfer.files[0];
+        if (file) runFile(file);
+      }}
+    >
+      <div className="panel-head">
+        <h2 id="backtest-title">Backtest</h2>
+        <div className="actions">
+          <div className="field inline">
+            <label htmlFor={ids.model}>Model</label>
+            <select
+              id={ids.model}
+              value={runId ?? ''}
+              onChange={(e) => useTrainingStore.setState((s) => ({ backtest: { ...s.backtest, runId: e.target.value } }))}
+              data-testid="backtest-model"
+              disabled={runs.length === 0}
+            >
+              {runs.length === 0 ? <option value="">No trained model yet</option> : null}
+              {runs.map((r) => (
+                <option key={r.key} value={r.result!.runId}>
+                  {r.result!.name} ({r.result!.timesteps} steps)
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field inline">
+            <label htmlFor={ids.split}>Data</label>
+            <select id={ids.split} value={split} onChange={(e) => setSplit(e.target.value as SplitChoice)} data-testid="backtest-split">
+              <option value="test">Test split</option>
+              <option value="validation">Validation split</option>
+              <option value="train">Train split</option>
+              <option value="all">All loaded data</option>
+            </select>
+          </div>
+          <button type="button" className="button" disabled={!runId || !dataset || backtest.running} onClick={() => runId && void runBacktest(runId, { kind: 'split', split })} data-testid="backtest-run">
+            Run backtest
+          </button>
+          <label htmlFor={ids.file} className="button secondary">
+            Backtest a CSV…
+          </label>
+          <input
+            id={ids.file}
+            className="visually-hidden"
+            type="file"
+            accept=".csv,.txt,.tsv,text/csv,text/plain"
+            data-testid="backtest-input"
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              e.target.value = '';
+              if (file) runFile(file);
+            }}
+          />
+        </div>
+      </div>
+      <p className="hint">Drop a CSV onto this panel to see how the model would have traded it.</p>
+      {backtest.running ? (
+        <p className="status" role="status">
+          Backtesting on {backtest.source}…
+        </p>
+      ) : null}
+      {backtest.view ? <BacktestResultView view={backtest.view} intervalMs={dataset?.report.intervalMs ?? 86_400_000} /> : null}
+    </section>
+  );
+}
+
+function BacktestResultView({ view, intervalMs }: { view: BacktestView; intervalMs: number }) {
+  const c = view.chart;
+  const series = useMemo(() => Array.from(c.time, (t, i) => ({ t, equity: c.equity[i], buyHold: c.buyHold[i], drawdown: c.drawdown[i], close: c.close[i] })), [c]);
+  const markers = useMemo(() => {
+    const buys: { t: number; close: number }[] = [];
+    const sells: { t: number; close: number }[] = [];
+    view.markers.time.forEach((t, i) => (view.markers.side[i] === 1 ? buys : sells).push({ t, close: view.markers.price[i] }));
+    return { buys, sells };
+  }, [view.markers]);
+  const tick = (t: number) => formatTime(t, intervalMs);
+  const showError = useLabStore((s) => s.showError);
+
+  const download = async (kind: ExportKind) => {
+    const text = await labClient().exportBacktest(kind);
+    if (text === null) return showError({ kind: 'UsageError', message: 'Run a backtest before exporting it.' });
+    const name = `${view.label.replace(/[^\w.-]+/g, '_')}-${kind}.${kind === 'report' ? 'json' : 'csv'}`;
+    const url = URL.createObjectURL(new Blob([text], { type: kind === 'report' ? 'application/json' : 'text/csv' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
+
+  return (
+    <div className="backtest-result" data-testid="backtest-result">
+      <h3>
+        {view.label}: {view.bars.toLocaleString('en-US')} bars
+      </h3>
+      <MetricsTable metrics={view.metrics} testId="backtest-metrics" />
+      <div className="actions">
+        <button type="button" className="button secondary" onClick={() => void download('equity')} data-testid="export-equity">
+          Export equity CSV
+        </button>
+        <button type="button" className="button secondary" onClick={() => void download('trades')} data-testid="export-trades">
+          Export trades CSV
+        </button>
+        <button type="button" className="button secondary" onClick={() => void download('report')} data-testid="export-report">
+          Export report JSON
+        </button>
+      </div>
+      <div className="chart-grid">
+        <figure className="chart-card" data-testid="backtest-equity">
+          <figcaption>Equity vs buy & hold</figcaption>
+          <ResponsiveContainer width="100%" height={220}>
+            <LineChart data={series} margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
+              <CartesianGrid stroke="#1e293b" />
+              <XAxis interval={0} tickCount={6} dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={tick} stroke={AXIS} />
+              <YAxis interval={0} tickCount={5} stroke={AXIS} width={64} domain={['auto', 'auto']} tickFormatter={(v: number) => v.toFixed(0)} />
+              <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={(t) => tick(Number(t))} formatter={(v) => Number(v).toFixed(2)} />
+              <Legend />
+              <Line dataKey="buyHold" name="buy & hold" stroke="#e2e8f0" strokeDasharray="4 3" dot={false} isAnimationActive={false} />
+              <Line dataKey="equity" name="model" stroke="#22c55e" strokeWidth={2} dot={false} isAnimationActive={false} />
+            </LineChart>
+          </ResponsiveContainer>
+        </figure>
+        <figure className="chart-card" data-testid="backtest-underwater">
+          <figcaption>Underwater (drawdown %)</figcaption>
+          <ResponsiveContainer width="100%" height={220}>
+            <AreaChart data={series} margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
+              <CartesianGrid stroke="#1e293b" />
+              <XAxis interval={0} tickCount={6} dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={tick} stroke={AXIS} />
+              <YAxis interval={0} tickCount={5} stroke={AXIS} width={48} tickFormatter={(v: number) => v.toFixed(0)} />
+              <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={(t) => tick(Number(t))} formatter={(v) => `${Number(v).toFixed(2)}%`} />
+              <Area dataKey="drawdown" name="drawdown" stroke="#ef4444" fill="#ef4444" fillOpacity={0.3} isAnimationActive={false} />
+            </AreaChart>
+          </ResponsiveContainer>
+        </figure>
+      </div>
+      <figure className="chart-card" data-testid="backtest-price">
+        <figcaption>Price with the model's buys (▲) and sells (▼)</figcaption>
+        <ResponsiveContainer width="100%" height={240}>
+          <ComposedChart data={series} margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
+            <CartesianGrid stroke="#1e293b" />
+            <XAxis interval={0} tickCount={6} dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={tick} stroke={AXIS} />
+            <YAxis interval={0} tickCount={5} dataKey="close" stroke={AXIS} width={64} domain={['auto', 'auto']} tickFormatter={(v: number) => v.toPrecision(5)} />
+            <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={(t) => tick(Number(t))} formatter={(v) => Number(v).toPrecision(6)} />
+            <Line dataKey="close" name="close" stroke="#e2e8f0" dot={false} isAnimationActive={false} />
+            <Scatter data={markers.buys} dataKey="close" name="buy" fill="#22c55e" shape="triangle" isAnimationActive={false} />
+            <Scatter data={markers.sells} dataKey="close" name="sell" fill="#ef4444" shape="triangle" isAnimationActive={false} />
+          </ComposedChart>
+        </ResponsiveContainer>
+      </figure>
+      <TradesTable trades={view.trades} intervalMs={intervalMs} />
+    </div>
+  );
+}
+
+const TRADE_COLUMNS: { key: keyof Trade; label: string }[] = [
+  { key: 'entryTime', label: 'Entry' },
+  { key: 'exitTime', label: 'Exit' },
+  { key: 'direction', label: 'Side' },
+  { key: 'entryPrice', label: 'Entry price' },
+  { key: 'exitPrice', label: 'Exit price' },
+  { key: 'returnPct', label: 'Return %' },
+  { key: 'barsHeld', label: 'Bars held' },
+];
+const SHOWN_TRADES = 200;
+
+function TradesTable({ trades, intervalMs }: { trades: Trade[]; intervalMs: number }) {
+  const [sort, setSort] = useState<{ key: keyof Trade; descending: boolean }>({ key: 'entryTime', descending: false });
+  const sorted = useMemo(() => {
+    const out = trades.slice().sort((a, b) => (a[sort.key] as number) - (b[sort.key] as number));
+    return sort.descending ? out.reverse() : out;
+  }, [trades, sort]);
+  if (trades.length === 0) return <p className="empty">No trades.</p>;
+  return (
+    <div className="table-wrap">
+      <table className="trades" data-testid="trades-table">
+        <caption>
+          Trades ({trades.length.toLocaleString('en-US')}
+          {trades.length > SHOWN_TRADES ? `, first ${SHOWN_TRADES} shown; export for all` : ''})
+        </caption>
+        <thead>
+          <tr>
+            {TRADE_COLUMNS.map((c) => (
+              <th key={c.key} scope="col" aria-sort={sort.key === c.key ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
+                <button type="button" className="sort" onClick={() => setSort((s) => ({ key: c.key, descending: s.key === c.key ? !s.descending : false }))}>
+                  {c.label}
+                  {sort.key === c.key ? (sort.descending ? ' ▼' : ' ▲') : ''}
+                </button>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {sorted.slice(0, SHOWN_TRADES).map((t, i) => (
+            <tr key={i}>
+              <td>{formatTime(t.entryTime, intervalMs)}</td>
+              <td>{formatTime(t.exitTime, intervalMs)}</td>
+              <td>{t.direction === 1 ? 'long' : 'short'}</td>
+              <td>{t.entryPrice.toPrecision(6)}</td>
+              <td>{t.exitPrice.toPrecision(6)}</td>
+              <td className={t.returnPct > 0 ? 'pos' : t.returnPct < 0 ? 'neg' : ''}>{formatNumber(t.returnPct)}</td>
+              <td>{t.barsHeld}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,49 @@
+import { downsampleIndices } from '../../core/workflow/downsample';
+import type { Variant } from '../../core/ppo/config';
+
+export const VARIANT_COLOURS: Record<Variant, string> = {
+  standard: '#60a5fa',
+  maskable: '#22c55e',
+  'enhanced-maskable': '#f97316',
+};
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** Exponential moving average; alpha 0 returns the series unchanged. */
+export function smooth(values: ArrayLike<number>, alpha: number): number[] {
+  const out = new Array<number>(values.length);
+  let s = values.length ? values[0] : 0;
+  for (let i = 0; i < values.length; i++) {
+    s = alpha * s + (1 - alpha) * values[i];
+    out[i] = s;
+  }
+  return out;
+}
+
+/** Pairs x and y and keeps at most maxPoints, preserving extremes (charts stay smooth at 100k+ points). */
+export function points(xs: ArrayLike<number>, ys: ArrayLike<number>, maxPoints = 250): Point[] {
+  return downsampleIndices(ys, maxPoints).map((i) => ({ x: xs[i], y: ys[i] }));
+}
+
+export function formatNumber(v: number | null | undefined, digits = 2): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  const abs = Math.abs(v);
+  if (abs !== 0 && (abs >= 1e6 || abs < 1e-3)) return v.toExponential(2);
+  return v.toFixed(digits);
+}
+
+export function formatSteps(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(n >= 1e4 ? 0 : 1)}k` : String(n);
+}
+
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '—';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
