@@ -32,6 +32,11 @@ export interface EnvConfig {
   volatilityWindow: number;
   /** No new exposure while the episode's drawdown exceeds this fraction (null = off). */
   drawdownMaskLimit: number | null;
+  /**
+   * Bars a flat account waits once the drawdown limit blocked it; then its risk peak resets to the
+   * current equity and it may trade again (0 = blocked for the rest of the episode).
+   */
+  drawdownCooldownBars: number;
   /** No new exposure on bars in the high-volatility regime (needs regime data). */
   blockHighVolatility: boolean;
   /** Bars a position must be held before it may be closed (0 = off). */
@@ -56,6 +61,7 @@ export const DEFAULT_ENV_CONFIG: EnvConfig = {
   volatilityPenalty: 0,
   volatilityWindow: 20,
   drawdownMaskLimit: null,
+  drawdownCooldownBars: 20,
   blockHighVolatility: false,
   minHoldingBars: 0,
   seed: 1,
@@ -79,6 +85,7 @@ export const envConfigSchema = z.object({
   volatilityPenalty: z.number().min(0),
   volatilityWindow: z.number().int().min(2).max(10_000),
   drawdownMaskLimit: fraction.nullable(),
+  drawdownCooldownBars: z.number().int().min(0),
   blockHighVolatility: z.boolean(),
   minHoldingBars: z.number().int().min(0),
   seed: z.number().int(),

@@ -171,12 +171,24 @@ describe('TradingEnv', () => {
   });
 
   it('blocks new exposure while the drawdown exceeds the limit', () => {
-    const { e } = env([100, 100, 80, 80, 80], { transactionCost: 0, drawdownMaskLimit: 0.1, bustThreshold: 0 });
+    const { e } = env([100, 100, 80, 80, 80], { transactionCost: 0, drawdownMaskLimit: 0.1, drawdownCooldownBars: 0, bustThreshold: 0 });
     e.step([BUY]);
     e.step([SELL]);
     expect(e.currentPosition(0)).toBe(0);
     // flat at a 20 % drawdown: only Hold
     expect(Array.from(e.masks)).toEqual([1, 0, 0]);
+  });
+
+  it('lets a flat account trade again after the drawdown cool-down, from a reset peak', () => {
+    const { e } = env([100, 100, 80, 80, 80, 80, 80], { transactionCost: 0, drawdownMaskLimit: 0.1, drawdownCooldownBars: 2, bustThreshold: 0 });
+    e.step([BUY]);
+    e.step([SELL]);
+    expect(Array.from(e.masks)).toEqual([1, 0, 0]);
+    e.step([HOLD]);
+    expect(Array.from(e.masks)).toEqual([1, 0, 0]);
+    e.step([HOLD]);
+    // two flat steps blocked: the peak resets to 8 000 and new exposure is allowed again
+    expect(Array.from(e.masks)).toEqual([1, 1, 1]);
   });
 
   it('blocks new exposure on high-volatility bars when asked, but still allows closing', () => {

@@ -121,6 +121,8 @@ export class TradingEnv {
   private readonly entryIndex: Int32Array;
   private readonly entryCost: Float64Array;
   private readonly heldBars: Int32Array;
+  /** Step at which a flat account was first blocked by the drawdown limit (-1 = not blocked). */
+  private readonly blockedSince: Int32Array;
   private readonly equity: Float64Array;
   private readonly peakEquity: Float64Array;
   private readonly drawdown: Float64Array;
@@ -170,6 +172,7 @@ export class TradingEnv {
     this.entryIndex = new Int32Array(n);
     this.entryCost = new Float64Array(n);
     this.heldBars = new Int32Array(n);
+    this.blockedSince = new Int32Array(n).fill(-1);
     this.equity = new Float64Array(n);
     this.peakEquity = new Float64Array(n);
     this.drawdown = new Float64Array(n);
@@ -267,6 +270,7 @@ export class TradingEnv {
     this.entryIndex[i] = -1;
     this.entryCost[i] = 0;
     this.heldBars[i] = 0;
+    this.blockedSince[i] = -1;
     this.equity[i] = this.cfg.initialCapital;
     this.peakEquity[i] = this.cfg.initialCapital;
     this.drawdown[i] = 0;
@@ -374,10 +378,29 @@ export class TradingEnv {
     const cfg = this.cfg;
     const mayClose = this.heldBars[i] >= cfg.minHoldingBars;
     const calmEnough = !cfg.blockHighVolatility || !this.data.highVolatility || this.data.highVolatility[this.barIndex[i]] === 0;
-    const mayOpen = calmEnough && (cfg.drawdownMaskLimit === null || this.drawdown[i] <= cfg.drawdownMaskLimit);
+    const mayOpen = calmEnough && this.withinDrawdownLimit(i);
     this.masks[m] = 1;
     this.masks[m + 1] = pos === 1 ? 0 : pos === -1 ? (mayClose ? 1 : 0) : mayOpen ? 1 : 0;
     this.masks[m + 2] = pos === -1 ? 0 : pos === 1 ? (mayClose ? 1 : 0) : !cfg.longOnly && mayOpen ? 1 : 0;
+  }
+
+  /**
+   * The drawdown limit blocks new exposure; a flat account that stays blocked for drawdownCooldownBars
+   * gets its risk peak reset to its equity, so one bad stretch does not end its trading for the episode.
+   */
+  private withinDrawdownLimit(i: number): boolean {
+    const limit = this.cfg.drawdownMaskLimit;
+    if (limit === null || this.drawdown[i] <= limit) {
+      this.blockedSince[i] = -1;
+      return true;
+    }
+    if (this.position[i] !== 0 || this.cfg.drawdownCooldownBars === 0) return false;
+    if (this.blockedSince[i] < 0) this.blockedSince[i] = this.stepsTaken[i];
+    if (this.stepsTaken[i] - this.blockedSince[i] < this.cfg.drawdownCooldownBars) return false;
+    this.peakEquity[i] = this.equity[i];
+    this.drawdown[i] = 0;
+    this.blockedSince[i] = -1;
+    return true;
   }
 
   private finishEpisode(i: number, bust: boolean): void {

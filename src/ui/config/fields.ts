@@ -43,6 +43,7 @@ export const FIELD_GROUPS: { title: string; fields: FieldSpec[] }[] = [
       { section: 'env', key: 'volatilityPenalty', label: 'Volatility penalty λ_vol', kind: 'number', help: 'Penalty per unit of rolling return volatility.' },
       { section: 'env', key: 'volatilityWindow', label: 'Volatility window', kind: 'int', help: 'Steps in the rolling volatility.' },
       { section: 'env', key: 'drawdownMaskLimit', label: 'Drawdown mask limit', kind: 'optional-number', help: 'No new exposure beyond this drawdown (empty = off).' },
+      { section: 'env', key: 'drawdownCooldownBars', label: 'Drawdown cool-down (bars)', kind: 'int', help: 'Flat bars after which the drawdown limit resets (0 = never).' },
       { section: 'env', key: 'minHoldingBars', label: 'Minimum holding (bars)', kind: 'int', help: 'Bars before a position may be closed.' },
       { section: 'env', key: 'blockHighVolatility', label: 'Block high-volatility entries', kind: 'bool', help: 'No new exposure in the high-volatility regime.', only: 'enhanced' },
     ],
