@@ -12,12 +12,15 @@ import type { BacktestResult } from '../src/core/backtest/runner';
 import type { BacktestMetrics } from '../src/core/backtest/types';
 import type { TrainingOverrides, Variant, TrainingConfig } from '../src/core/ppo/config';
 import type { TrainingControl, StopReason } from '../src/core/ppo/trainer';
-import type { ModelBundle } from '../src/core/model/bundle';
+import { loadNetwork, parseBundle, serializeBundle, tfjsModelFiles, type ModelBundle } from '../src/core/model/bundle';
+import { ModelLibrary, type ModelMeta } from '../src/library/modelLibrary';
 import { probeAdapter, startBackend, type BackendChoice, type BackendInfo } from './backend';
 
 export type { BackendChoice, BackendInfo } from './backend';
 export type { TrainingBatch } from '../src/core/workflow/trainingStream';
 export type { BacktestView } from '../src/core/workflow/backtestView';
+export type { ModelMeta } from '../src/library/modelLibrary';
+export type { Prediction } from '../src/core/workflow/session';
 
 export interface GpuStatus {
   available: boolean;
@@ -43,6 +46,9 @@ export interface RunResult {
   test: BacktestMetrics | null;
 }
 
+/** Checkpoints are autosaved to the library every this many updates. */
+export const CHECKPOINT_EVERY_UPDATES = 5;
+
 export type BacktestSource = { kind: 'split'; split: SplitName } | { kind: 'file'; file: Blob | string; fileName: string };
 export type ExportKind = 'equity' | 'trades' | 'report';
 
@@ -54,6 +60,7 @@ export class LabApi {
   private control: TrainingControl | null = null;
   private lastBacktest: { result: BacktestResult; label: string } | null = null;
   private runCounter = 0;
+  private library: Promise<ModelLibrary> | null = null;
 
   /**
    * Imports a CSV and makes it the current dataset. On failure the previous dataset stays current and
@@ -93,7 +100,14 @@ export class LabApi {
    * Trains on the current dataset. Batches of progress stream to `onBatch` (at most 2 a second: each batch redraws the charts);
    * the finished model stays here under the returned runId for backtests, predictions and export.
    */
-  async train(overrides: TrainingOverrides, backend: BackendChoice, onBatch: (batch: TrainingBatch) => void): Promise<Outcome<RunResult>> {
+  async train(
+    overrides: TrainingOverrides,
+    backend: BackendChoice,
+    onBatch: (batch: TrainingBatch) => void,
+    // Separate arguments, not an options object: Comlink proxies only top-level callback arguments.
+    onCheckpoint?: (meta: ModelMeta) => void,
+    resumeModelId?: string,
+  ): Promise<Outcome<RunResult>> {
     const dataset = this.dataset;
     if (!dataset) return { ok: false, error: { kind: 'UsageError', message: 'Load data before training: drop a CSV or use the sample data.' } };
     if (this.control) return { ok: false, error: { kind: 'UsageError', message: 'A training run is already going. Stop it before starting another.' } };
@@ -101,11 +115,31 @@ export class LabApi {
     try {
       await this.useBackend(backend);
       const runId = `run-${++this.runCounter}`;
-      const variant = overrides.variant ?? 'maskable';
-      const name = `${variant} on ${dataset.report.fileName}`;
-      const outcome = await trainModel(dataset.bars, dataset.report, overrides, name, stream, (trainer) => {
-        this.control = trainer.control;
+      const resumeFrom = resumeModelId ? await this.loadSaved(resumeModelId) : undefined;
+      const variant = resumeFrom?.variant ?? overrides.variant ?? 'maskable';
+      const name = resumeFrom?.name.replace(/ \(checkpoint\)$/, '') ?? `${variant} on ${dataset.report.fileName} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
+      const checkpointId = resumeModelId ?? `ckpt-${Date.now().toString(36)}`;
+      const library = await this.openLibrary().catch(() => null);
+      const outcome = await trainModel(dataset.bars, dataset.report, overrides, name, stream, {
+        onTrainer: (trainer) => {
+          this.control = trainer.control;
+        },
+        ...(resumeFrom ? { resumeFrom } : {}),
+        ...(library
+          ? {
+              checkpoint: {
+                everyUpdates: CHECKPOINT_EVERY_UPDATES,
+                save: async (bundle: ModelBundle) => {
+                  const named = { ...bundle, name: `${name} (checkpoint)` };
+                  const meta = await library.save(named, serializeBundle(named), { id: checkpointId, kind: 'checkpoint' });
+                  onCheckpoint?.(meta);
+                },
+              },
+            }
+          : {}),
       });
+      // The run finished: its checkpoint has served its purpose.
+      if (library) await library.remove(checkpointId);
       stream.close();
       this.runs.set(runId, outcome.bundle);
       const b = outcome.bundle;
@@ -146,11 +180,69 @@ export class LabApi {
     this.control?.stop();
   }
 
+  // ── Model library ──────────────────────────────────────────────────────────────────────────
+
+  async listModels(): Promise<Outcome<ModelMeta[]>> {
+    return attempt(async () => (await this.openLibrary()).list());
+  }
+
+  /** Saves a run's model (or re-saves a library model) under a name. */
+  async saveModel(runId: string, name: string): Promise<Outcome<ModelMeta>> {
+    return attempt(async () => {
+      const bundle = { ...(await this.model(runId)), name: name.trim() || 'Untitled model' };
+      return (await this.openLibrary()).save(bundle, serializeBundle(bundle));
+    });
+  }
+
+  async renameModel(id: string, name: string): Promise<Outcome<ModelMeta>> {
+    return attempt(async () => (await this.openLibrary()).rename(id, name));
+  }
+
+  async deleteModel(id: string): Promise<Outcome<null>> {
+    return attempt(async () => {
+      await (await this.openLibrary()).remove(id);
+      this.runs.delete(`saved:${id}`);
+      return null;
+    });
+  }
+
+  /** The model as one bundle file's text (what export downloads and import reads). */
+  async exportModel(ref: string): Promise<Outcome<{ fileName: string; text: string }>> {
+    return attempt(async () => {
+      const bundle = await this.model(ref);
+      return { fileName: `${fileSafe(bundle.name)}.ppo.json`, text: serializeBundle(bundle) };
+    });
+  }
+
+  /** The network alone in TF.js Layers format (MLP variants). */
+  async exportTfjs(ref: string): Promise<Outcome<{ modelJson: string; weights: ArrayBuffer }>> {
+    return attempt(async () => {
+      const files = await tfjsModelFiles(await this.model(ref));
+      return Comlink.transfer(files, [files.weights]);
+    });
+  }
+
+  /** Validates a bundle file and adds it to the library; a bad file changes nothing. */
+  async importModel(text: string, fileName: string): Promise<Outcome<ModelMeta>> {
+    return attempt(async () => {
+      let bundle: ModelBundle;
+      try {
+        bundle = parseBundle(text);
+      } catch (error) {
+        if (error instanceof Error) error.message = `${fileName}: ${error.message}`;
+        throw error;
+      }
+      // Building the network proves the weights fit the described shapes before anything is stored.
+      await this.useBackend(this.backend?.requested ?? 'auto');
+      loadNetwork(bundle).dispose();
+      return (await this.openLibrary()).save(bundle, text);
+    });
+  }
+
   /** Backtests a run's model on a split of the current dataset or on a dropped file. */
   async backtest(runId: string, source: BacktestSource): Promise<Outcome<BacktestView>> {
-    const bundle = this.runs.get(runId);
-    if (!bundle) return { ok: false, error: { kind: 'UsageError', message: `No model "${runId}" in this session. Train one first.` } };
     return attempt(async () => {
+      const bundle = await this.model(runId);
       let bars: Bars;
       let report: ImportReport;
       let label: string;
@@ -181,12 +273,42 @@ export class LabApi {
     return JSON.stringify({ source: last.label, bars: last.result.equity.length, metrics: last.result.metrics, trades: last.result.trades }, null, 2);
   }
 
-  async predict(runId: string): Promise<Outcome<Prediction>> {
-    const bundle = this.runs.get(runId);
-    const dataset = this.dataset;
-    if (!bundle || !dataset) return { ok: false, error: { kind: 'UsageError', message: 'Train a model and load data first.' } };
-    return attempt(() => predictLatest(bundle, dataset.bars, dataset.report.hasVolume));
+  /** The model's action for the last bar of a file, or of the loaded data when no file is given. */
+  async predict(ref: string, file?: { file: Blob | string; fileName: string }): Promise<Outcome<Prediction>> {
+    return attempt(async () => {
+      const bundle = await this.model(ref);
+      const source = file ? await importCsv(file.file, { fileName: file.fileName }) : this.dataset;
+      if (!source) throw new UsageError('Load data or choose a CSV to predict on.');
+      return predictLatest(bundle, source.bars, source.report.hasVolume);
+    });
   }
+
+  /** A run of this session ("run-3") or a library model ("saved:<id>"). */
+  private async model(ref: string): Promise<ModelBundle> {
+    const known = this.runs.get(ref);
+    if (known) return known;
+    if (ref.startsWith('saved:')) return this.loadSaved(ref.slice('saved:'.length));
+    throw new UsageError(`No model "${ref}" in this session. Train one first, or pick one from the library.`);
+  }
+
+  private async loadSaved(id: string): Promise<ModelBundle> {
+    const bundle = parseBundle(await (await this.openLibrary()).bundleText(id));
+    this.runs.set(`saved:${id}`, bundle);
+    return bundle;
+  }
+
+  private openLibrary(): Promise<ModelLibrary> {
+    this.library ??= ModelLibrary.open();
+    // A failed open is not cached: the next call tries again.
+    this.library.catch(() => {
+      this.library = null;
+    });
+    return this.library;
+  }
+}
+
+function fileSafe(name: string): string {
+  return name.replace(/[^\w.-]+/g, '_').slice(0, 80) || 'model';
 }
 
 async function attempt<T>(work: () => Promise<T>): Promise<Outcome<T>> {

@@ -5,6 +5,7 @@ import { VARIANTS, type TrainingOverrides, type Variant } from '../core/ppo/conf
 import type { EvaluationPoint, ProgressPoint } from '../core/workflow/trainingStream';
 import { useLabStore } from './labStore';
 import { useConfigStore } from './configStore';
+import { onCheckpoint, useLibraryStore } from './libraryStore';
 
 export type RunStatus = 'running' | 'paused' | 'done' | 'failed';
 
@@ -32,6 +33,8 @@ interface TrainingState {
   startBackend(choice: BackendChoice): Promise<void>;
   train(overrides: TrainingOverrides): Promise<void>;
   trainAll(overrides: TrainingOverrides): Promise<void>;
+  /** Continues an autosaved checkpoint from where it stopped (its own config; the target may change). */
+  resumeCheckpoint(id: string, variant: Variant, totalTimesteps: number): Promise<void>;
   pause(): Promise<void>;
   resume(): Promise<void>;
   stop(): Promise<void>;
@@ -60,7 +63,7 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
       best: batch.evaluation?.isBest ? batch.evaluation : r.best,
     }));
 
-  const runOne = async (variant: Variant, overrides: TrainingOverrides, group: number, backend: BackendChoice): Promise<boolean> => {
+  const runOne = async (variant: Variant, overrides: TrainingOverrides, group: number, backend: BackendChoice, resumeModelId?: string): Promise<boolean> => {
     const key = `run-${++runCounter}`;
     const run: RunState = {
       key, variant, group, status: 'running', progress: [], episodes: { timesteps: [], reward: [], maxDrawdown: [] },
@@ -68,7 +71,8 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
     };
     set((s) => ({ runs: [...s.runs.filter((r) => r.status !== 'running'), run] }));
     try {
-      const outcome = await labClient().train({ ...overrides, variant }, backend, callback((batch: TrainingBatch) => applyBatch(key, batch)));
+      const outcome = await labClient().train({ ...overrides, variant }, backend, callback((batch: TrainingBatch) => applyBatch(key, batch)), onCheckpoint, resumeModelId);
+      void useLibraryStore.getState().refresh();
       if (outcome.ok) {
         update(key, () => ({ status: 'done', result: outcome.value }));
         set((s) => ({ backtest: { ...s.backtest, runId: outcome.value.runId } }));
@@ -120,6 +124,13 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
         const ok = await runOne(variant, overrides, group, currentBackend());
         if (!ok) break;
       }
+    },
+
+    async resumeCheckpoint(id, variant, totalTimesteps) {
+      if (isBusy(get())) return;
+      const group = get().group + 1;
+      set({ group });
+      await runOne(variant, { stop: { totalTimesteps } }, group, currentBackend(), id);
     },
 
     async pause() {

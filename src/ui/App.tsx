@@ -10,6 +10,8 @@ import { DropOverlay } from './data/DropOverlay';
 import { ConfigPanel } from './config/ConfigPanel';
 import { TrainPanel } from './train/TrainPanel';
 import { BacktestPanel } from './backtest/BacktestPanel';
+import { LibraryPanel } from './library/LibraryPanel';
+import { PredictPanel } from './library/PredictPanel';
 
 let startedOnce = false;
 
@@ -35,6 +37,8 @@ export function App() {
           <TrainPanel />
         </div>
         <BacktestPanel />
+        <LibraryPanel />
+        <PredictPanel />
       </main>
       <DropOverlay />
     </div>

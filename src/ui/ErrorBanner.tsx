@@ -11,6 +11,7 @@ const TITLES: Record<string, string> = {
   TrainingError: 'Training stopped',
   UsageError: 'Not yet',
   WorkerCrash: 'The training worker stopped',
+  LibraryError: 'Model library',
   InternalError: 'Something went wrong',
 };
 

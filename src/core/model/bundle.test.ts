@@ -123,3 +123,29 @@ function tfBuffer(bundle: ModelBundle): ArrayBuffer {
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes.buffer;
 }
+
+describe('TF.js export', () => {
+  it('writes model.json + weights that tf.loadLayersModel reads back to the same outputs', async () => {
+    const { tfjsModelFiles } = await import('./bundle');
+    const { bundle, net } = await makeBundle('maskable');
+    const files = await tfjsModelFiles(bundle);
+    const json = JSON.parse(files.modelJson);
+    expect(json.format).toBe('layers-model');
+    expect(json.weightsManifest[0].paths).toEqual(['model.weights.bin']);
+    const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: files.weights }));
+    const obs = tf.randomNormal([3, observationSize(net.spec)], 0, 1, 'float32', 4) as tf.Tensor2D;
+    const [logits] = model.predict(obs) as tf.Tensor[];
+    const expected = net.forward(obs).logits;
+    expect(Array.from(logits.dataSync())).toEqual(Array.from(expected.dataSync()).map((v) => expect.closeTo(v, 5)));
+    tf.dispose([obs, logits, expected]);
+    model.dispose();
+    net.dispose();
+  });
+
+  it('refuses the attention network with a message that says what to do instead', async () => {
+    const { tfjsModelFiles } = await import('./bundle');
+    const { bundle, net } = await makeBundle('enhanced-maskable');
+    await expect(tfjsModelFiles(bundle)).rejects.toThrow(/Export the model bundle instead/);
+    net.dispose();
+  });
+});

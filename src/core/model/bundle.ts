@@ -318,3 +318,41 @@ export function hashSeries(values: Float64Array): string {
   }
   return h.toString(16).padStart(8, '0');
 }
+
+/**
+ * The network alone in TF.js's standard Layers format: `model.json` (topology + weights manifest)
+ * and `model.weights.bin`, loadable with tf.loadLayersModel in a page or in Node. MLP networks only:
+ * the attention encoder is custom code that a plain Layers model cannot describe.
+ */
+export async function tfjsModelFiles(bundle: ModelBundle): Promise<{ modelJson: string; weights: ArrayBuffer }> {
+  if (bundle.config.network.encoder !== 'mlp') {
+    throw new BundleError('Only MLP networks (Standard and Maskable) export to the plain TF.js format; the Enhanced attention encoder is custom. Export the model bundle instead.', 'network');
+  }
+  const net = loadNetwork(bundle);
+  try {
+    const model = await toLayersModel(net);
+    let files: { modelJson: string; weights: ArrayBuffer } | null = null;
+    await model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        const data = artifacts.weightData;
+        const weights = data instanceof ArrayBuffer ? data : tf.io.concatenateArrayBuffers(data as ArrayBuffer[]);
+        files = {
+          modelJson: JSON.stringify({
+            format: 'layers-model',
+            generatedBy: `PPO Trading Lab (${bundle.name})`,
+            convertedBy: null,
+            modelTopology: artifacts.modelTopology,
+            weightsManifest: [{ paths: ['model.weights.bin'], weights: artifacts.weightSpecs }],
+          }),
+          weights,
+        };
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    model.dispose();
+    if (!files) throw new BundleError('The TF.js model could not be written.');
+    return files;
+  } finally {
+    net.dispose();
+  }
+}

@@ -181,7 +181,8 @@ export class ActorCritic {
   }
 
   private add(name: string, initial: tf.Tensor): void {
-    const variable = tf.variable(initial, true, `${name}_${uniqueSuffix()}`);
+    // tfjs names variables globally; a prefix keeps ours apart from Layers models' own ("trunk0/kernel_1").
+    const variable = tf.variable(initial, true, `actor_critic_${uniqueSuffix()}/${name}`);
     initial.dispose();
     this.params.push({ name, variable });
     this.byName.set(name, variable);

@@ -47,6 +47,8 @@ export interface TrainingEvents {
   onProgress?(event: ProgressEvent): void;
   onEpisode?(stats: EpisodeStats, timesteps: number): void;
   onEvaluation?(event: EvaluationEvent): void | Promise<void>;
+  /** Awaited at each update boundary, after any evaluation (checkpointing hooks in here). */
+  onUpdateEnd?(update: number): void | Promise<void>;
 }
 
 /** Training cannot go on (it diverged); the message says what to change. */
@@ -149,6 +151,11 @@ export class PpoTrainer {
     this.env.reset();
   }
 
+  /** Where the run stands, for checkpoints. */
+  progress(): { timesteps: number; episodes: number; updates: number } {
+    return { timesteps: this.timesteps, episodes: this.episodes, updates: this.updates };
+  }
+
   /** Continue counting from a checkpoint (weights and optimizer restored separately). */
   resumeFrom(progress: { timesteps: number; episodes: number; updates: number }): void {
     this.timesteps = progress.timesteps;
@@ -205,6 +212,7 @@ export class PpoTrainer {
       if (evalCfg.everyUpdates > 0 && this.updates % evalCfg.everyUpdates === 0 && this.canEvaluate()) {
         bestValidation = await this.evaluate(bestValidation);
       }
+      await this.events.onUpdateEnd?.(this.updates);
       await this.control.checkpoint();
     }
     if (this.canEvaluate() && this.lastEvaluatedUpdate !== this.updates) {

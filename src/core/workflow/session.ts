@@ -9,7 +9,7 @@ import { resolveTrainingConfig, type TrainingConfig, type TrainingOverrides } fr
 import { greedyPolicy, PpoTrainer, type TrainingEvents, type TrainingSummary } from '../ppo/trainer';
 import type { ActorCritic } from '../ppo/network';
 import { actionProbabilities } from '../ppo/distribution';
-import { BundleError, createBundle, hashSeries, loadNetwork, type DataFingerprint, type ModelBundle } from '../model/bundle';
+import { BundleError, createBundle, hashSeries, loadNetwork, restoreOptimizer, type DataFingerprint, type ModelBundle } from '../model/bundle';
 import * as tf from '@tensorflow/tfjs';
 
 export type SplitName = 'all' | 'train' | 'validation' | 'test';
@@ -41,6 +41,15 @@ export function prepareForTraining(bars: Bars, report: ImportReport, config: Tra
   });
 }
 
+export interface TrainOptions {
+  /** Receives the trainer once built, e.g. to pause or stop it. */
+  onTrainer?: (trainer: PpoTrainer) => void;
+  /** Continues a checkpoint's run: its config, weights, optimizer state and counters. */
+  resumeFrom?: ModelBundle;
+  /** Every `everyUpdates` updates a bundle of the current weights goes to `save`, awaited. */
+  checkpoint?: { everyUpdates: number; save(bundle: ModelBundle): Promise<void> };
+}
+
 /**
  * Trains a model on imported bars and packs it as a bundle: the best checkpoint by validation
  * Sharpe, its validation and test backtests, and everything needed to use it on new data.
@@ -51,38 +60,59 @@ export async function trainModel(
   overrides: TrainingOverrides,
   name: string,
   events: TrainingEvents = {},
-  onTrainer?: (trainer: PpoTrainer) => void,
+  options: TrainOptions = {},
 ): Promise<TrainOutcome> {
-  const config = resolveTrainingConfig(overrides);
+  const resume = options.resumeFrom;
+  const config = resume
+    ? resolveTrainingConfig({ ...resume.config, stop: { ...resume.config.stop, ...overrides.stop } })
+    : resolveTrainingConfig(overrides);
   const prepared = prepareForTraining(bars, report, config);
   const annualisation = annualisationFor(bars.time);
-  const trainer = new PpoTrainer(config, { market: prepared.market, splits: prepared.splits, annualisation }, events);
-  onTrainer?.(trainer);
-  try {
-    const summary = await trainer.train();
-    const test = hasDecisions(prepared.splits.test, config.env.lookback)
-      ? await runBacktest(trainer.greedyPolicy(), prepared.market, prepared.splits.test, config.env, annualisation)
-      : null;
-    const bundle = await createBundle({
+  const started = Date.now();
+  const priorWallTime = resume?.training.wallTimeMs ?? 0;
+  let trainer: PpoTrainer | null = null;
+  const pack = async (t: PpoTrainer, stopReason: string, metrics: ModelBundle['metrics']): Promise<ModelBundle> =>
+    createBundle({
       name,
       config,
-      network: trainer.network,
-      optimizer: trainer.optimizer,
+      network: t.network,
+      optimizer: t.optimizer,
       featureNames: prepared.featureNames,
       contextNames: prepared.contextNames,
       scaler: prepared.scaler,
       regimes: prepared.regimes,
       data: fingerprint(bars, report),
-      training: {
-        timesteps: summary.timesteps,
-        episodes: summary.episodes,
-        updates: summary.updates,
-        wallTimeMs: summary.wallTimeMs,
-        backend: summary.backend,
-        stopReason: summary.stopReason,
-      },
-      metrics: { validation: summary.bestValidation?.result.metrics ?? null, test: test?.metrics ?? null },
+      training: { ...t.progress(), wallTimeMs: priorWallTime + Date.now() - started, backend: tf.getBackend(), stopReason },
+      metrics,
     });
+  const checkpoint = options.checkpoint;
+  const trainerEvents: TrainingEvents = checkpoint
+    ? {
+        ...events,
+        onUpdateEnd: async (update) => {
+          await events.onUpdateEnd?.(update);
+          if (trainer && update % checkpoint.everyUpdates === 0) await checkpoint.save(await pack(trainer, 'checkpoint', { validation: null, test: null }));
+        },
+      }
+    : events;
+  trainer = new PpoTrainer(config, { market: prepared.market, splits: prepared.splits, annualisation }, trainerEvents);
+  try {
+    if (resume) {
+      if (resume.data.closeHash !== hashSeries(bars.close)) {
+        throw new BundleError(`The checkpoint "${resume.name}" was trained on ${resume.data.fileName}; load that data to resume it.`, 'data');
+      }
+      const saved = loadNetwork(resume);
+      trainer.network.setWeights(saved.variables);
+      saved.dispose();
+      restoreOptimizer(resume, trainer.network, trainer.optimizer);
+      trainer.resumeFrom(resume.training);
+    }
+    options.onTrainer?.(trainer);
+    const summary = await trainer.train();
+    const test = hasDecisions(prepared.splits.test, config.env.lookback)
+      ? await runBacktest(trainer.greedyPolicy(), prepared.market, prepared.splits.test, config.env, annualisation)
+      : null;
+    const bundle = await pack(trainer, summary.stopReason, { validation: summary.bestValidation?.result.metrics ?? null, test: test?.metrics ?? null });
     return { bundle, summary, test };
   } finally {
     trainer.dispose();

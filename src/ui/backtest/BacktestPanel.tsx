@@ -4,6 +4,8 @@ import { labClient, type BacktestView, type ExportKind } from '../../api/labClie
 import type { Trade } from '../../core/backtest/types';
 import { useLabStore } from '../../store/labStore';
 import { useTrainingStore } from '../../store/trainingStore';
+import { useFileDrop } from '../useFileDrop';
+import { useLibraryStore } from '../../store/libraryStore';
 import { MetricsTable } from '../MetricsTable';
 import { formatNumber } from '../charts/series';
 import { formatTime } from '../format';
@@ -14,15 +16,21 @@ const TOOLTIP_STYLE = { background: '#0f172a', border: '1px solid #334155' };
 
 export function BacktestPanel() {
   const allRuns = useTrainingStore((s) => s.runs);
-  const runs = useMemo(() => allRuns.filter((r) => r.result), [allRuns]);
+  const saved = useLibraryStore((s) => s.models);
+  const choices = useMemo(
+    () => [
+      ...allRuns.filter((r) => r.result).map((r) => ({ ref: r.result!.runId, label: `${r.result!.name} (${r.result!.timesteps} steps)` })),
+      ...saved.filter((m) => m.kind === 'model').map((m) => ({ ref: `saved:${m.id}`, label: `${m.name} (saved)` })),
+    ],
+    [allRuns, saved],
+  );
   const backtest = useTrainingStore((s) => s.backtest);
   const runBacktest = useTrainingStore((s) => s.runBacktest);
   const dataset = useLabStore((s) => s.dataset);
   const showError = useLabStore((s) => s.showError);
   const [split, setSplit] = useState<SplitChoice>('test');
-  const [dragOver, setDragOver] = useState(false);
   const ids = { model: useId(), split: useId(), file: useId() };
-  const runId = backtest.runId ?? runs[runs.length - 1]?.result?.runId ?? null;
+  const runId = backtest.runId && choices.some((c) => c.ref === backtest.runId) ? backtest.runId : (choices[choices.length - 1]?.ref ?? null);
 
   const runFile = (file: File) => {
     if (!runId) {
@@ -31,27 +39,15 @@ export function BacktestPanel() {
     }
     void runBacktest(runId, { kind: 'file', file, fileName: file.name });
   };
+  // Dropped here the file is backtested, not loaded as training data.
+  const drop = useFileDrop(runFile);
 
   return (
     <section
-      className={`panel${dragOver ? ' drop-target' : ''}`}
+      className={`panel${drop.dragOver ? ' drop-target' : ''}`}
       aria-labelledby="backtest-title"
       data-testid="backtest-panel"
-      onDragOver={(e) => {
-        if (Array.from(e.dataTransfer.types).includes('Files')) {
-          e.preventDefault();
-          setDragOver(true);
-        }
-      }}
-      onDragLeave={() => setDragOver(false)}
-      onDrop={(e) => {
-        // Dropped here the file is backtested, not loaded as training data.
-        e.preventDefault();
-        e.stopPropagation();
-        setDragOver(false);
-        const file = e.dataTransfer.files[0];
-        if (file) runFile(file);
-      }}
+      {...drop.handlers}
     >
       <div className="panel-head">
         <h2 id="backtest-title">Backtest</h2>
@@ -63,12 +59,12 @@ export function BacktestPanel() {
               value={runId ?? ''}
               onChange={(e) => useTrainingStore.setState((s) => ({ backtest: { ...s.backtest, runId: e.target.value } }))}
               data-testid="backtest-model"
-              disabled={runs.length === 0}
+              disabled={choices.length === 0}
             >
-              {runs.length === 0 ? <option value="">No trained model yet</option> : null}
-              {runs.map((r) => (
-                <option key={r.key} value={r.result!.runId}>
-                  {r.result!.name} ({r.result!.timesteps} steps)
+              {choices.length === 0 ? <option value="">No trained model yet</option> : null}
+              {choices.map((c) => (
+                <option key={c.ref} value={c.ref}>
+                  {c.label}
                 </option>
               ))}
             </select>

@@ -1,0 +1,142 @@
+import { create } from 'zustand';
+import { callback, labClient, type ModelMeta, type Prediction } from '../api/labClient';
+import { useLabStore } from './labStore';
+
+interface LibraryState {
+  models: ModelMeta[];
+  /** Why saving is off, when it is (no IndexedDB, blocked…). */
+  unavailable: string | null;
+  storage: { usage: number; quota: number; persisted: boolean } | null;
+  prediction: Prediction | null;
+  predicting: boolean;
+
+  refresh(): Promise<void>;
+  save(ref: string, name: string): Promise<boolean>;
+  rename(id: string, name: string): Promise<void>;
+  remove(id: string): Promise<void>;
+  importFile(file: File): Promise<void>;
+  exportBundle(ref: string): Promise<void>;
+  exportTfjs(ref: string): Promise<void>;
+  predict(ref: string, file: File | null): Promise<void>;
+  checkpointSaved(meta: ModelMeta): void;
+}
+
+export const useLibraryStore = create<LibraryState>((set, get) => {
+  const fail = (error: Parameters<ReturnType<typeof useLabStore.getState>['showError']>[0]) => useLabStore.getState().showError(error);
+  const unexpected = (what: string, error: unknown) =>
+    fail({ kind: 'InternalError', message: `${what} failed: ${error instanceof Error ? error.message : String(error)}. Try again.` });
+
+  return {
+    models: [],
+    unavailable: null,
+    storage: null,
+    prediction: null,
+    predicting: false,
+
+    async refresh() {
+      try {
+        const outcome = await labClient().listModels();
+        if (outcome.ok) set({ models: outcome.value, unavailable: null });
+        else set({ unavailable: outcome.error.message });
+      } catch (error) {
+        set({ unavailable: `The model library could not be read: ${error instanceof Error ? error.message : String(error)}` });
+      }
+      set({ storage: await storageEstimate() });
+    },
+
+    async save(ref, name) {
+      try {
+        const outcome = await labClient().saveModel(ref, name);
+        if (!outcome.ok) {
+          fail(outcome.error);
+          return false;
+        }
+        await navigator.storage?.persist?.().catch(() => false);
+        await get().refresh();
+        return true;
+      } catch (error) {
+        unexpected('Saving the model', error);
+        return false;
+      }
+    },
+
+    async rename(id, name) {
+      const outcome = await labClient().renameModel(id, name);
+      if (!outcome.ok) fail(outcome.error);
+      await get().refresh();
+    },
+
+    async remove(id) {
+      const outcome = await labClient().deleteModel(id);
+      if (!outcome.ok) fail(outcome.error);
+      await get().refresh();
+    },
+
+    async importFile(file) {
+      try {
+        const outcome = await labClient().importModel(await file.text(), file.name);
+        if (!outcome.ok) fail(outcome.error);
+        else useLabStore.getState().dismissError();
+      } catch (error) {
+        unexpected(`Importing ${file.name}`, error);
+      }
+      await get().refresh();
+    },
+
+    async exportBundle(ref) {
+      const outcome = await labClient().exportModel(ref);
+      if (!outcome.ok) return fail(outcome.error);
+      download(outcome.value.fileName, new Blob([outcome.value.text], { type: 'application/json' }));
+    },
+
+    async exportTfjs(ref) {
+      const outcome = await labClient().exportTfjs(ref);
+      if (!outcome.ok) return fail(outcome.error);
+      download('model.json', new Blob([outcome.value.modelJson], { type: 'application/json' }));
+      download('model.weights.bin', new Blob([outcome.value.weights], { type: 'application/octet-stream' }));
+    },
+
+    async predict(ref, file) {
+      set({ predicting: true });
+      try {
+        const outcome = await labClient().predict(ref, file ? { file, fileName: file.name } : undefined);
+        if (outcome.ok) set({ prediction: outcome.value });
+        else fail(outcome.error);
+      } catch (error) {
+        unexpected('The prediction', error);
+      } finally {
+        set({ predicting: false });
+      }
+    },
+
+    checkpointSaved(meta) {
+      set((s) => ({ models: [meta, ...s.models.filter((m) => m.id !== meta.id)] }));
+    },
+  };
+});
+
+/** Proxied for the worker: called after each autosaved checkpoint. */
+export const onCheckpoint = callback((meta: ModelMeta) => useLibraryStore.getState().checkpointSaved(meta));
+
+async function storageEstimate(): Promise<LibraryState['storage']> {
+  if (!navigator.storage?.estimate) return null;
+  try {
+    const { usage = 0, quota = 0 } = await navigator.storage.estimate();
+    const persisted = (await navigator.storage.persisted?.()) ?? false;
+    return { usage, quota, persisted };
+  } catch {
+    // An estimate is informative only; without one the panel shows none.
+    return null;
+  }
+}
+
+function download(fileName: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 5000);
+}

@@ -1,0 +1,177 @@
+import { useEffect, useId, useMemo, useState } from 'react';
+import { useLibraryStore } from '../../store/libraryStore';
+import { useTrainingStore } from '../../store/trainingStore';
+import { useFileDrop } from '../useFileDrop';
+import type { ModelMeta } from '../../api/labClient';
+import { formatNumber, formatSteps } from '../charts/series';
+import { formatTime } from '../format';
+
+export function LibraryPanel() {
+  const { models, unavailable, storage, refresh, save, importFile } = useLibraryStore();
+  const allRuns = useTrainingStore((s) => s.runs);
+  const finished = useMemo(() => allRuns.filter((r) => r.result), [allRuns]);
+  const latest = finished[finished.length - 1]?.result ?? null;
+  const [name, setName] = useState('');
+  const ids = { name: useId(), file: useId() };
+  // A model file dropped here is imported, not loaded as market data.
+  const drop = useFileDrop((file) => void importFile(file));
+
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+  useEffect(() => {
+    if (latest) setName(latest.name);
+  }, [latest]);
+
+  return (
+    <section
+      className={`panel${drop.dragOver ? ' drop-target' : ''}`}
+      aria-labelledby="library-title"
+      data-testid="library-panel"
+      {...drop.handlers}
+    >
+      <div className="panel-head">
+        <h2 id="library-title">Model library</h2>
+        <span className="hint" data-testid="storage-usage">
+          {unavailable
+            ? 'Saving is off'
+            : storage
+              ? `${formatBytes(storage.usage)} used of ${formatBytes(storage.quota)} available${storage.persisted ? ', persistent' : ''}`
+              : 'Storage use unknown'}
+        </span>
+      </div>
+      {unavailable ? (
+        <p className="warning" role="status">
+          {unavailable} Training still works.
+        </p>
+      ) : null}
+      <div className="actions">
+        <div className="field">
+          <label htmlFor={ids.name}>Name for the latest trained model</label>
+          <input id={ids.name} type="text" value={name} onChange={(e) => setName(e.target.value)} data-testid="model-name-input" disabled={!latest} />
+        </div>
+        <button type="button" className="button" disabled={!latest || unavailable !== null} onClick={() => latest && void save(latest.runId, name)} data-testid="model-save">
+          Save model
+        </button>
+        <label htmlFor={ids.file} className="button secondary">
+          Import model file…
+        </label>
+        <input
+          id={ids.file}
+          className="visually-hidden"
+          type="file"
+          accept=".json,application/json"
+          data-testid="model-import-input"
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            e.target.value = '';
+            if (file) void importFile(file);
+          }}
+        />
+      </div>
+      <p className="hint">Models stay in this browser (IndexedDB). Drop a .ppo.json file here to import it.</p>
+      {models.length === 0 ? (
+        <p className="empty">No saved models yet.</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="compare library" data-testid="model-list">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Variant</th>
+                <th scope="col">Saved</th>
+                <th scope="col">Data</th>
+                <th scope="col">Steps</th>
+                <th scope="col">Val. Sharpe</th>
+                <th scope="col">Val. return %</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {models.map((m) => (
+                <ModelRow key={m.id} meta={m} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function ModelRow({ meta }: { meta: ModelMeta }) {
+  const { rename, remove, exportBundle, exportTfjs } = useLibraryStore();
+  const resumeCheckpoint = useTrainingStore((s) => s.resumeCheckpoint);
+  const busy = useTrainingStore((s) => s.runs.some((r) => r.status === 'running' || r.status === 'paused'));
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(meta.name);
+  const ref = `saved:${meta.id}`;
+  const selectForBacktest = () => useTrainingStore.setState((s) => ({ backtest: { ...s.backtest, runId: ref } }));
+
+  return (
+    <tr data-model-name={meta.name} data-kind={meta.kind}>
+      <th scope="row">
+        {editing ? (
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              setEditing(false);
+              void rename(meta.id, draft);
+            }}
+          >
+            <input aria-label="New name" value={draft} onChange={(e) => setDraft(e.target.value)} autoFocus />
+          </form>
+        ) : (
+          meta.name
+        )}
+        {meta.kind === 'checkpoint' ? <span className="tag">checkpoint</span> : null}
+      </th>
+      <td>{meta.variant}</td>
+      <td>{meta.savedAt.slice(0, 16).replace('T', ' ')}</td>
+      <td title={`${meta.data.rows} bars, ${formatTime(meta.data.firstTime, meta.data.intervalMs)} → ${formatTime(meta.data.lastTime, meta.data.intervalMs)}`}>{meta.data.fileName}</td>
+      <td>
+        {formatSteps(meta.timesteps)}
+        {meta.kind === 'checkpoint' ? ` / ${formatSteps(meta.targetTimesteps)}` : ''}
+      </td>
+      <td>{formatNumber(meta.validation?.sharpe ?? null)}</td>
+      <td>{formatNumber(meta.validation?.totalReturn ?? null)}</td>
+      <td className="row-actions">
+        {meta.kind === 'checkpoint' ? (
+          <button type="button" disabled={busy} onClick={() => void resumeCheckpoint(meta.id, meta.variant, meta.targetTimesteps)} data-testid="model-resume">
+            Resume
+          </button>
+        ) : null}
+        <button type="button" onClick={selectForBacktest} data-testid="model-backtest">
+          Use
+        </button>
+        <button type="button" onClick={() => setEditing(true)} data-testid="model-rename">
+          Rename
+        </button>
+        <button type="button" onClick={() => void exportBundle(ref)} data-testid="model-export">
+          Export
+        </button>
+        {meta.variant !== 'enhanced-maskable' ? (
+          <button type="button" onClick={() => void exportTfjs(ref)} data-testid="model-export-tfjs" title="model.json + weights for tf.loadLayersModel">
+            TF.js
+          </button>
+        ) : null}
+        <button
+          type="button"
+          onClick={() => {
+            if (window.confirm(`Delete "${meta.name}"? This cannot be undone; export it first to keep a copy.`)) void remove(meta.id);
+          }}
+          data-testid="model-delete"
+        >
+          Delete
+        </button>
+      </td>
+    </tr>
+  );
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(0)} kB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(1)} GB`;
+}
