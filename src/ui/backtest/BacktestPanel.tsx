@@ -12,7 +12,7 @@ import { formatTime } from '../format';
 
 type SplitChoice = 'test' | 'validation' | 'train' | 'all';
 const AXIS = '#94a3b8';
-const TOOLTIP_STYLE = { background: '#0f172a', border: '1px solid #334155' };
+const TOOLTIP_STYLE = { background: 'var(--panel)', border: '1px solid var(--border)', color: 'var(--text)' };
 
 export function BacktestPanel() {
   const allRuns = useTrainingStore((s) => s.runs);
@@ -155,12 +155,12 @@ function BacktestResultView({ view, intervalMs }: { view: BacktestView; interval
           <figcaption>Equity vs buy & hold</figcaption>
           <ResponsiveContainer width="100%" height={220}>
             <LineChart data={series} margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
-              <CartesianGrid stroke="#1e293b" />
+              <CartesianGrid stroke="var(--chart-grid)" />
               <XAxis interval={0} tickCount={6} dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={tick} stroke={AXIS} />
               <YAxis interval={0} tickCount={5} stroke={AXIS} width={64} domain={['auto', 'auto']} tickFormatter={(v: number) => v.toFixed(0)} />
               <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={(t) => tick(Number(t))} formatter={(v) => Number(v).toFixed(2)} />
               <Legend />
-              <Line dataKey="buyHold" name="buy & hold" stroke="#e2e8f0" strokeDasharray="4 3" dot={false} isAnimationActive={false} />
+              <Line dataKey="buyHold" name="buy & hold" stroke="var(--chart-line)" strokeDasharray="4 3" dot={false} isAnimationActive={false} />
               <Line dataKey="equity" name="model" stroke="#22c55e" strokeWidth={2} dot={false} isAnimationActive={false} />
             </LineChart>
           </ResponsiveContainer>
@@ -169,7 +169,7 @@ function BacktestResultView({ view, intervalMs }: { view: BacktestView; interval
           <figcaption>Underwater (drawdown %)</figcaption>
           <ResponsiveContainer width="100%" height={220}>
             <AreaChart data={series} margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
-              <CartesianGrid stroke="#1e293b" />
+              <CartesianGrid stroke="var(--chart-grid)" />
               <XAxis interval={0} tickCount={6} dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={tick} stroke={AXIS} />
               <YAxis interval={0} tickCount={5} stroke={AXIS} width={48} tickFormatter={(v: number) => v.toFixed(0)} />
               <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={(t) => tick(Number(t))} formatter={(v) => `${Number(v).toFixed(2)}%`} />
@@ -182,11 +182,11 @@ function BacktestResultView({ view, intervalMs }: { view: BacktestView; interval
         <figcaption>Price with the model's buys (▲) and sells (▼)</figcaption>
         <ResponsiveContainer width="100%" height={240}>
           <ComposedChart data={series} margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
-            <CartesianGrid stroke="#1e293b" />
+            <CartesianGrid stroke="var(--chart-grid)" />
             <XAxis interval={0} tickCount={6} dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={tick} stroke={AXIS} />
             <YAxis interval={0} tickCount={5} dataKey="close" stroke={AXIS} width={64} domain={['auto', 'auto']} tickFormatter={(v: number) => v.toPrecision(5)} />
             <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={(t) => tick(Number(t))} formatter={(v) => Number(v).toPrecision(6)} />
-            <Line dataKey="close" name="close" stroke="#e2e8f0" dot={false} isAnimationActive={false} />
+            <Line dataKey="close" name="close" stroke="var(--chart-line)" dot={false} isAnimationActive={false} />
             <Scatter data={markers.buys} dataKey="close" name="buy" fill="#22c55e" shape="triangle" isAnimationActive={false} />
             <Scatter data={markers.sells} dataKey="close" name="sell" fill="#ef4444" shape="triangle" isAnimationActive={false} />
           </ComposedChart>

@@ -17,18 +17,18 @@ export function PriceChart({ dataset }: { dataset: DatasetSummary }) {
       </figcaption>
       <ResponsiveContainer width="100%" height={300}>
         <LineChart data={points} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
-          <CartesianGrid stroke="#1e293b" />
+          <CartesianGrid stroke="var(--chart-grid)" />
           {splitSpans.map((s) => (
             <ReferenceArea key={s.name} x1={s.startTime} x2={s.endTime} fill={SPLIT_COLOURS[s.name]} fillOpacity={0.12} ifOverflow="hidden" />
           ))}
-          <XAxis interval={0} tickCount={6} dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={(t: number) => formatTime(t, interval)} stroke="#94a3b8" />
-          <YAxis interval={0} tickCount={5} domain={['auto', 'auto']} stroke="#94a3b8" width={70} tickFormatter={(v: number) => v.toPrecision(5)} />
+          <XAxis minTickGap={40} dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={(t: number) => formatTime(t, interval)} stroke="#94a3b8" />
+          <YAxis domain={['auto', 'auto']} stroke="#94a3b8" width={70} tickFormatter={(v: number) => v.toPrecision(5)} />
           <Tooltip
             labelFormatter={(t) => formatTime(Number(t), interval)}
             formatter={(v) => [Number(v).toPrecision(6), 'Close']}
-            contentStyle={{ background: '#0f172a', border: '1px solid #334155' }}
+            contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)', color: 'var(--text)' }}
           />
-          <Line type="linear" dataKey="close" stroke="#e2e8f0" dot={false} strokeWidth={1.2} isAnimationActive={false} />
+          <Line type="linear" dataKey="close" stroke="var(--chart-line)" dot={false} strokeWidth={1.2} isAnimationActive={false} />
         </LineChart>
       </ResponsiveContainer>
       {splitSpans.length ? (

@@ -7,7 +7,7 @@ import { formatTime } from '../format';
 import { useThrottledValue } from '../charts/useThrottledValue';
 
 const AXIS = '#94a3b8';
-const TOOLTIP_STYLE = { background: '#0f172a', border: '1px solid #334155' };
+const TOOLTIP_STYLE = { background: 'var(--panel)', border: '1px solid var(--border)', color: 'var(--text)' };
 
 /** An HTML legend: cheaper than recharts' measured SVG legend on charts that redraw while training. */
 function RunLegend({ runs, extra }: { runs: RunState[]; extra?: string }) {
@@ -15,7 +15,7 @@ function RunLegend({ runs, extra }: { runs: RunState[]; extra?: string }) {
     <ul className="legend">
       {extra ? (
         <li>
-          <span className="swatch" style={{ background: '#e2e8f0' }} />
+          <span className="swatch" style={{ background: 'var(--chart-line)' }} />
           {extra}
         </li>
       ) : null}
@@ -68,7 +68,7 @@ const RewardChartView = memo(function RewardChartView({ runs }: { runs: RunState
     <div>
       <ChartFrame title="Episode reward (raw and smoothed) by timestep" testId="chart-reward" count={count}>
         <LineChart margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
-          <CartesianGrid stroke="#1e293b" />
+          <CartesianGrid stroke="var(--chart-grid)" />
           <XAxis interval={0} tickCount={6} dataKey="x" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatSteps} stroke={AXIS} allowDuplicatedCategory={false} />
           <YAxis interval={0} tickCount={5} stroke={AXIS} width={56} tickFormatter={(v: number) => v.toPrecision(3)} />
           <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={(x) => `${formatSteps(Number(x))} steps`} formatter={(v) => Number(v).toFixed(4)} />
@@ -93,7 +93,7 @@ const DrawdownChartView = memo(function DrawdownChartView({ runs }: { runs: RunS
   return (
     <ChartFrame title="Episode max drawdown (%)" testId="chart-drawdown" count={count}>
       <LineChart margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
-        <CartesianGrid stroke="#1e293b" />
+        <CartesianGrid stroke="var(--chart-grid)" />
         <XAxis interval={0} tickCount={6} dataKey="x" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatSteps} stroke={AXIS} allowDuplicatedCategory={false} />
         <YAxis interval={0} tickCount={5} stroke={AXIS} width={56} tickFormatter={(v: number) => v.toFixed(0)} />
         <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={(x) => `${formatSteps(Number(x))} steps`} formatter={(v) => `${Number(v).toFixed(2)}%`} />
@@ -151,15 +151,15 @@ function DiagnosticChart({ runs, metric, title }: { runs: RunState[]; metric: ke
     <figure className="chart-card" data-testid={`chart-${metric}`} data-points={count}>
       <figcaption>{title}</figcaption>
       <ResponsiveContainer width="100%" height={180}>
-          <LineChart margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
-            <XAxis interval={0} tickCount={6} dataKey="x" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatSteps} stroke={AXIS} allowDuplicatedCategory={false} fontSize={11} />
-            <YAxis interval={0} tickCount={5} stroke={AXIS} width={48} fontSize={11} tickFormatter={(v: number) => v.toPrecision(2)} />
-            <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={(x) => `${formatSteps(Number(x))} steps`} formatter={(v) => Number(v).toPrecision(4)} />
-            {series.map(({ run, pts }) => (
-              <Line key={run.key} data={pts} dataKey="y" name={run.variant} stroke={VARIANT_COLOURS[run.variant]} dot={pts.length < 30} isAnimationActive={false} />
-            ))}
-          </LineChart>
-        </ResponsiveContainer>
+        <LineChart margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
+          <XAxis interval={0} tickCount={6} dataKey="x" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatSteps} stroke={AXIS} allowDuplicatedCategory={false} fontSize={11} />
+          <YAxis interval={0} tickCount={5} stroke={AXIS} width={48} fontSize={11} tickFormatter={(v: number) => v.toPrecision(2)} />
+          <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={(x) => `${formatSteps(Number(x))} steps`} formatter={(v) => Number(v).toPrecision(4)} />
+          {series.map(({ run, pts }) => (
+            <Line key={run.key} data={pts} dataKey="y" name={run.variant} stroke={VARIANT_COLOURS[run.variant]} dot={pts.length < 30} isAnimationActive={false} />
+          ))}
+        </LineChart>
+      </ResponsiveContainer>
     </figure>
   );
 }
@@ -178,11 +178,11 @@ const ValidationEquityChartView = memo(function ValidationEquityChartView({ runs
     <div>
     <ChartFrame title="Validation equity (latest evaluation) vs buy & hold" testId="chart-equity" count={withEval.length ? withEval[0].evaluation!.curve.time.length : 0}>
       <LineChart margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
-        <CartesianGrid stroke="#1e293b" />
+        <CartesianGrid stroke="var(--chart-grid)" />
         <XAxis interval={0} tickCount={6} dataKey="x" type="number" domain={['dataMin', 'dataMax']} tickFormatter={(t: number) => formatTime(t, intervalMs)} stroke={AXIS} allowDuplicatedCategory={false} />
         <YAxis interval={0} tickCount={5} stroke={AXIS} width={64} domain={['auto', 'auto']} tickFormatter={(v: number) => v.toFixed(0)} />
         <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={(t) => formatTime(Number(t), intervalMs)} formatter={(v) => Number(v).toFixed(2)} />
-        {series.length ? <Line data={series[0].buyHold} dataKey="y" name="buy & hold" stroke="#e2e8f0" strokeDasharray="4 3" dot={false} isAnimationActive={false} /> : null}
+        {series.length ? <Line data={series[0].buyHold} dataKey="y" name="buy & hold" stroke="var(--chart-line)" strokeDasharray="4 3" dot={false} isAnimationActive={false} /> : null}
         {series.map(({ run, equity }) => (
           <Line key={run.key} data={equity} dataKey="y" name={`${run.variant} @ ${formatSteps(run.evaluation!.timesteps)}`} stroke={VARIANT_COLOURS[run.variant]} strokeWidth={2} dot={false} isAnimationActive={false} />
         ))}

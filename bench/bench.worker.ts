@@ -1,0 +1,35 @@
+import * as Comlink from 'comlink';
+import { startBackend, type BackendChoice } from '../workers/backend';
+import { importAndBacktest, matmulPeak, ppoThroughput, tensorDrift, type BenchResult, type PpoFigures } from './measure';
+import type { Variant } from '../src/core/ppo/config';
+
+export interface BrowserBenchOptions {
+  updates: number;
+  variants: Variant[];
+  /** Also time import, backtest and tensor drift (backend-independent or slow; done once). */
+  full: boolean;
+}
+
+const api = {
+  async run(backend: BackendChoice, options: BrowserBenchOptions): Promise<Partial<BenchResult> & { backend: string; adapter: string | null; error?: string }> {
+    const info = await startBackend(backend);
+    if (info.name !== backend) return { backend, adapter: info.adapter, error: `did not start: ${info.failures.map((f) => f.reason).join('; ')}` };
+    // A 1024³ product on a software GPU runs long enough to trip the GPU watchdog; slow backends skip it.
+    const slow = backend === 'cpu' || backend === 'webgpu';
+    const matmulGflops = matmulPeak(slow ? 5 : 20, slow);
+    const peak = matmulGflops['512x963x256'];
+    const ppo: Record<string, PpoFigures> = {};
+    for (const variant of options.variants) ppo[variant] = await ppoThroughput(variant, options.updates, peak);
+    const result: Partial<BenchResult> & { backend: string; adapter: string | null } = { backend, adapter: info.adapter, matmulGflops, ppo };
+    if (options.full) {
+      const { importSeconds, backtestSeconds } = await importAndBacktest();
+      result.importSeconds450k = importSeconds;
+      result.backtestSeconds100k = backtestSeconds;
+      result.tensors = await tensorDrift();
+    }
+    return result;
+  },
+};
+
+export type BenchWorkerApi = typeof api;
+Comlink.expose(api);

@@ -1,0 +1,200 @@
+// Measurements shared by the Node and browser halves of `npm run bench`: matmul peaks, PPO throughput
+// (rollout, update, end to end), the update's share of the peak, import and backtest times, and tensor
+// counts over 50 updates. Pure TypeScript over tfjs: whichever backend is active is what gets measured.
+import * as tf from '@tensorflow/tfjs';
+import { resolveTrainingConfig, type TrainingConfig, type Variant } from '../src/core/ppo/config';
+import { PpoTrainer, type TrainingData } from '../src/core/ppo/trainer';
+import { ppoUpdate } from '../src/core/ppo/update';
+import { observationSize } from '../src/core/ppo/network';
+import { createRng } from '../src/core/random/rng';
+import { generateSampleBars, barsToCsv } from '../src/core/data/sampleData';
+import { importCsv } from '../src/core/data';
+import { defaultFeatureNames } from '../src/core/features';
+import { prepareMarket } from '../src/core/env/prepare';
+import { runBacktest } from '../src/core/backtest/runner';
+import { buyAndHoldPolicy } from '../src/core/backtest/policy';
+import { annualisationFor, DAILY_252 } from '../src/core/backtest/annualisation';
+
+export interface BenchResult {
+  backend: string;
+  matmulGflops: Record<string, number>;
+  ppo: Record<string, PpoFigures>;
+  importSeconds450k: number;
+  backtestSeconds100k: number;
+  tensors: { before: number; after50: number; bytesBefore: number; bytesAfter50: number };
+}
+
+export interface PpoFigures {
+  endToEndStepsPerSecond: number;
+  rolloutStepsPerSecond: number;
+  updateSamplesPerSecond: number;
+  updateGflops: number;
+  updatePercentOfPeak: number;
+  forwardMflopPerSample: number;
+}
+
+const SHAPES: [number, number, number][] = [
+  [64, 963, 256],
+  [512, 963, 256],
+  [1024, 1024, 1024],
+];
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Median GFLOP/s of a forced matMul per shape; `skipLargest` spares slow backends the 1024³ case. */
+export function matmulPeak(reps = 20, skipLargest = false): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [m, k, n] of skipLargest ? SHAPES.slice(0, 2) : SHAPES) {
+    const a = tf.randomNormal([m, k]);
+    const b = tf.randomNormal([k, n]);
+    // Read back outside tidy: returning dataSync()'s array from tidy makes tidy walk every element.
+    const once = () => {
+      const c = tf.matMul(a, b);
+      c.dataSync();
+      c.dispose();
+    };
+    for (let i = 0; i < 3; i++) once();
+    const times: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const t0 = performance.now();
+      once();
+      times.push(performance.now() - t0);
+    }
+    a.dispose();
+    b.dispose();
+    out[`${m}x${k}x${n}`] = (2 * m * k * n) / median(times) / 1e6;
+  }
+  return out;
+}
+
+/** Forward MFLOP per sample of the network a config builds (dense layers and attention). */
+export function forwardMflop(config: TrainingConfig, featureCount: number, stateSize: number): number {
+  const L = config.env.lookback;
+  const net = config.network;
+  let macs = 0;
+  let width: number;
+  if (net.encoder === 'attention') {
+    const d = net.modelDim;
+    const perBlock = 4 * d * d + 2 * d * 2 * d + 2 * L * d; // projections, FFN, scores + weighted sum per token
+    macs += L * (featureCount * d + net.attentionLayers * perBlock);
+    width = d + stateSize;
+  } else {
+    width = observationSize({ lookback: L, featureCount, stateSize, numActions: 3 });
+  }
+  for (const units of net.hidden) {
+    macs += width * units;
+    width = units;
+  }
+  macs += width * 4;
+  return (2 * macs) / 1e6;
+}
+
+function syntheticData(featureCount: number, bars: number): TrainingData {
+  const rng = createRng(3);
+  const close = new Float64Array(bars);
+  const time = new Float64Array(bars);
+  const features = new Float32Array(bars * featureCount);
+  let p = 100;
+  for (let i = 0; i < bars; i++) {
+    p *= Math.exp(0.01 * rng.normal());
+    close[i] = p;
+    time[i] = i * 86_400_000;
+    for (let k = 0; k < featureCount; k++) features[i * featureCount + k] = rng.normal();
+  }
+  const a = Math.floor(bars * 0.7);
+  const b = Math.floor(bars * 0.85);
+  return {
+    market: { features, featureCount, close, time },
+    splits: { train: { start: 0, end: a }, validation: { start: a, end: b }, test: { start: b, end: bars } },
+    annualisation: DAILY_252,
+  };
+}
+
+export async function ppoThroughput(variant: Variant, updates: number, peak: number): Promise<PpoFigures> {
+  // 16 features × 60 bars + 3 account values = 963 inputs, the shape PERF-NOTES measured.
+  const featureCount = 16;
+  const config = resolveTrainingConfig({ variant, eval: { everyUpdates: 0 } });
+  const data = syntheticData(featureCount, 20_000);
+  if (variant === 'enhanced-maskable') {
+    data.market.context = { values: new Float32Array(20_000 * 4), count: 4 };
+  }
+  const trainer = new PpoTrainer(config, data);
+  const rng = createRng(1);
+  const rollout: number[] = [];
+  const update: number[] = [];
+  await trainer.collectRollout();
+  await ppoUpdate(trainer.network, trainer.optimizer, trainer.buffer, config.ppo, rng, null);
+  for (let i = 0; i < updates; i++) {
+    const t0 = performance.now();
+    await trainer.collectRollout();
+    const t1 = performance.now();
+    await ppoUpdate(trainer.network, trainer.optimizer, trainer.buffer, config.ppo, rng, null);
+    update.push(performance.now() - t1);
+    rollout.push(t1 - t0);
+  }
+  trainer.dispose();
+  const batch = config.ppo.numSteps * config.env.numEnvs;
+  const fwd = forwardMflop(config, featureCount, 3 + (data.market.context?.count ?? 0));
+  const updateMs = median(update);
+  // MFLOP per millisecond is GFLOP per second.
+  const updateGflops = (batch * config.ppo.epochs * 3 * fwd) / updateMs;
+  return {
+    endToEndStepsPerSecond: batch / ((median(rollout) + updateMs) / 1000),
+    rolloutStepsPerSecond: batch / (median(rollout) / 1000),
+    updateSamplesPerSecond: (batch * config.ppo.epochs) / (updateMs / 1000),
+    updateGflops,
+    updatePercentOfPeak: (100 * updateGflops) / peak,
+    forwardMflopPerSample: fwd,
+  };
+}
+
+export async function importAndBacktest(): Promise<{ importSeconds: number; backtestSeconds: number }> {
+  const csv = barsToCsv(generateSampleBars({ bars: 450_000, intervalMs: 60_000, seed: 9 }));
+  const t0 = performance.now();
+  const { bars, report } = await importCsv(csv, { fileName: 'bench-450k.csv' });
+  const names = defaultFeatureNames({ hasVolume: report.hasVolume, intervalMs: report.intervalMs });
+  prepareMarket(bars, names, 60);
+  const importSeconds = (performance.now() - t0) / 1000;
+
+  const bt = prepareMarket(generateSampleBars({ bars: 100_100, seed: 4 }), names.filter((n) => !n.startsWith('tod')), 60);
+  const env = resolveTrainingConfig({}).env;
+  const t1 = performance.now();
+  await runBacktest(buyAndHoldPolicy, bt.market, { start: bt.warmup, end: 100_100 }, env, annualisationFor(bt.market.time));
+  const backtestSeconds = (performance.now() - t1) / 1000;
+  return { importSeconds, backtestSeconds };
+}
+
+export async function tensorDrift(): Promise<BenchResult['tensors']> {
+  const config = resolveTrainingConfig({
+    variant: 'maskable',
+    env: { numEnvs: 4, lookback: 10 },
+    ppo: { numSteps: 16, minibatchSize: 32, epochs: 1 },
+    network: { hidden: [32] },
+    stop: { totalTimesteps: 64 * 55 },
+    eval: { everyUpdates: 0 },
+  });
+  const seen: { update: number; tensors: number; bytes: number }[] = [];
+  const trainer = new PpoTrainer(config, syntheticData(16, 3000), {
+    onProgress: (p) => seen.push({ update: p.update, tensors: tf.memory().numTensors, bytes: tf.memory().numBytes }),
+  });
+  await trainer.train();
+  trainer.dispose();
+  // From update 5 (every lazily created tensor exists by then) to update 55.
+  const first = seen[4];
+  const last = seen[54];
+  return { before: first.tensors, after50: last.tensors, bytesBefore: first.bytes, bytesAfter50: last.bytes };
+}
+
+/** Everything measured on the active backend. */
+export async function measureAll(backend: string, updates: number, variants: Variant[] = ['standard', 'enhanced-maskable']): Promise<BenchResult> {
+  const matmulGflops = matmulPeak();
+  const peak = matmulGflops['512x963x256'];
+  const ppo: Record<string, PpoFigures> = {};
+  for (const variant of variants) ppo[variant] = await ppoThroughput(variant, updates, peak);
+  const { importSeconds, backtestSeconds } = await importAndBacktest();
+  const tensors = await tensorDrift();
+  return { backend, matmulGflops, ppo, importSeconds450k: importSeconds, backtestSeconds100k: backtestSeconds, tensors };
+}

@@ -1,0 +1,109 @@
+// `npm run bench`: measures Node (WASM) and headless Chromium (each tfjs backend, in a worker as the
+// app runs it), plus the app's longest main-thread task while training. Prints a table and writes
+// bench/results/latest.json and a dated copy. A tool, not a test: it asserts nothing.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { build, preview } from 'vite';
+import { chromium, type Page } from '@playwright/test';
+import { runNodeBench } from './node';
+import type { BenchResult, PpoFigures } from './measure';
+import type { BrowserBenchOptions } from './bench.worker';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu'];
+const OUT_DIR = 'bench/.dist';
+const quick = process.argv.includes('--quick');
+
+type BrowserRow = Partial<BenchResult> & { backend: string; adapter: string | null; error?: string };
+
+async function main() {
+  const started = Date.now();
+  console.error('Node (WASM)…');
+  const node = await runNodeBench('wasm', quick ? 1 : 3);
+
+  console.error('Building the app and the bench page…');
+  await build({ logLevel: 'warn', build: { outDir: OUT_DIR, emptyOutDir: true, rollupOptions: { input: { app: 'index.html', bench: 'bench/bench.html' } } } });
+  const server = await preview({ logLevel: 'warn', preview: { port: 4190, strictPort: false }, build: { outDir: OUT_DIR } });
+  const base = server.resolvedUrls?.local[0] ?? 'http://localhost:4190/';
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const browserRows: BrowserRow[] = [];
+  let mainThread: { longestTaskMs: number; tasksOver50ms: number; backend: string | null } | null = null;
+  try {
+    const plan: [string, BrowserBenchOptions][] = [
+      ['wasm', { updates: quick ? 1 : 3, variants: ['standard', 'enhanced-maskable'], full: true }],
+      ['webgl', { updates: 1, variants: ['standard'], full: false }],
+      ['cpu', { updates: 1, variants: ['standard'], full: false }],
+      ['webgpu', { updates: 1, variants: ['standard'], full: false }],
+    ];
+    for (const [backend, options] of plan) {
+      console.error(`Chromium ${backend}…`);
+      const page = await browser.newPage();
+      try {
+        await page.goto(`${base}bench/bench.html`);
+        await page.waitForFunction(() => 'runBench' in window);
+        browserRows.push(await page.evaluate(([b, o]) => (window as unknown as { runBench: (b: string, o: unknown) => Promise<BrowserRow> }).runBench(b, o), [backend, options] as const));
+      } catch (error) {
+        browserRows.push({ backend, adapter: null, error: error instanceof Error ? error.message.split('\n')[0] : String(error) });
+      } finally {
+        await page.close();
+      }
+    }
+    console.error('App main thread during 30 s of training…');
+    mainThread = await appMainThread(await browser.newPage(), base, quick ? 10_000 : 30_000);
+  } finally {
+    await browser.close();
+    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+  }
+
+  const result = { date: new Date().toISOString(), machine: { cpus: (await import('node:os')).cpus().length }, node, browser: browserRows, mainThread, seconds: (Date.now() - started) / 1000 };
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/latest.json', JSON.stringify(result, null, 2));
+  writeFileSync(`bench/results/${result.date.slice(0, 19).replace(/[:T]/g, '-')}.json`, JSON.stringify(result, null, 2));
+  console.log(table(node, browserRows, mainThread));
+  console.log('\nWritten to bench/results/latest.json');
+}
+
+async function appMainThread(page: Page, base: string, ms: number) {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __lt: number[] };
+    w.__lt = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.__lt.push(e.duration);
+    }).observe({ type: 'longtask', buffered: false });
+  });
+  await page.goto(base);
+  await page.getByTestId('import-report').waitFor();
+  await page.getByTestId('backend-badge').and(page.locator('[data-backend]')).waitFor({ timeout: 60_000 });
+  const backend = await page.getByTestId('backend-badge').getAttribute('data-backend');
+  await page.evaluate(() => ((window as unknown as { __lt: number[] }).__lt = []));
+  await page.getByTestId('train-start').click();
+  await page.waitForTimeout(ms);
+  const tasks = await page.evaluate(() => (window as unknown as { __lt: number[] }).__lt);
+  await page.getByTestId('train-stop').click();
+  await page.close();
+  return { longestTaskMs: Math.round(Math.max(0, ...tasks)), tasksOver50ms: tasks.length, backend };
+}
+
+function table(node: BenchResult, rows: BrowserRow[], mainThread: { longestTaskMs: number; tasksOver50ms: number; backend: string | null } | null): string {
+  const f = (x: number | undefined, d = 1) => (x === undefined ? '—' : x.toFixed(d));
+  const ppo = (p: PpoFigures | undefined) => (p ? `${f(p.endToEndStepsPerSecond, 0)} (rollout ${f(p.rolloutStepsPerSecond, 0)}, update ${f(p.updateSamplesPerSecond, 0)} samples/s, ${f(p.updatePercentOfPeak, 0)}% of peak)` : '—');
+  const lines = ['| where | matmul GFLOP/s 64×963·963×256 / 512×963·963×256 / 1024³ | Standard env steps/s | Enhanced env steps/s |', '|---|---|---|---|'];
+  const row = (label: string, r: Partial<BenchResult> & { error?: string }) => {
+    if (r.error) return `| ${label} | ${r.error} | | |`;
+    const m = r.matmulGflops ?? {};
+    return `| ${label} | ${f(m['64x963x256'])} / ${f(m['512x963x256'])} / ${f(m['1024x1024x1024'])} | ${ppo(r.ppo?.standard)} | ${ppo(r.ppo?.['enhanced-maskable'])} |`;
+  };
+  lines.push(row(`Node ${node.backend}`, node));
+  for (const r of rows) lines.push(row(`Chromium ${r.backend}${r.adapter && r.backend === 'webgpu' ? ` (${r.adapter})` : ''}`, r));
+  const wasm = rows.find((r) => r.backend === 'wasm');
+  lines.push('');
+  lines.push(`450k-row minute CSV import + features: Node ${f(node.importSeconds450k, 2)} s, Chromium ${f(wasm?.importSeconds450k, 2)} s`);
+  lines.push(`100k-bar backtest: Node ${f(node.backtestSeconds100k, 2)} s, Chromium ${f(wasm?.backtestSeconds100k, 2)} s`);
+  lines.push(`Tensors from update 5 to 55: Node ${node.tensors.before} → ${node.tensors.after50} (${node.tensors.bytesBefore} → ${node.tensors.bytesAfter50} bytes)`);
+  if (mainThread) lines.push(`App main thread while training (${mainThread.backend}): longest task ${mainThread.longestTaskMs} ms, ${mainThread.tasksOver50ms} tasks over 50 ms`);
+  return lines.join('\n');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
