@@ -75,3 +75,21 @@ test('a CSV dropped anywhere on the window is imported', async ({ page }) => {
   await expect(page.getByTestId('import-report')).toContainText('dropped.csv');
   await expect(page.getByTestId('import-report')).toContainText('400 kept of 400 read');
 });
+
+test('the column mapping re-imports the same file with the user\'s choice', async ({ page }) => {
+  await sampleLoaded(page);
+  const rows = ['Date,Open,High,Low,Close,Adj Close,Volume'];
+  const bars = generateSampleBars({ bars: 300, seed: 4 });
+  for (let i = 0; i < 300; i++) {
+    const day = new Date(bars.time[i]).toISOString().slice(0, 10);
+    rows.push(`${day},${bars.open[i]},${bars.high[i]},${bars.low[i]},${bars.close[i]},${(bars.close[i] * 0.9).toFixed(4)},${bars.volume![i]}`);
+  }
+  await page.getByTestId('csv-input').setInputFiles({ name: 'yahoo.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n')) });
+  const report = page.getByTestId('import-report');
+  await expect(report).toContainText('close ← Close');
+  await page.getByText('Column mapping', { exact: false }).click();
+  await page.getByTestId('mapping-close').selectOption({ label: 'Adj Close' });
+  await page.getByTestId('mapping-apply').click();
+  await expect(report).toContainText('close ← Adj Close');
+  await expect(report).toContainText('yahoo.csv');
+});

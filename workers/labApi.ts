@@ -1,7 +1,7 @@
 import * as Comlink from 'comlink';
 import { importCsv } from '../src/core/data/importCsv';
 import type { Bars } from '../src/core/data/bars';
-import type { ImportReport } from '../src/core/data/report';
+import type { ImportOptions, ImportReport } from '../src/core/data/report';
 import { toUserError, UsageError, type Outcome, type UserError } from '../src/core/errors';
 import { summariseDataset, type DatasetSummary } from '../src/core/workflow/dataset';
 import { backtestModel, predictLatest, trainModel, type Prediction, type SplitName } from '../src/core/workflow/session';
@@ -66,9 +66,14 @@ export class LabApi {
    * Imports a CSV and makes it the current dataset. On failure the previous dataset stays current and
    * the error comes back as a value the UI can show.
    */
-  async importFile(input: Blob | string, fileName: string, onProgress?: (rowsRead: number) => void): Promise<Outcome<DatasetSummary>> {
+  async importFile(
+    input: Blob | string,
+    fileName: string,
+    onProgress?: (rowsRead: number) => void,
+    mapping?: ImportOptions['mapping'],
+  ): Promise<Outcome<DatasetSummary>> {
     return attempt(async () => {
-      const { bars, report } = await importCsv(input, { fileName, ...(onProgress ? { onProgress } : {}) });
+      const { bars, report } = await importCsv(input, { fileName, ...(onProgress ? { onProgress } : {}), ...(mapping ? { mapping } : {}) });
       const summary = summariseDataset(bars, report);
       this.dataset = { bars, report };
       return summary;

@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import { callback, labClient, restartWorker, type GpuStatus } from '../api/labClient';
 import type { UserError } from '../core/errors';
 import type { DatasetSummary } from '../core/workflow/dataset';
+import type { ColumnRole } from '../core/data/report';
 
 export const SAMPLE_FILE = 'sample-ohlcv.csv';
 
@@ -16,7 +17,8 @@ export interface LabState {
   /** The file behind the current dataset, to load it again into a restarted worker. */
   source: { file: Blob; fileName: string } | null;
 
-  importFile(file: Blob, fileName: string): Promise<void>;
+  /** Imports a file; `mapping` overrides detected columns (role → 0-based column index). */
+  importFile(file: Blob, fileName: string, mapping?: Partial<Record<ColumnRole, number>>): Promise<void>;
   loadSample(): Promise<void>;
   showError(error: UserError): void;
   dismissError(): void;
@@ -32,7 +34,7 @@ export const useLabStore = create<LabState>((set, get) => ({
   gpu: null,
   source: null,
 
-  async importFile(file, fileName) {
+  async importFile(file, fileName, mapping) {
     if (get().importing) {
       set({ error: { kind: 'Busy', message: `Still importing ${get().importing?.fileName}. Wait for it to finish, then drop ${fileName} again.` } });
       return;
@@ -43,6 +45,7 @@ export const useLabStore = create<LabState>((set, get) => ({
         file,
         fileName,
         callback((rowsRead: number) => set({ importing: { fileName, rowsRead } })),
+        mapping,
       );
       if (outcome.ok) set({ dataset: outcome.value, error: null, source: { file, fileName } });
       else set({ error: outcome.error });

@@ -3,6 +3,7 @@ import { useLabStore } from '../../store/labStore';
 import { formatCount } from '../format';
 import { ImportReportView } from './ImportReportView';
 import { PriceChart } from './PriceChart';
+import { ColumnMapping } from './ColumnMapping';
 
 export function DataPanel() {
   const dataset = useLabStore((s) => s.dataset);
@@ -46,6 +47,7 @@ export function DataPanel() {
         <>
           <PriceChart dataset={dataset} />
           <ImportReportView dataset={dataset} />
+          <ColumnMapping key={`${dataset.report.fileName}-${dataset.report.rowsRead}-${JSON.stringify(dataset.report.mapping)}`} report={dataset.report} />
         </>
       ) : importing ? null : (
         <p className="empty">No data loaded yet.</p>
