@@ -124,6 +124,7 @@ export class LabApi {
       const variant = resumeFrom?.variant ?? overrides.variant ?? 'maskable';
       const name = resumeFrom?.name.replace(/ \(checkpoint\)$/, '') ?? `${variant} on ${dataset.report.fileName} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
       const checkpointId = resumeModelId ?? `ckpt-${Date.now().toString(36)}`;
+      const bestId = `best-${checkpointId}`;
       const library = await this.openLibrary().catch(() => null);
       const outcome = await trainModel(dataset.bars, dataset.report, overrides, name, stream, {
         onTrainer: (trainer) => {
@@ -137,6 +138,12 @@ export class LabApi {
                 save: async (bundle: ModelBundle) => {
                   const named = { ...bundle, name: `${name} (checkpoint)` };
                   const meta = await library.save(named, serializeBundle(named), { id: checkpointId, kind: 'checkpoint' });
+                  onCheckpoint?.(meta);
+                },
+                // The best model so far is kept as a usable library model, so a reload never loses it.
+                saveBest: async (bundle: ModelBundle) => {
+                  const named = { ...bundle, name: `${name} (best so far)` };
+                  const meta = await library.save(named, serializeBundle(named), { id: bestId, kind: 'model' });
                   onCheckpoint?.(meta);
                 },
               },

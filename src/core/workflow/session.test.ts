@@ -23,7 +23,13 @@ describe('trainModel checkpoints and resume', () => {
   it('hands out a checkpoint every K updates and resumes from one with its counters and optimizer state', async () => {
     const { bars, report } = await importCsv(barsToCsv(generateSampleBars({ bars: 800, seed: 4 })), { fileName: 's.csv' });
     const checkpoints: ModelBundle[] = [];
-    const first = await trainModel(bars, report, overrides, 'run', {}, { checkpoint: { everyUpdates: 1, save: async (b) => void checkpoints.push(b) } });
+    const best: ModelBundle[] = [];
+    const first = await trainModel(bars, report, { ...overrides, eval: { everyUpdates: 1 } }, 'run', {}, {
+      checkpoint: { everyUpdates: 1, save: async (b) => void checkpoints.push(b), saveBest: async (b) => void best.push(b) },
+    });
+    expect(best.length).toBeGreaterThan(0);
+    expect(best[0].metrics.validation?.sharpe).toBeDefined();
+    expect(best[0].training.stopReason).toBe('best-checkpoint');
     expect(checkpoints.map((c) => c.training.updates)).toEqual([1, 2, 3]);
     expect(checkpoints[0].training).toMatchObject({ timesteps: 64, stopReason: 'checkpoint' });
     expect(checkpoints[0].optimizer?.step).toBe(2);

@@ -46,8 +46,11 @@ export interface TrainOptions {
   onTrainer?: (trainer: PpoTrainer) => void;
   /** Continues a checkpoint's run: its config, weights, optimizer state and counters. */
   resumeFrom?: ModelBundle;
-  /** Every `everyUpdates` updates a bundle of the current weights goes to `save`, awaited. */
-  checkpoint?: { everyUpdates: number; save(bundle: ModelBundle): Promise<void> };
+  /**
+   * Every `everyUpdates` updates a bundle of the current weights goes to `save`, and each new best
+   * validation checkpoint to `saveBest` (with its validation metrics); both awaited.
+   */
+  checkpoint?: { everyUpdates: number; save(bundle: ModelBundle): Promise<void>; saveBest?(bundle: ModelBundle): Promise<void> };
 }
 
 /**
@@ -89,6 +92,12 @@ export async function trainModel(
   const trainerEvents: TrainingEvents = checkpoint
     ? {
         ...events,
+        onEvaluation: async (event) => {
+          await events.onEvaluation?.(event);
+          if (trainer && event.isBest && checkpoint.saveBest) {
+            await checkpoint.saveBest(await pack(trainer, 'best-checkpoint', { validation: event.result.metrics, test: null }));
+          }
+        },
         onUpdateEnd: async (update) => {
           await events.onUpdateEnd?.(update);
           if (trainer && update % checkpoint.everyUpdates === 0) await checkpoint.save(await pack(trainer, 'checkpoint', { validation: null, test: null }));

@@ -24,7 +24,7 @@ export function smooth(values: ArrayLike<number>, alpha: number): number[] {
 }
 
 /** Pairs x and y and keeps at most maxPoints, preserving extremes (charts stay smooth at 100k+ points). */
-export function points(xs: ArrayLike<number>, ys: ArrayLike<number>, maxPoints = 250): Point[] {
+export function points(xs: ArrayLike<number>, ys: ArrayLike<number>, maxPoints = 160): Point[] {
   return downsampleIndices(ys, maxPoints).map((i) => ({ x: xs[i], y: ys[i] }));
 }
 
