@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { trainingConfigSchema, type TrainingConfig } from '../ppo/config';
-import { ActorCritic, observationSize, type ObservationSpec } from '../ppo/network';
+import { PpoAttentionEncoder } from './attentionLayer';
+import { ActorCritic, encoderWeightShapes, observationSize, type ObservationSpec } from '../ppo/network';
 import type { Adam } from '../ppo/adam';
 import type { BacktestMetrics } from '../backtest/types';
 import { base64ToBytes, bytesToBase64 } from './base64';
@@ -151,7 +152,7 @@ export async function createBundle(input: BundleInput): Promise<ModelBundle> {
     training: input.training,
     metrics: input.metrics,
     network: {
-      modelTopology: net.config.encoder === 'mlp' ? await layersTopology(net) : null,
+      modelTopology: await layersTopology(net),
       weightSpecs: weights.specs,
       weightData: bytesToBase64(new Uint8Array(weights.data)),
     },
@@ -272,13 +273,26 @@ function decode(specs: tf.io.WeightsManifestEntry[], data: string, field: string
   return tf.io.decodeWeights(buffer, specs);
 }
 
-/** The network as a standard TF.js Layers model (model.json topology + weights), for MLP encoders. */
+/**
+ * The network as a TF.js Layers model (model.json topology + weights): standard layers for MLP
+ * encoders, plus the registered PpoAttentionEncoder layer for the attention encoder.
+ */
 export async function toLayersModel(net: ActorCritic): Promise<tf.LayersModel> {
-  if (net.config.encoder !== 'mlp') {
-    throw new BundleError('Only MLP networks export as a standard TF.js Layers model; the attention encoder exports as weights only.');
-  }
   const input = tf.input({ shape: [observationSize(net.spec)], name: 'observation' });
   let h: tf.SymbolicTensor = input;
+  const encoder =
+    net.config.encoder === 'attention'
+      ? new PpoAttentionEncoder({
+          name: 'encoder',
+          lookback: net.spec.lookback,
+          featureCount: net.spec.featureCount,
+          stateSize: net.spec.stateSize,
+          modelDim: net.config.modelDim,
+          heads: net.config.attentionHeads,
+          layers: net.config.attentionLayers,
+        })
+      : null;
+  if (encoder) h = encoder.apply(h) as tf.SymbolicTensor;
   net.config.hidden.forEach((units, i) => {
     h = tf.layers.dense({ units, activation: net.config.activation, name: `trunk${i}` }).apply(h) as tf.SymbolicTensor;
   });
@@ -287,12 +301,20 @@ export async function toLayersModel(net: ActorCritic): Promise<tf.LayersModel> {
   const model = tf.model({ inputs: input, outputs: [policy, value], name: 'actor_critic' });
   for (const layer of model.layers) {
     if (layer.name === 'observation') continue;
-    const kernel = net.params.find((p) => p.name === `${layer.name}/kernel`);
-    const bias = net.params.find((p) => p.name === `${layer.name}/bias`);
-    if (!kernel || !bias) throw new BundleError(`Network has no weights for layer ${layer.name}.`);
-    layer.setWeights([kernel.variable, bias.variable]);
+    if (layer === encoder) {
+      const dims = { lookback: net.spec.lookback, featureCount: net.spec.featureCount, modelDim: net.config.modelDim, heads: net.config.attentionHeads, layers: net.config.attentionLayers };
+      layer.setWeights(encoderWeightShapes(dims).map(([name]) => paramOf(net, `encoder/${name}`)));
+      continue;
+    }
+    layer.setWeights([paramOf(net, `${layer.name}/kernel`), paramOf(net, `${layer.name}/bias`)]);
   }
   return model;
+}
+
+function paramOf(net: ActorCritic, name: string): tf.Tensor {
+  const p = net.params.find((q) => q.name === name);
+  if (!p) throw new BundleError(`Network has no weights named ${name}.`);
+  return p.variable;
 }
 
 async function layersTopology(net: ActorCritic): Promise<unknown> {
@@ -320,14 +342,12 @@ export function hashSeries(values: Float64Array): string {
 }
 
 /**
- * The network alone in TF.js's standard Layers format: `model.json` (topology + weights manifest)
- * and `model.weights.bin`, loadable with tf.loadLayersModel in a page or in Node. MLP networks only:
- * the attention encoder is custom code that a plain Layers model cannot describe.
+ * The network alone in TF.js's Layers format: `model.json` (topology + weights manifest) and
+ * `model.weights.bin`, loadable with tf.loadLayersModel in a page or in Node. An attention network
+ * uses the custom layer PpoAttentionEncoder, which the loading code must register (import
+ * src/core/model/attentionLayer.ts) before loading.
  */
 export async function tfjsModelFiles(bundle: ModelBundle): Promise<{ modelJson: string; weights: ArrayBuffer }> {
-  if (bundle.config.network.encoder !== 'mlp') {
-    throw new BundleError('Only MLP networks (Standard and Maskable) export to the plain TF.js format; the Enhanced attention encoder is custom. Export the model bundle instead.', 'network');
-  }
   const net = loadNetwork(bundle);
   try {
     const model = await toLayersModel(net);

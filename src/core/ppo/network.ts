@@ -45,11 +45,11 @@ const denseOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   };
 });
 
-function dense(x: tf.Tensor2D, w: tf.Variable, b: tf.Variable): tf.Tensor2D {
+function dense(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
   return denseOp(x, w, b) as tf.Tensor2D;
 }
 
-function layerNorm(x: tf.Tensor, gamma: tf.Variable, beta: tf.Variable): tf.Tensor {
+function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
   const { mean, variance } = tf.moments(x, -1, true);
   return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), gamma), beta);
 }
@@ -74,16 +74,17 @@ export class ActorCritic {
     let trunkInput: number;
     if (config.encoder === 'attention') {
       const d = config.modelDim;
-      this.addDense('embed', spec.featureCount, d, 1);
-      this.add('position', tf.tensor2d(scaledNormal(spec.lookback * d, 0.02, this.nextSeed()), [spec.lookback, d]));
+      // Named "encoder/…" like the weights of the Layers export's encoder layer, so one set of weights serves both.
+      this.addDense('encoder/embed', spec.featureCount, d, 1);
+      this.add('encoder/position', tf.tensor2d(scaledNormal(spec.lookback * d, 0.02, this.nextSeed()), [spec.lookback, d]));
       for (let l = 0; l < config.attentionLayers; l++) {
-        this.addNorm(`block${l}/norm1`, d);
-        for (const p of ['query', 'key', 'value', 'out']) this.addDense(`block${l}/${p}`, d, d, 1);
-        this.addNorm(`block${l}/norm2`, d);
-        this.addDense(`block${l}/ffn1`, d, 2 * d, hiddenGain);
-        this.addDense(`block${l}/ffn2`, 2 * d, d, 1);
+        this.addNorm(`encoder/block${l}/norm1`, d);
+        for (const p of ['query', 'key', 'value', 'out']) this.addDense(`encoder/block${l}/${p}`, d, d, 1);
+        this.addNorm(`encoder/block${l}/norm2`, d);
+        this.addDense(`encoder/block${l}/ffn1`, d, 2 * d, hiddenGain);
+        this.addDense(`encoder/block${l}/ffn2`, 2 * d, d, 1);
       }
-      this.addNorm('pool/norm', d);
+      this.addNorm('encoder/pool/norm', d);
       trunkInput = d + spec.stateSize;
     } else {
       trunkInput = observationSize(spec);
@@ -123,31 +124,10 @@ export class ActorCritic {
     return { logits, value };
   }
 
-  // Pre-norm transformer blocks over the window's bars, mean-pooled to one vector per sample.
   private encodeWindow(window: tf.Tensor2D): tf.Tensor2D {
-    const { lookback: L, featureCount: F } = this.spec;
-    const d = this.config.modelDim;
-    const heads = this.config.attentionHeads;
-    const dh = d / heads;
-    const batch = window.shape[0];
-    const rows = tf.reshape(window, [batch * L, F]) as tf.Tensor2D;
-    let x = tf.add(tf.reshape(dense(rows, this.v('embed/kernel'), this.v('embed/bias')), [batch, L, d]), this.v('position'));
-    const split = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [batch, L, heads, dh]), [0, 2, 1, 3]);
-    for (let l = 0; l < this.config.attentionLayers; l++) {
-      const p = `block${l}`;
-      const h = tf.reshape(layerNorm(x, this.v(`${p}/norm1/gamma`), this.v(`${p}/norm1/beta`)), [batch * L, d]) as tf.Tensor2D;
-      const q = split(dense(h, this.v(`${p}/query/kernel`), this.v(`${p}/query/bias`)));
-      const k = split(dense(h, this.v(`${p}/key/kernel`), this.v(`${p}/key/bias`)));
-      const v = split(dense(h, this.v(`${p}/value/kernel`), this.v(`${p}/value/bias`)));
-      const scores = tf.div(tf.matMul(q, tf.transpose(k, [0, 1, 3, 2])), Math.sqrt(dh));
-      const attended = tf.matMul(tf.softmax(scores), v);
-      const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch * L, d]) as tf.Tensor2D;
-      x = tf.add(x, tf.reshape(dense(merged, this.v(`${p}/out/kernel`), this.v(`${p}/out/bias`)), [batch, L, d]));
-      const h2 = tf.reshape(layerNorm(x, this.v(`${p}/norm2/gamma`), this.v(`${p}/norm2/beta`)), [batch * L, d]) as tf.Tensor2D;
-      const ffn = dense(tf.relu(dense(h2, this.v(`${p}/ffn1/kernel`), this.v(`${p}/ffn1/bias`))), this.v(`${p}/ffn2/kernel`), this.v(`${p}/ffn2/bias`));
-      x = tf.add(x, tf.reshape(ffn, [batch, L, d]));
-    }
-    return layerNorm(tf.mean(x, 1), this.v('pool/norm/gamma'), this.v('pool/norm/beta')) as tf.Tensor2D;
+    const { lookback, featureCount } = this.spec;
+    const { modelDim, attentionHeads, attentionLayers } = this.config;
+    return encodeWindow(window, (name) => this.v(`encoder/${name}`), { lookback, featureCount, modelDim, heads: attentionHeads, layers: attentionLayers });
   }
 
   /** Copies weights in `params` order (shapes must match). */
@@ -244,5 +224,57 @@ export function orthogonal(rows: number, cols: number, gain: number, seed: numbe
       else out[i * cols + k] = gain * vectors[i * length + k];
     }
   }
+  return out;
+}
+
+export interface EncoderDims {
+  lookback: number;
+  featureCount: number;
+  modelDim: number;
+  heads: number;
+  layers: number;
+}
+
+/**
+ * The attention encoder: pre-norm transformer blocks over the window's bars, mean-pooled to one
+ * vector per sample. Shared by ActorCritic and the Layers export (model/attentionLayer.ts), which
+ * pass their own weights by name. Call inside tf.tidy.
+ */
+export function encodeWindow(window: tf.Tensor2D, weight: (name: string) => tf.Tensor, dims: EncoderDims): tf.Tensor2D {
+  const { lookback: L, featureCount: F, modelDim: d, heads, layers } = dims;
+  const dh = d / heads;
+  const batch = window.shape[0];
+  const rows = tf.reshape(window, [batch * L, F]) as tf.Tensor2D;
+  let x = tf.add(tf.reshape(dense(rows, weight('embed/kernel'), weight('embed/bias')), [batch, L, d]), weight('position'));
+  const split = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [batch, L, heads, dh]), [0, 2, 1, 3]);
+  for (let l = 0; l < layers; l++) {
+    const p = `block${l}`;
+    const h = tf.reshape(layerNorm(x, weight(`${p}/norm1/gamma`), weight(`${p}/norm1/beta`)), [batch * L, d]) as tf.Tensor2D;
+    const q = split(dense(h, weight(`${p}/query/kernel`), weight(`${p}/query/bias`)));
+    const k = split(dense(h, weight(`${p}/key/kernel`), weight(`${p}/key/bias`)));
+    const v = split(dense(h, weight(`${p}/value/kernel`), weight(`${p}/value/bias`)));
+    const scores = tf.div(tf.matMul(q, tf.transpose(k, [0, 1, 3, 2])), Math.sqrt(dh));
+    const attended = tf.matMul(tf.softmax(scores), v);
+    const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch * L, d]) as tf.Tensor2D;
+    x = tf.add(x, tf.reshape(dense(merged, weight(`${p}/out/kernel`), weight(`${p}/out/bias`)), [batch, L, d]));
+    const h2 = tf.reshape(layerNorm(x, weight(`${p}/norm2/gamma`), weight(`${p}/norm2/beta`)), [batch * L, d]) as tf.Tensor2D;
+    const ffn = dense(tf.relu(dense(h2, weight(`${p}/ffn1/kernel`), weight(`${p}/ffn1/bias`))), weight(`${p}/ffn2/kernel`), weight(`${p}/ffn2/bias`));
+    x = tf.add(x, tf.reshape(ffn, [batch, L, d]));
+  }
+  return layerNorm(tf.mean(x, 1), weight('pool/norm/gamma'), weight('pool/norm/beta')) as tf.Tensor2D;
+}
+
+/** Names and shapes of the encoder's weights, in the order ActorCritic creates them. */
+export function encoderWeightShapes(dims: EncoderDims): [string, number[]][] {
+  const { lookback: L, featureCount: F, modelDim: d, layers } = dims;
+  const out: [string, number[]][] = [['embed/kernel', [F, d]], ['embed/bias', [d]], ['position', [L, d]]];
+  for (let l = 0; l < layers; l++) {
+    const p = `block${l}`;
+    out.push([`${p}/norm1/gamma`, [d]], [`${p}/norm1/beta`, [d]]);
+    for (const n of ['query', 'key', 'value', 'out']) out.push([`${p}/${n}/kernel`, [d, d]], [`${p}/${n}/bias`, [d]]);
+    out.push([`${p}/norm2/gamma`, [d]], [`${p}/norm2/beta`, [d]]);
+    out.push([`${p}/ffn1/kernel`, [d, 2 * d]], [`${p}/ffn1/bias`, [2 * d]], [`${p}/ffn2/kernel`, [2 * d, d]], [`${p}/ffn2/bias`, [d]]);
+  }
+  out.push(['pool/norm/gamma', [d]], ['pool/norm/beta', [d]]);
   return out;
 }

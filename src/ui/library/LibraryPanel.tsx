@@ -150,11 +150,9 @@ function ModelRow({ meta }: { meta: ModelMeta }) {
         <button type="button" onClick={() => void exportBundle(ref)} data-testid="model-export">
           Export
         </button>
-        {meta.variant !== 'enhanced-maskable' ? (
-          <button type="button" onClick={() => void exportTfjs(ref)} data-testid="model-export-tfjs" title="model.json + weights for tf.loadLayersModel">
-            TF.js
-          </button>
-        ) : null}
+        <button type="button" onClick={() => void exportTfjs(ref)} data-testid="model-export-tfjs" title="model.json + weights for tf.loadLayersModel">
+          TF.js
+        </button>
         <button
           type="button"
           onClick={() => {
