@@ -69,7 +69,7 @@ describe('TrainingStream', () => {
     });
     expect(batches).toHaveLength(2);
     const curve = batches[1].evaluation!.curve;
-    expect(curve.equity.length).toBeLessThanOrEqual(1000);
+    expect(curve.equity.length).toBeLessThanOrEqual(300);
     expect(curve.buyHold[0]).toBe(10_000);
     expect(curve.buyHold[curve.buyHold.length - 1]).toBeCloseTo((10_000 * close[n - 1]) / 100, 6);
     expect(batchBuffers(batches[1])).toHaveLength(7);

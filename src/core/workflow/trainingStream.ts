@@ -100,7 +100,7 @@ export class TrainingStream {
 
   onEvaluation = (e: EvaluationEvent): void => {
     const r = e.result;
-    const index = downsampleIndices(r.equity, 1000);
+    const index = downsampleIndices(r.equity, 300);
     const first = r.close[0];
     const capital = r.equity[0];
     this.evaluation = {
