@@ -93,3 +93,16 @@ test('the column mapping re-imports the same file with the user\'s choice', asyn
   await expect(report).toContainText('close ← Adj Close');
   await expect(report).toContainText('yahoo.csv');
 });
+
+test('data too short for the lookback can be trained after lowering the lookback', async ({ page }) => {
+  await sampleLoaded(page);
+  await page.getByTestId('csv-input').setInputFiles({ name: 'short.csv', mimeType: 'text/csv', buffer: Buffer.from(barsToCsv(generateSampleBars({ bars: 350, seed: 6 }))) });
+  await expect(page.getByTestId('import-report')).toContainText('short.csv');
+  await expect(page.getByTestId('split-warning')).toContainText('Use a lookback of at most');
+  await expect(page.getByTestId('train-start')).toBeDisabled();
+  await page.getByText('Data & split', { exact: true }).click();
+  await page.getByLabel('Lookback (bars)').fill('20');
+  await expect(page.getByTestId('split-warning')).toHaveCount(0);
+  await expect(page.getByTestId('split-legend')).toContainText('validation');
+  await expect(page.getByTestId('train-start')).toBeEnabled();
+});

@@ -2,6 +2,7 @@ import * as Comlink from 'comlink';
 import { importCsv } from '../src/core/data/importCsv';
 import type { Bars } from '../src/core/data/bars';
 import type { ImportOptions, ImportReport } from '../src/core/data/report';
+import type { SplitRatios } from '../src/core/features';
 import { toUserError, UsageError, type Outcome, type UserError } from '../src/core/errors';
 import { summariseDataset, type DatasetSummary } from '../src/core/workflow/dataset';
 import { backtestModel, predictLatest, trainModel, type Prediction, type SplitName } from '../src/core/workflow/session';
@@ -80,11 +81,11 @@ export class LabApi {
     });
   }
 
-  /** The current dataset summarised for another lookback (the splits depend on it). */
-  async summarise(lookback: number): Promise<Outcome<DatasetSummary> | null> {
+  /** The current dataset summarised for another lookback and split (the splits depend on both). */
+  async summarise(lookback: number, ratios?: SplitRatios): Promise<Outcome<DatasetSummary> | null> {
     const dataset = this.dataset;
     if (!dataset) return null;
-    return attempt(async () => summariseDataset(dataset.bars, dataset.report, { lookback }));
+    return attempt(async () => summariseDataset(dataset.bars, dataset.report, { lookback, ...(ratios ? { ratios } : {}) }));
   }
 
   async gpuStatus(): Promise<GpuStatus> {

@@ -21,6 +21,8 @@ export interface LabState {
   importFile(file: Blob, fileName: string, mapping?: Partial<Record<ColumnRole, number>>): Promise<void>;
   loadSample(): Promise<void>;
   showError(error: UserError): void;
+  /** Recomputes the splits of the loaded data for the lookback and split fractions the config now has. */
+  resummarise(lookback: number, ratios: { train: number; validation: number; test: number }): Promise<void>;
   dismissError(): void;
   /** Starts a fresh worker and loads the current data into it again. */
   restart(): Promise<void>;
@@ -74,6 +76,19 @@ export const useLabStore = create<LabState>((set, get) => ({
 
   showError(error) {
     set({ error });
+  },
+
+  async resummarise(lookback, ratios) {
+    const current = get().dataset;
+    if (!current || get().importing) return;
+    const same = current.lookback === lookback && JSON.stringify(current.ratios) === JSON.stringify(ratios);
+    if (same) return;
+    try {
+      const outcome = await labClient().summarise(lookback, ratios);
+      if (outcome?.ok) set({ dataset: outcome.value });
+    } catch (error) {
+      set({ error: unexpected('updating the splits', error) });
+    }
   },
 
   dismissError() {

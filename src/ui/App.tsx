@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { onWorkerCrash } from '../api/labClient';
-import { useConfigStore } from '../store/configStore';
+import { effectiveConfig, useConfigStore } from '../store/configStore';
 import { useLabStore } from '../store/labStore';
 import { useTrainingStore } from '../store/trainingStore';
 import { Header } from './Header';
@@ -25,6 +25,16 @@ export function App() {
     void useTrainingStore.getState().startBackend(useConfigStore.getState().backend);
     if (useLabStore.getState().dataset === null) void useLabStore.getState().loadSample();
   }, []);
+
+  // The data panel's splits follow the configured lookback and split fractions.
+  const variant = useConfigStore((s) => s.variant);
+  const overrides = useConfigStore((s) => s.overrides);
+  const dataset = useLabStore((s) => s.dataset);
+  useEffect(() => {
+    const { config } = effectiveConfig(variant, overrides);
+    const { train, validation, test } = config.split;
+    if (config.env.lookback >= 1 && Math.abs(train + validation + test - 1) < 1e-6) void useLabStore.getState().resummarise(config.env.lookback, { train, validation, test });
+  }, [variant, overrides, dataset]);
 
   return (
     <div className="app">

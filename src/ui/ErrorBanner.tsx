@@ -6,7 +6,7 @@ const TITLES: Record<string, string> = {
   ImportError: 'This file could not be imported',
   SplitError: 'The data is too short for training',
   ConfigError: 'A setting is out of range',
-  BundleError: 'This model file could not be read',
+  BundleError: 'The model cannot be used here',
   Busy: 'Busy',
   TrainingError: 'Training stopped',
   UsageError: 'Not yet',

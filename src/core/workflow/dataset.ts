@@ -1,6 +1,6 @@
 import type { Bars } from '../data/bars';
 import type { ImportReport } from '../data/report';
-import { chronologicalSplit, computeFeatures, defaultFeatureNames, type FeatureName, type SplitRatios, type Splits } from '../features';
+import { chronologicalSplit, computeFeatures, defaultFeatureNames, DEFAULT_SPLIT_RATIOS, type FeatureName, type SplitRatios, type Splits } from '../features';
 import { DEFAULT_ENV_CONFIG } from '../env/config';
 import { toUserError, type UserError } from '../errors';
 import { annualisationFor } from '../backtest/annualisation';
@@ -20,6 +20,7 @@ export interface DatasetSummary {
   /** The splits as time spans, for shading charts. */
   splitSpans: { name: 'train' | 'validation' | 'test'; startTime: number; endTime: number; bars: number }[];
   lookback: number;
+  ratios: SplitRatios;
   annualisation: Annualisation;
   /** Downsampled close prices for charts; `index` is the bar index of each point. */
   chart: { index: number[]; time: number[]; close: number[] };
@@ -59,6 +60,7 @@ export function summariseDataset(bars: Bars, report: ImportReport, options: Summ
     splitError,
     splitSpans,
     lookback,
+    ratios: options.ratios ?? DEFAULT_SPLIT_RATIOS,
     annualisation: annualisationFor(bars.time),
     chart: { index, time: index.map((i) => bars.time[i]), close: index.map((i) => bars.close[i]) },
   };
