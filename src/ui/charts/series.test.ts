@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatNumber, points, smooth } from './series';
+import { formatDuration, columns, formatNumber, smooth } from './series';
 
 describe('chart series helpers', () => {
   it('smooths with an exponential moving average', () => {
@@ -10,9 +10,12 @@ describe('chart series helpers', () => {
 
   it('keeps a long series to the budget with its extremes', () => {
     const ys = Array.from({ length: 100_000 }, (_, i) => (i === 500 ? 99 : Math.sin(i)));
-    const p = points(ys.map((_, i) => i), ys, 600);
-    expect(p.length).toBeLessThanOrEqual(600);
-    expect(p.some((q) => q.y === 99)).toBe(true);
+    const c = columns(ys.map((_, i) => i * 10), ys, 600);
+    expect(c.xs.length).toBeLessThanOrEqual(600);
+    expect(c.ys.length).toBe(c.xs.length);
+    expect(c.ys[c.xs.indexOf(5000)]).toBe(99);
+    expect(c.xs[0]).toBe(0);
+    expect(c.xs.at(-1)).toBe(999_990);
   });
 
   it('formats numbers and durations for people', () => {

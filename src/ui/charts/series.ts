@@ -7,11 +7,6 @@ export const VARIANT_COLOURS: Record<Variant, string> = {
   'enhanced-maskable': '#f97316',
 };
 
-export interface Point {
-  x: number;
-  y: number;
-}
-
 /** Exponential moving average; alpha 0 returns the series unchanged. */
 export function smooth(values: ArrayLike<number>, alpha: number): number[] {
   const out = new Array<number>(values.length);
@@ -21,11 +16,6 @@ export function smooth(values: ArrayLike<number>, alpha: number): number[] {
     out[i] = s;
   }
   return out;
-}
-
-/** Pairs x and y and keeps at most maxPoints, preserving extremes (charts stay smooth at 100k+ points). */
-export function points(xs: ArrayLike<number>, ys: ArrayLike<number>, maxPoints = 160): Point[] {
-  return downsampleIndices(ys, maxPoints).map((i) => ({ x: xs[i], y: ys[i] }));
 }
 
 export function formatNumber(v: number | null | undefined, digits = 2): string {
@@ -46,4 +36,10 @@ export function formatDuration(ms: number): string {
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** x and y columns of at most maxPoints, preserving extremes: what the canvas charts draw. */
+export function columns(xs: ArrayLike<number>, ys: ArrayLike<number>, maxPoints = 1000): { xs: number[]; ys: number[] } {
+  const keep = downsampleIndices(ys, maxPoints);
+  return { xs: keep.map((i) => xs[i]), ys: keep.map((i) => ys[i]) };
 }

@@ -1,13 +1,11 @@
-import { memo, useId, useMemo, useState } from 'react';
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { memo, useCallback, useId, useMemo, useState } from 'react';
 import type { RunState } from '../../store/trainingStore';
 import type { ProgressPoint } from '../../core/workflow/trainingStream';
-import { formatSteps, points, smooth, VARIANT_COLOURS, type Point } from '../charts/series';
+import { columns, formatSteps, smooth, VARIANT_COLOURS } from '../charts/series';
+import { CanvasLineChart, type CanvasSeries } from '../charts/CanvasLineChart';
 import { formatTime } from '../format';
 import { useThrottledValue } from '../charts/useThrottledValue';
 
-const AXIS = '#94a3b8';
-const TOOLTIP_STYLE = { background: 'var(--panel)', border: '1px solid var(--border)', color: 'var(--text)' };
 
 /** An HTML legend: cheaper than recharts' measured SVG legend on charts that redraw while training. */
 function RunLegend({ runs, extra }: { runs: RunState[]; extra?: string }) {
@@ -35,48 +33,52 @@ function sameRuns(field: 'episodes' | 'progress' | 'evaluation') {
     a.runs.length === b.runs.length && a.runs.every((r, i) => r.key === b.runs[i].key && r[field] === b.runs[i][field]);
 }
 
-function ChartFrame({ title, testId, count, children }: { title: string; testId: string; count: number; children: React.ReactElement }) {
-  // The chart is mounted even before data arrives, so its first (costly) mount happens at page load
-  // rather than while training streams in.
+function ChartFrame({ title, testId, count, children }: { title: string; testId: string; count: number; children: React.ReactNode }) {
   return (
     <figure className="chart-card" data-testid={testId} data-points={count}>
       <figcaption>
         {title}
         {count === 0 ? <span className="empty"> (waiting for data…)</span> : null}
       </figcaption>
-      <ResponsiveContainer width="100%" height={220}>
-        {children}
-      </ResponsiveContainer>
+      {children}
     </figure>
   );
 }
+
+// Number(…) drops toPrecision's trailing zeros: axis labels read -0.2, not -0.200.
+const formatReward = (v: number) => String(Number(v.toPrecision(3)));
+const formatRewardValue = (v: number) => v.toFixed(4);
+const formatPercentAxis = (v: number) => `${v.toFixed(0)}%`;
+const formatPercentValue = (v: number) => `${v.toFixed(2)}%`;
 
 const RewardChartView = memo(function RewardChartView({ runs }: { runs: RunState[] }) {
   const [alpha, setAlpha] = useState(0.9);
   const id = useId();
   const series = useMemo(
     () =>
-      runs.map((r) => ({
-        run: r,
-        raw: points(r.episodes.timesteps, r.episodes.reward),
-        smoothed: points(r.episodes.timesteps, smooth(r.episodes.reward, alpha)),
-      })),
+      runs.flatMap((r): CanvasSeries[] => {
+        const raw = columns(r.episodes.timesteps, r.episodes.reward);
+        const smoothed = columns(r.episodes.timesteps, smooth(r.episodes.reward, alpha));
+        const colour = VARIANT_COLOURS[r.variant];
+        return [
+          { name: `${r.variant} (raw)`, colour, ...raw, opacity: 0.3, lineWidth: 1, hideInTooltip: true },
+          { name: r.variant, colour, ...smoothed, lineWidth: 2 },
+        ];
+      }),
     [runs, alpha],
   );
   const count = runs.reduce((n, r) => n + r.episodes.reward.length, 0);
   return (
     <div>
       <ChartFrame title="Episode reward (raw and smoothed) by timestep" testId="chart-reward" count={count}>
-        <LineChart margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
-          <CartesianGrid stroke="var(--chart-grid)" />
-          <XAxis interval={0} tickCount={6} dataKey="x" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatSteps} stroke={AXIS} allowDuplicatedCategory={false} />
-          <YAxis interval={0} tickCount={5} stroke={AXIS} width={56} tickFormatter={(v: number) => v.toPrecision(3)} />
-          <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={(x) => `${formatSteps(Number(x))} steps`} formatter={(v) => Number(v).toFixed(4)} />
-          {series.flatMap(({ run, raw, smoothed }) => [
-            <Line key={`${run.key}-raw`} data={raw} dataKey="y" name={`${run.variant} (raw)`} stroke={VARIANT_COLOURS[run.variant]} strokeOpacity={0.3} dot={false} isAnimationActive={false} legendType="none" />,
-            <Line key={`${run.key}-smooth`} data={smoothed} dataKey="y" name={run.variant} stroke={VARIANT_COLOURS[run.variant]} strokeWidth={2} dot={false} isAnimationActive={false} />,
-          ])}
-        </LineChart>
+        <CanvasLineChart
+          series={series}
+          height={220}
+          formatX={formatSteps}
+          formatY={formatReward}
+          formatValue={formatRewardValue}
+          label={`Episode reward by timestep: ${count} episodes${count ? `, latest ${formatRewardValue(lastOf(runs, (r) => r.episodes.reward))}` : ''}`}
+        />
       </ChartFrame>
       <RunLegend runs={runs} />
       <div className="slider">
@@ -87,20 +89,31 @@ const RewardChartView = memo(function RewardChartView({ runs }: { runs: RunState
   );
 }, sameRuns('episodes'));
 
+/** The last value of the last run that has one, for the charts' screen-reader labels. */
+function lastOf(runs: RunState[], pick: (r: RunState) => ArrayLike<number>): number {
+  for (let i = runs.length - 1; i >= 0; i--) {
+    const values = pick(runs[i]);
+    if (values.length) return values[values.length - 1];
+  }
+  return NaN;
+}
+
 const DrawdownChartView = memo(function DrawdownChartView({ runs }: { runs: RunState[] }) {
-  const series = useMemo(() => runs.map((r) => ({ run: r, pts: points(r.episodes.timesteps, r.episodes.maxDrawdown) })), [runs]);
+  const series = useMemo(
+    () => runs.map((r): CanvasSeries => ({ name: r.variant, colour: VARIANT_COLOURS[r.variant], ...columns(r.episodes.timesteps, r.episodes.maxDrawdown) })),
+    [runs],
+  );
   const count = runs.reduce((n, r) => n + r.episodes.maxDrawdown.length, 0);
   return (
     <ChartFrame title="Episode max drawdown (%)" testId="chart-drawdown" count={count}>
-      <LineChart margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
-        <CartesianGrid stroke="var(--chart-grid)" />
-        <XAxis interval={0} tickCount={6} dataKey="x" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatSteps} stroke={AXIS} allowDuplicatedCategory={false} />
-        <YAxis interval={0} tickCount={5} stroke={AXIS} width={56} tickFormatter={(v: number) => v.toFixed(0)} />
-        <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={(x) => `${formatSteps(Number(x))} steps`} formatter={(v) => `${Number(v).toFixed(2)}%`} />
-        {series.map(({ run, pts }) => (
-          <Line key={run.key} data={pts} dataKey="y" name={run.variant} stroke={VARIANT_COLOURS[run.variant]} dot={false} isAnimationActive={false} />
-        ))}
-      </LineChart>
+      <CanvasLineChart
+        series={series}
+        height={220}
+        formatX={formatSteps}
+        formatY={formatPercentAxis}
+        formatValue={formatPercentValue}
+        label={`Episode max drawdown by timestep: ${count} episodes${count ? `, latest ${formatPercentValue(lastOf(runs, (r) => r.episodes.maxDrawdown))}` : ''}`}
+      />
     </ChartFrame>
   );
 }, sameRuns('episodes'));
@@ -114,7 +127,7 @@ const DIAGNOSTICS: { key: keyof ProgressPoint; title: string }[] = [
   { key: 'explainedVariance', title: 'Explained variance' },
 ];
 
-/** One diagnostics chart at a time, chosen by tab: six live charts would cost six renders per batch. */
+/** One diagnostics chart at a time, chosen by tab. */
 const DiagnosticsChartsView = memo(function DiagnosticsChartsView({ runs }: { runs: RunState[] }) {
   const [metric, setMetric] = useState<keyof ProgressPoint>('policyLoss');
   const latest = runs[runs.length - 1]?.progress.at(-1);
@@ -141,54 +154,73 @@ const DiagnosticsChartsView = memo(function DiagnosticsChartsView({ runs }: { ru
   );
 }, sameRuns('progress'));
 
+const formatDiagnostic = (v: number) => String(Number(v.toPrecision(2)));
+const formatDiagnosticValue = (v: number) => v.toPrecision(4);
+
 function DiagnosticChart({ runs, metric, title }: { runs: RunState[]; metric: keyof ProgressPoint; title: string }) {
   const series = useMemo(
-    () => runs.map((r) => ({ run: r, pts: r.progress.map((p): Point => ({ x: p.timesteps, y: Number(p[metric]) })) })),
+    () =>
+      runs.map((r): CanvasSeries => {
+        const all = columns(
+          r.progress.map((p) => p.timesteps),
+          r.progress.map((p) => Number(p[metric])),
+        );
+        return { name: r.variant, colour: VARIANT_COLOURS[r.variant], ...all, dots: all.xs.length < 30 };
+      }),
     [runs, metric],
   );
   const count = runs.reduce((n, r) => n + r.progress.length, 0);
   return (
     <figure className="chart-card" data-testid={`chart-${metric}`} data-points={count}>
       <figcaption>{title}</figcaption>
-      <ResponsiveContainer width="100%" height={180}>
-        <LineChart margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
-          <XAxis interval={0} tickCount={6} dataKey="x" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatSteps} stroke={AXIS} allowDuplicatedCategory={false} fontSize={11} />
-          <YAxis interval={0} tickCount={5} stroke={AXIS} width={48} fontSize={11} tickFormatter={(v: number) => v.toPrecision(2)} />
-          <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={(x) => `${formatSteps(Number(x))} steps`} formatter={(v) => Number(v).toPrecision(4)} />
-          {series.map(({ run, pts }) => (
-            <Line key={run.key} data={pts} dataKey="y" name={run.variant} stroke={VARIANT_COLOURS[run.variant]} dot={pts.length < 30} isAnimationActive={false} />
-          ))}
-        </LineChart>
-      </ResponsiveContainer>
+      <CanvasLineChart
+        series={series}
+        height={180}
+        formatX={formatSteps}
+        formatY={formatDiagnostic}
+        formatValue={formatDiagnosticValue}
+        label={`${title} by timestep: ${count} updates${count ? `, latest ${formatDiagnosticValue(Number(runs.at(-1)?.progress.at(-1)?.[metric]))}` : ''}`}
+      />
     </figure>
   );
 }
 
+const formatEquity = (v: number) => v.toFixed(0);
+const formatEquityValue = (v: number) => v.toFixed(2);
+
 const ValidationEquityChartView = memo(function ValidationEquityChartView({ runs, intervalMs }: { runs: RunState[]; intervalMs: number }) {
-  const withEval = runs.filter((r) => r.evaluation);
-  const series = useMemo(
-    () =>
-      withEval.map((r) => {
+  const withEval = useMemo(() => runs.filter((r) => r.evaluation), [runs]);
+  const formatX = useCallback((t: number) => formatTime(t, intervalMs), [intervalMs]);
+  const series = useMemo(() => {
+    if (!withEval.length) return [];
+    const first = withEval[0].evaluation!.curve;
+    const buyHold: CanvasSeries = { name: 'buy & hold', colour: 'var(--chart-line)', ...columns(first.time, first.buyHold), dash: [4, 3], lineWidth: 1.5 };
+    return [
+      buyHold,
+      ...withEval.map((r): CanvasSeries => {
         const c = r.evaluation!.curve;
-        return { run: r, equity: Array.from(c.time, (t, i) => ({ x: t, y: c.equity[i] })), buyHold: Array.from(c.time, (t, i) => ({ x: t, y: c.buyHold[i] })) };
+        return { name: `${r.variant} @ ${formatSteps(r.evaluation!.timesteps)}`, colour: VARIANT_COLOURS[r.variant], ...columns(c.time, c.equity), lineWidth: 2 };
       }),
-    [withEval],
-  );
+    ];
+  }, [withEval]);
+  const count = withEval.length ? withEval[0].evaluation!.curve.time.length : 0;
   return (
     <div>
-    <ChartFrame title="Validation equity (latest evaluation) vs buy & hold" testId="chart-equity" count={withEval.length ? withEval[0].evaluation!.curve.time.length : 0}>
-      <LineChart margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
-        <CartesianGrid stroke="var(--chart-grid)" />
-        <XAxis interval={0} tickCount={6} dataKey="x" type="number" domain={['dataMin', 'dataMax']} tickFormatter={(t: number) => formatTime(t, intervalMs)} stroke={AXIS} allowDuplicatedCategory={false} />
-        <YAxis interval={0} tickCount={5} stroke={AXIS} width={64} domain={['auto', 'auto']} tickFormatter={(v: number) => v.toFixed(0)} />
-        <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={(t) => formatTime(Number(t), intervalMs)} formatter={(v) => Number(v).toFixed(2)} />
-        {series.length ? <Line data={series[0].buyHold} dataKey="y" name="buy & hold" stroke="var(--chart-line)" strokeDasharray="4 3" dot={false} isAnimationActive={false} /> : null}
-        {series.map(({ run, equity }) => (
-          <Line key={run.key} data={equity} dataKey="y" name={`${run.variant} @ ${formatSteps(run.evaluation!.timesteps)}`} stroke={VARIANT_COLOURS[run.variant]} strokeWidth={2} dot={false} isAnimationActive={false} />
-        ))}
-      </LineChart>
-    </ChartFrame>
-    <RunLegend runs={withEval} extra="buy & hold (dashed)" />
+      <ChartFrame title="Validation equity (latest evaluation) vs buy & hold" testId="chart-equity" count={count}>
+        <CanvasLineChart
+          series={series}
+          height={220}
+          formatX={formatX}
+          formatY={formatEquity}
+          formatValue={formatEquityValue}
+          label={
+            withEval.length
+              ? `Validation equity: ${withEval.map((r) => `${r.variant} ends at ${formatEquityValue(r.evaluation!.curve.equity.at(-1) ?? NaN)}`).join(', ')}; buy & hold ends at ${formatEquityValue(withEval[0].evaluation!.curve.buyHold.at(-1) ?? NaN)}`
+              : 'Validation equity: no evaluation yet'
+          }
+        />
+      </ChartFrame>
+      <RunLegend runs={withEval} extra="buy & hold (dashed)" />
     </div>
   );
 }, sameRuns('evaluation'));
