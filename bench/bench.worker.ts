@@ -16,7 +16,7 @@ const api = {
     if (info.name !== backend) return { backend, adapter: info.adapter, error: `did not start: ${info.failures.map((f) => f.reason).join('; ')}` };
     // A 1024³ product on a software GPU runs long enough to trip the GPU watchdog; slow backends skip it.
     const slow = backend === 'cpu' || backend === 'webgpu';
-    const matmulGflops = matmulPeak(slow ? 5 : 20, slow);
+    const matmulGflops = await matmulPeak(slow ? 5 : 20, slow);
     const peak = matmulGflops['512x963x256'];
     const ppo: Record<string, PpoFigures> = {};
     for (const variant of options.variants) ppo[variant] = await ppoThroughput(variant, options.updates, peak);

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { resolveTrainingConfig, type TrainingConfig, type Variant } from '../src/core/ppo/config';
 import { PpoTrainer, type TrainingData } from '../src/core/ppo/trainer';
 import { ppoUpdate } from '../src/core/ppo/update';
+import { isHostBackend } from '../src/core/ppo/adam';
 import { observationSize } from '../src/core/ppo/network';
 import { createRng } from '../src/core/random/rng';
 import { generateSampleBars, barsToCsv } from '../src/core/data/sampleData';
@@ -44,23 +45,29 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** Median GFLOP/s of a forced matMul per shape; `skipLargest` spares slow backends the 1024³ case. */
-export function matmulPeak(reps = 20, skipLargest = false): Record<string, number> {
+/**
+ * Median GFLOP/s of a forced matMul per shape; `skipLargest` spares slow backends the 1024³ case.
+ * GPU backends are forced with an asynchronous read: WebGPU's synchronous read path does not wait for
+ * the product the same way and reported ~100× the real rate.
+ */
+export async function matmulPeak(reps = 20, skipLargest = false): Promise<Record<string, number>> {
+  const onHost = isHostBackend();
   const out: Record<string, number> = {};
   for (const [m, k, n] of skipLargest ? SHAPES.slice(0, 2) : SHAPES) {
     const a = tf.randomNormal([m, k]);
     const b = tf.randomNormal([k, n]);
     // Read back outside tidy: returning dataSync()'s array from tidy makes tidy walk every element.
-    const once = () => {
+    const once = async () => {
       const c = tf.matMul(a, b);
-      c.dataSync();
+      if (onHost) c.dataSync();
+      else await c.data();
       c.dispose();
     };
-    for (let i = 0; i < 3; i++) once();
+    for (let i = 0; i < 3; i++) await once();
     const times: number[] = [];
     for (let i = 0; i < reps; i++) {
       const t0 = performance.now();
-      once();
+      await once();
       times.push(performance.now() - t0);
     }
     a.dispose();
@@ -92,7 +99,7 @@ export function forwardMflop(config: TrainingConfig, featureCount: number, state
   return (2 * macs) / 1e6;
 }
 
-function syntheticData(featureCount: number, bars: number): TrainingData {
+export function syntheticData(featureCount: number, bars: number): TrainingData {
   const rng = createRng(3);
   const close = new Float64Array(bars);
   const time = new Float64Array(bars);
@@ -190,7 +197,7 @@ export async function tensorDrift(): Promise<BenchResult['tensors']> {
 
 /** Everything measured on the active backend. */
 export async function measureAll(backend: string, updates: number, variants: Variant[] = ['standard', 'enhanced-maskable']): Promise<BenchResult> {
-  const matmulGflops = matmulPeak();
+  const matmulGflops = await matmulPeak();
   const peak = matmulGflops['512x963x256'];
   const ppo: Record<string, PpoFigures> = {};
   for (const variant of variants) ppo[variant] = await ppoThroughput(variant, updates, peak);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveTrainingConfig, type Variant } from '../ppo/config';
 import { ActorCritic, observationSize } from '../ppo/network';
-import { Adam } from '../ppo/adam';
+import { Adam, type AdamState } from '../ppo/adam';
 import { BundleError, createBundle, loadNetwork, parseBundle, restoreOptimizer, serializeBundle, type ModelBundle } from './bundle';
 
 beforeAll(async () => {
@@ -11,13 +11,20 @@ beforeAll(async () => {
 
 const FEATURES = ['ret1', 'ret5', 'rsi14'];
 
-async function makeBundle(variant: Variant): Promise<{ bundle: ModelBundle; net: ActorCritic }> {
+async function makeBundle(variant: Variant): Promise<{ bundle: ModelBundle; net: ActorCritic; optimizerState: AdamState }> {
   const config = resolveTrainingConfig({ variant, env: { lookback: 6 }, network: { hidden: [16, 8], modelDim: 8 } });
   const spec = { lookback: 6, featureCount: FEATURES.length, stateSize: 3, numActions: 3 };
   const net = new ActorCritic(spec, config.network, 5);
   // Move the weights off their initial values so the round trip is not trivially equal.
   net.setWeights(net.variables.map((v, i) => tf.tidy(() => tf.add(v, tf.randomNormal(v.shape, 0, 0.1, 'float32', i)))));
   const optimizer = new Adam(net.variables, 1e-3);
+  // Two steps, so the saved moments are not all zero.
+  for (let i = 0; i < 2; i++) {
+    const grads = net.variables.map((v, k) => tf.randomNormal(v.shape, 0, 1, 'float32', 10 * i + k));
+    optimizer.apply(grads, 0.5);
+    grads.forEach((g) => g.dispose());
+  }
+  const optimizerState = await optimizer.state();
   const bundle = await createBundle({
     name: 'test model',
     config,
@@ -32,7 +39,7 @@ async function makeBundle(variant: Variant): Promise<{ bundle: ModelBundle; net:
     metrics: { validation: null, test: null },
   });
   optimizer.dispose();
-  return { bundle, net };
+  return { bundle, net, optimizerState };
 }
 
 function probabilities(net: ActorCritic, obs: tf.Tensor2D): number[] {
@@ -63,10 +70,15 @@ describe('model bundle', () => {
   });
 
   it('restores the optimizer state saved with the model', async () => {
-    const { bundle, net } = await makeBundle('standard');
+    const { bundle, net, optimizerState: saved } = await makeBundle('standard');
     const fresh = new Adam(net.variables, 1e-3);
     expect(restoreOptimizer(parseBundle(serializeBundle(bundle)), net, fresh)).toBe(true);
-    expect(fresh.state().step).toBe(0);
+    const restored = await fresh.state();
+    expect(restored.step).toBe(saved.step);
+    expect(restored.step).toBe(2);
+    expect(Array.from(restored.m[0])).toEqual(Array.from(saved.m[0]));
+    expect(Array.from(restored.v.at(-1)!)).toEqual(Array.from(saved.v.at(-1)!));
+    expect(restored.m[0].some((x) => x !== 0)).toBe(true);
     fresh.dispose();
     net.dispose();
   });

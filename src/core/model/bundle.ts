@@ -130,12 +130,12 @@ export async function createBundle(input: BundleInput): Promise<ModelBundle> {
   const weights = await tf.io.encodeWeights(net.params.map((p) => ({ name: p.name, tensor: p.variable })));
   let optimizer: ModelBundle['optimizer'] = null;
   if (input.optimizer) {
-    const state = input.optimizer.state();
+    const state = await input.optimizer.state();
     const named = net.params.flatMap((p, i) => [
-      { name: `m/${p.name}`, tensor: state.m[i] },
-      { name: `v/${p.name}`, tensor: state.v[i] },
+      { name: `m/${p.name}`, tensor: tf.tensor(state.m[i], p.variable.shape) },
+      { name: `v/${p.name}`, tensor: tf.tensor(state.v[i], p.variable.shape) },
     ]);
-    const encoded = await tf.io.encodeWeights(named);
+    const encoded = await tf.io.encodeWeights(named).finally(() => named.forEach((n) => n.tensor.dispose()));
     optimizer = { step: state.step, weightSpecs: encoded.specs, weightData: bytesToBase64(new Uint8Array(encoded.data)) };
   }
   return {
@@ -250,16 +250,35 @@ export function loadNetwork(bundle: ModelBundle): ActorCritic {
 /** Restores Adam's moments from a bundle into an optimizer built over `net`. */
 export function restoreOptimizer(bundle: ModelBundle, net: ActorCritic, optimizer: Adam): boolean {
   if (!bundle.optimizer) return false;
-  const tensors = decode(bundle.optimizer.weightSpecs, bundle.optimizer.weightData, 'optimizer.weightData');
-  try {
-    const m = net.params.map((p) => tensors[`m/${p.name}`]);
-    const v = net.params.map((p) => tensors[`v/${p.name}`]);
-    if (m.some((t) => !t) || v.some((t) => !t)) throw new BundleError('The model file\'s optimizer state does not match its network.', 'optimizer');
-    optimizer.restore(bundle.optimizer.step, m, v);
-  } finally {
-    Object.values(tensors).forEach((t) => t.dispose());
-  }
+  // Plain arrays, not tensors: reading tensors back synchronously would stall (or, on WebGPU, break) the device.
+  const arrays = decodeArrays(bundle.optimizer.weightSpecs, bundle.optimizer.weightData, 'optimizer.weightData');
+  const m = net.params.map((p) => arrays.get(`m/${p.name}`));
+  const v = net.params.map((p) => arrays.get(`v/${p.name}`));
+  const fits = (a: Float32Array | undefined, i: number): a is Float32Array => a !== undefined && a.length === net.params[i].variable.size;
+  if (!m.every(fits) || !v.every(fits)) throw new BundleError('The model file\'s optimizer state does not match its network.', 'optimizer');
+  optimizer.restore({ step: bundle.optimizer.step, m, v });
   return true;
+}
+
+/** float32 weights as named arrays, checked against the bytes there are. */
+function decodeArrays(specs: tf.io.WeightsManifestEntry[], data: string, field: string): Map<string, Float32Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = base64ToBytes(data);
+  } catch (error) {
+    throw new BundleError(`The model file's ${field} is damaged: ${(error as Error).message}.`, field);
+  }
+  const out = new Map<string, Float32Array>();
+  let offset = 0;
+  for (const spec of specs) {
+    if (spec.dtype !== 'float32' || spec.quantization) throw new BundleError(`The model file's ${field} holds ${spec.name} as ${spec.dtype}${spec.quantization ? ' (quantized)' : ''}; only float32 is supported.`, field);
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    if (offset + size * 4 > bytes.byteLength) throw new BundleError(`The model file's ${field} is shorter than its weights need (${spec.name}).`, field);
+    // A copy: the decoded bytes need not be 4-byte aligned.
+    out.set(spec.name, new Float32Array(bytes.slice(offset, offset + size * 4).buffer));
+    offset += size * 4;
+  }
+  return out;
 }
 
 function decode(specs: tf.io.WeightsManifestEntry[], data: string, field: string): tf.NamedTensorMap {

@@ -1,0 +1,143 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useNodeBackend } from '../../../cli/backend';
+import { Adam, type AdamState } from './adam';
+import { resolveTrainingConfig } from './config';
+import { ActorCritic } from './network';
+
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function variablesFrom(values: number[][]): tf.Variable[] {
+  return values.map((v, i) => tf.variable(tf.tensor(v, [v.length]), true, `adam-test-${i}-${Math.random()}`));
+}
+
+const values = (vars: tf.Variable[]) => vars.map((v) => Array.from(v.dataSync()));
+
+/** Three steps of the same gradients through an optimizer; returns the weights after each. */
+async function run(onHost: boolean, grads: number[][][], maxGradNorm = 100): Promise<{ weights: number[][][]; state: AdamState }> {
+  const vars = variablesFrom([[1, -2, 3], [0.5]]);
+  const adam = new Adam(vars, 0.1, onHost);
+  const weights: number[][][] = [];
+  for (const step of grads) {
+    const gs = step.map((g) => tf.tensor(g));
+    adam.apply(gs, maxGradNorm);
+    gs.forEach((g) => g.dispose());
+    weights.push(values(vars));
+  }
+  const state = await adam.state();
+  adam.dispose();
+  vars.forEach((v) => v.dispose());
+  return { weights, state };
+}
+
+const GRADS = [
+  [[0.3, -0.1, 2], [-4]],
+  [[0.2, 0.1, -1], [1]],
+  [[-0.5, 0.4, 0.3], [0.1]],
+];
+
+describe.each(['cpu', 'wasm'] as const)('Adam on the %s backend', (backend) => {
+  it('starts the backend', async () => {
+    expect(await useNodeBackend(backend, () => {})).toBe(backend);
+  });
+
+  it('takes a first step of about the learning rate against the gradient sign', async () => {
+    const { weights } = await run(true, GRADS.slice(0, 1));
+    // m̂ / √v̂ = g / |g| on the first step, so every weight moves by lr (ε aside).
+    expect(weights[0][0]).toEqual([expect.closeTo(0.9, 4), expect.closeTo(-1.9, 4), expect.closeTo(2.9, 4)]);
+    expect(weights[0][1]).toEqual([expect.closeTo(0.6, 4)]);
+  });
+
+  it('gives the same weights and moments on the host as on the device', async () => {
+    const host = await run(true, GRADS);
+    const device = await run(false, GRADS);
+    for (let s = 0; s < GRADS.length; s++) {
+      for (let i = 0; i < 2; i++) expect(host.weights[s][i]).toEqual(device.weights[s][i].map((w) => expect.closeTo(w, 5)));
+    }
+    expect(host.state.step).toBe(3);
+    expect(Array.from(host.state.m[0])).toEqual(Array.from(device.state.m[0]).map((m) => expect.closeTo(m, 6)));
+    expect(Array.from(host.state.v[1])).toEqual(Array.from(device.state.v[1]).map((v) => expect.closeTo(v, 6)));
+  });
+
+  it('clips the global gradient norm before the moments see it', async () => {
+    // ‖g‖ = √(0.3² + 0.1² + 2² + 4²) ≈ 4.4833; clipped to 0.5 the gradients shrink by 0.5 / 4.4833.
+    const scale = 0.5 / Math.hypot(0.3, -0.1, 2, -4);
+    for (const onHost of [true, false]) {
+      const { state } = await run(onHost, GRADS.slice(0, 1), 0.5);
+      expect(state.m[1][0]).toBeCloseTo(0.1 * -4 * scale, 6);
+      expect(state.v[0][2]).toBeCloseTo(0.001 * (2 * scale) ** 2, 8);
+    }
+  });
+
+  it('continues from weights assigned by someone else between steps', async () => {
+    const vars = variablesFrom([[1, 1]]);
+    const adam = new Adam(vars, 0.1, true);
+    const g = tf.tensor([1, -1]);
+    adam.apply([g], 100);
+    vars[0].assign(tf.tensor([10, 10]));
+    adam.apply([g], 100);
+    expect(Array.from(vars[0].dataSync())).toEqual([expect.closeTo(9.9, 3), expect.closeTo(10.1, 3)]);
+    g.dispose();
+    adam.dispose();
+    vars[0].dispose();
+  });
+
+  it('restores a saved state and refuses one of another network', async () => {
+    const { state } = await run(true, GRADS);
+    const vars = variablesFrom([[0, 0, 0], [0]]);
+    const adam = new Adam(vars, 0.1, backend === 'cpu');
+    adam.restore(state);
+    const restored = await adam.state();
+    expect(restored.step).toBe(3);
+    expect(Array.from(restored.m[0])).toEqual(Array.from(state.m[0]));
+    expect(() => adam.restore({ step: 1, m: [new Float32Array(2)], v: [new Float32Array(2)] })).toThrow(/does not match/);
+    adam.dispose();
+    vars.forEach((v) => v.dispose());
+  });
+
+  it('leaves no tensors behind after a step', async () => {
+    const vars = variablesFrom([[1, 2], [3]]);
+    for (const onHost of [true, false]) {
+      const adam = new Adam(vars, 0.1, onHost);
+      const gs = [tf.tensor([1, 1]), tf.tensor([1])];
+      adam.apply(gs, 1);
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 5; i++) adam.apply(gs, 1);
+      expect(tf.memory().numTensors).toBe(before);
+      gs.forEach((g) => g.dispose());
+      adam.dispose();
+    }
+    vars.forEach((v) => v.dispose());
+  });
+});
+
+describe('network gradients', () => {
+  it('match tfjs autodiff of the same layers, with no gradient needed for the observations', async () => {
+    await useNodeBackend('cpu', () => {});
+    const config = resolveTrainingConfig({ variant: 'standard', env: { lookback: 4 }, network: { hidden: [8, 6] } });
+    const spec = { lookback: 4, featureCount: 3, stateSize: 3, numActions: 3 };
+    const net = new ActorCritic(spec, config.network, 3);
+    const obs = tf.randomNormal([5, 15], 0, 1, 'float32', 7) as tf.Tensor2D;
+    const loss = (logits: tf.Tensor, value: tf.Tensor) => tf.add(tf.sum(tf.square(logits)), tf.sum(tf.sin(value))) as tf.Scalar;
+    const ours = tf.variableGrads(() => {
+      const { logits, value } = net.forward(obs);
+      return loss(logits, value);
+    }, net.variables);
+    const w = (name: string) => net.params.find((p) => p.name === name)!.variable;
+    const reference = tf.variableGrads(() => {
+      let h: tf.Tensor = obs;
+      for (const i of [0, 1]) h = tf.tanh(tf.add(tf.matMul(h, w(`trunk${i}/kernel`)), w(`trunk${i}/bias`)));
+      const logits = tf.add(tf.matMul(h, w('policy/kernel')), w('policy/bias'));
+      const value = tf.reshape(tf.add(tf.matMul(h, w('value/kernel')), w('value/bias')), [-1]);
+      return loss(logits, value);
+    }, net.variables);
+    for (const p of net.params) {
+      expect(Array.from(ours.grads[p.variable.name].dataSync()), p.name).toEqual(
+        Array.from(reference.grads[p.variable.name].dataSync()).map((g) => expect.closeTo(g, 4)),
+      );
+    }
+    net.dispose();
+  });
+});
