@@ -4,6 +4,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { fastest, measureGradientStep } from '../src/core/ppo/calibrate';
 
 export const BACKEND_CHOICES = ['auto', 'webgpu', 'wasm', 'webgl', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -23,12 +24,24 @@ export interface BackendInfo {
   failures: { backend: Backend; reason: string }[];
   /** Without cross-origin isolation WASM runs on one thread. */
   crossOriginIsolated: boolean;
+  /** What `auto` measured when it had more than one fast candidate (kept by the UI to skip re-measuring). */
+  calibration: Calibration | null;
+}
+
+/** Gradient-step samples/s per candidate backend on one device and browser, and the winner. */
+export interface Calibration {
+  /** Adapter, core count and browser: a cached calibration only applies where all three match. */
+  device: string;
+  rates: Partial<Record<Backend, number>>;
+  best: Backend;
+  measuredAt: string;
 }
 
 // tfjs-backend-wasm builds its pthread workers from the factory's source text (Function.toString),
-// which breaks once a bundler minifies it ("e is not defined", tensorflow/tfjs#4107). Single-threaded
-// SIMD also measured as fast or faster than threaded on the 2-core machines we target
-// (../shared/PERF-NOTES.md), so threads stay off.
+// which breaks once a bundler minifies it ("e is not defined", tensorflow/tfjs#4107); unminified, the
+// threaded backend never finished starting in a worker (Chromium 156, tfjs 4.22). Single-threaded
+// SIMD also measured as fast as threaded on the 2-core machines we target (../shared/PERF-NOTES.md),
+// where a second thread would compete with the page. So threads stay off.
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 
 setWasmPaths({
@@ -38,14 +51,24 @@ setWasmPaths({
 });
 
 /**
- * Starts a tfjs backend. `auto` prefers WebGPU on a real GPU; on a software adapter WebGPU is ~50×
- * slower than WASM (../shared/PERF-NOTES.md), so auto then takes WASM, then WebGL, then CPU.
- * A forced backend that fails falls back the same way, and the failure is reported.
+ * Starts a tfjs backend. `auto` considers WebGPU only on a real GPU: on a software adapter it is ~50×
+ * slower than WASM (../shared/PERF-NOTES.md). With a real GPU it times one PPO gradient step on
+ * WebGPU and on WASM (under a second) and keeps the faster — small networks can run faster on a CPU
+ * than on an integrated GPU — unless `cached` already holds that measurement for this device.
+ * Otherwise the order is WASM, WebGL, CPU. A forced backend that fails falls back the same way, and
+ * the failure is reported.
  */
-export async function startBackend(requested: BackendChoice): Promise<BackendInfo> {
+export async function startBackend(requested: BackendChoice, cached: Calibration | null = null): Promise<BackendInfo> {
   const gpu = await probeAdapter();
   const failures: BackendInfo['failures'] = [];
-  const order: Backend[] = requested === 'auto' ? ['webgpu', 'wasm', 'webgl', 'cpu'] : [requested, ...(['wasm', 'webgl', 'cpu'] as const).filter((b) => b !== requested)];
+  let calibration: Calibration | null = null;
+  let order: Backend[] = requested === 'auto' ? ['webgpu', 'wasm', 'webgl', 'cpu'] : [requested, ...(['wasm', 'webgl', 'cpu'] as const).filter((b) => b !== requested)];
+  if (requested === 'auto' && gpu.adapter && !gpu.software) {
+    const device = deviceKey(gpu.adapter);
+    const usable = cached !== null && cached.device === device && (cached.best === 'webgpu' || cached.best === 'wasm');
+    calibration = usable ? cached : await calibrate(device, ['webgpu', 'wasm'], failures);
+    if (calibration) order = [calibration.best, ...order.filter((b) => b !== calibration!.best)];
+  }
 
   for (const backend of order) {
     if (backend === 'webgpu') {
@@ -66,11 +89,12 @@ export async function startBackend(requested: BackendChoice): Promise<BackendInf
     return {
       name: backend,
       requested,
-      reason: explain(backend, requested, failures),
+      reason: explain(backend, requested, failures, calibration),
       adapter: gpu.adapter,
       softwareAdapter: gpu.software,
       failures,
       crossOriginIsolated: globalThis.crossOriginIsolated === true,
+      calibration,
     };
   }
   throw new Error(`No TensorFlow.js backend could start: ${failures.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);
@@ -90,8 +114,38 @@ async function trySetBackend(backend: Backend): Promise<true | string> {
   }
 }
 
-function explain(backend: Backend, requested: BackendChoice, failures: BackendInfo['failures']): string {
+function deviceKey(adapter: string): string {
+  const nav = globalThis.navigator as Navigator | undefined;
+  return `${adapter} | ${nav?.hardwareConcurrency ?? '?'} cores | ${nav?.userAgent ?? 'unknown browser'}`;
+}
+
+/** Times a gradient step on each candidate that starts; null when fewer than one could be measured. */
+async function calibrate(device: string, candidates: Backend[], failures: BackendInfo['failures']): Promise<Calibration | null> {
+  const rates: Partial<Record<Backend, number>> = {};
+  for (const backend of candidates) {
+    const started = await trySetBackend(backend);
+    if (started !== true) {
+      failures.push({ backend, reason: started });
+      continue;
+    }
+    try {
+      rates[backend] = await measureGradientStep(300);
+    } catch (error) {
+      failures.push({ backend, reason: `its calibration step failed: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  }
+  const best = fastest(rates);
+  return best ? { device, rates, best, measuredAt: new Date().toISOString() } : null;
+}
+
+function explain(backend: Backend, requested: BackendChoice, failures: BackendInfo['failures'], calibration: Calibration | null): string {
   if (requested === backend) return `${backend} as requested`;
+  if (requested === 'auto' && calibration?.best === backend) {
+    const rates = Object.entries(calibration.rates)
+      .map(([b, r]) => `${b} ${Math.round(r as number).toLocaleString('en-US')}`)
+      .join(', ');
+    return `auto: fastest measured on this device (samples/s of a training step: ${rates})`;
+  }
   const why = failures.map((f) => `${f.backend}: ${f.reason}`).join('; ');
   if (requested === 'auto') return failures.length ? `auto: ${why}` : `auto: ${backend} is the fastest available`;
   return `${requested} failed (${why}); fell back to ${backend}`;

@@ -15,9 +15,9 @@ import type { TrainingOverrides, Variant, TrainingConfig } from '../src/core/ppo
 import type { TrainingControl, StopReason } from '../src/core/ppo/trainer';
 import { loadNetwork, parseBundle, serializeBundle, tfjsModelFiles, type ModelBundle } from '../src/core/model/bundle';
 import { ModelLibrary, type ModelMeta } from '../src/library/modelLibrary';
-import { probeAdapter, startBackend, type BackendChoice, type BackendInfo } from './backend';
+import { probeAdapter, startBackend, type BackendChoice, type BackendInfo, type Calibration } from './backend';
 
-export type { BackendChoice, BackendInfo } from './backend';
+export type { BackendChoice, BackendInfo, Calibration } from './backend';
 export type { TrainingBatch } from '../src/core/workflow/trainingStream';
 export type { BacktestView } from '../src/core/workflow/backtestView';
 export type { ModelMeta } from '../src/library/modelLibrary';
@@ -57,6 +57,7 @@ export type ExportKind = 'equity' | 'trades' | 'report';
 export class LabApi {
   private dataset: { bars: Bars; report: ImportReport } | null = null;
   private backend: BackendInfo | null = null;
+  private calibration: Calibration | null = null;
   private readonly runs = new Map<string, ModelBundle>();
   private control: TrainingControl | null = null;
   private lastBacktest: { result: BacktestResult; label: string } | null = null;
@@ -95,10 +96,14 @@ export class LabApi {
       : { available: false, reason: probe.reason };
   }
 
-  /** Starts (or switches to) a tfjs backend; training uses whatever was started last. */
-  async useBackend(choice: BackendChoice): Promise<BackendInfo> {
+  /**
+   * Starts (or switches to) a tfjs backend; training uses whatever was started last. `calibration` is
+   * what an earlier `auto` measured on this device (the UI keeps it), so auto need not time again.
+   */
+  async useBackend(choice: BackendChoice, calibration: Calibration | null = null): Promise<BackendInfo> {
     if (this.backend && this.backend.requested === choice) return this.backend;
-    this.backend = await startBackend(choice);
+    this.backend = await startBackend(choice, calibration ?? this.calibration);
+    this.calibration = this.backend.calibration ?? this.calibration;
     return this.backend;
   }
 

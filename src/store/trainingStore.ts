@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { callback, labClient, type BacktestSource, type BacktestView, type BackendChoice, type BackendInfo, type RunResult, type TrainingBatch } from '../api/labClient';
+import { callback, labClient, type BacktestSource, type BacktestView, type BackendChoice, type BackendInfo, type Calibration, type RunResult, type TrainingBatch } from '../api/labClient';
 import type { UserError } from '../core/errors';
 import { VARIANTS, type TrainingOverrides, type Variant } from '../core/ppo/config';
 import type { EvaluationPoint, ProgressPoint } from '../core/workflow/trainingStream';
@@ -99,7 +99,9 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
     async startBackend(choice) {
       set({ backendPending: true });
       try {
-        set({ backendInfo: await labClient().useBackend(choice) });
+        const info = await labClient().useBackend(choice, loadCalibration());
+        if (info.calibration) saveCalibration(info.calibration);
+        set({ backendInfo: info });
       } catch (error) {
         useLabStore.getState().showError({ kind: 'TrainingError', message: `No TensorFlow.js backend could start: ${error instanceof Error ? error.message : String(error)}` });
       } finally {
@@ -183,6 +185,27 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
     },
   };
 });
+
+const CALIBRATION_KEY = 'ppo-lab-backend-calibration';
+
+/** What `auto` measured on this device last time; the worker re-measures when the device differs. */
+function loadCalibration(): Calibration | null {
+  try {
+    const text = localStorage.getItem(CALIBRATION_KEY);
+    return text ? (JSON.parse(text) as Calibration) : null;
+  } catch {
+    // Storage off (private window) or a damaged entry: measure again.
+    return null;
+  }
+}
+
+function saveCalibration(calibration: Calibration): void {
+  try {
+    localStorage.setItem(CALIBRATION_KEY, JSON.stringify(calibration));
+  } catch {
+    // Storage off or full: the next start measures again, which costs under a second.
+  }
+}
 
 function isBusy(s: TrainingState): boolean {
   return s.runs.some((r) => r.status === 'running' || r.status === 'paused');

@@ -1,6 +1,10 @@
 import { useLabStore } from '../store/labStore';
 import { useTrainingStore } from '../store/trainingStore';
 
+// WASM threads stay off (workers/backend.ts), so isolation changes nothing for training today.
+const ISOLATED = 'cross-origin isolated (WASM runs single-threaded SIMD: tfjs\'s threaded build fails inside a bundled worker)';
+const NOT_ISOLATED = 'not cross-origin isolated: no cost today, WASM runs single-threaded SIMD either way; threads, if enabled, would need isolation';
+
 export function Header() {
   const gpu = useLabStore((s) => s.gpu);
   const backend = useTrainingStore((s) => s.backendInfo);
@@ -8,7 +12,7 @@ export function Header() {
   const gpuLabel = gpu === null ? 'Checking WebGPU…' : gpu.available ? 'WebGPU available' : 'WebGPU unavailable';
   const gpuDetail = gpu === null ? undefined : gpu.available ? gpu.adapter : gpu.reason;
   const backendTitle = backend
-    ? [backend.reason, backend.adapter ? `WebGPU adapter: ${backend.adapter}` : null, backend.crossOriginIsolated ? 'cross-origin isolated: WASM can use threads' : 'not cross-origin isolated: WASM runs on one thread (slower)']
+    ? [backend.reason, backend.adapter ? `WebGPU adapter: ${backend.adapter}` : null, backend.crossOriginIsolated ? ISOLATED : NOT_ISOLATED]
         .filter(Boolean)
         .join('\n')
     : undefined;
