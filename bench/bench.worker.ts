@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import { startBackend, type BackendChoice } from '../workers/backend';
-import { importAndBacktest, matmulPeak, ppoThroughput, tensorDrift, type BenchResult, type PpoFigures } from './measure';
+import { importAndBacktest, LARGE_MINIBATCH, matmulPeak, ppoThroughput, tensorDrift, type BenchResult, type PpoFigures } from './measure';
 import type { Variant } from '../src/core/ppo/config';
 
 export interface BrowserBenchOptions {
@@ -22,6 +22,7 @@ const api = {
     for (const variant of options.variants) ppo[variant] = await ppoThroughput(variant, options.updates, peak);
     const result: Partial<BenchResult> & { backend: string; adapter: string | null } = { backend, adapter: info.adapter, matmulGflops, ppo };
     if (options.full) {
+      ppo[LARGE_MINIBATCH] = await ppoThroughput('standard', options.updates, peak, 256);
       const { importSeconds, backtestSeconds } = await importAndBacktest();
       result.importSeconds450k = importSeconds;
       result.backtestSeconds100k = backtestSeconds;

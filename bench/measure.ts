@@ -120,10 +120,10 @@ export function syntheticData(featureCount: number, bars: number): TrainingData 
   };
 }
 
-export async function ppoThroughput(variant: Variant, updates: number, peak: number): Promise<PpoFigures> {
+export async function ppoThroughput(variant: Variant, updates: number, peak: number, minibatchSize?: number): Promise<PpoFigures> {
   // 16 features × 60 bars + 3 account values = 963 inputs, the shape PERF-NOTES measured.
   const featureCount = 16;
-  const config = resolveTrainingConfig({ variant, eval: { everyUpdates: 0 } });
+  const config = resolveTrainingConfig({ variant, eval: { everyUpdates: 0 }, ...(minibatchSize ? { ppo: { minibatchSize } } : {}) });
   const data = syntheticData(featureCount, 20_000);
   if (variant === 'enhanced-maskable') {
     data.market.context = { values: new Float32Array(20_000 * 4), count: 4 };
@@ -195,12 +195,16 @@ export async function tensorDrift(): Promise<BenchResult['tensors']> {
   return { before: first.tensors, after50: last.tensors, bytesBefore: first.bytes, bytesAfter50: last.bytes };
 }
 
+/** The default Standard config with minibatches of 256 instead of 64: what larger kernels buy. */
+export const LARGE_MINIBATCH = 'standard, minibatch 256';
+
 /** Everything measured on the active backend. */
 export async function measureAll(backend: string, updates: number, variants: Variant[] = ['standard', 'enhanced-maskable']): Promise<BenchResult> {
   const matmulGflops = await matmulPeak();
   const peak = matmulGflops['512x963x256'];
   const ppo: Record<string, PpoFigures> = {};
   for (const variant of variants) ppo[variant] = await ppoThroughput(variant, updates, peak);
+  ppo[LARGE_MINIBATCH] = await ppoThroughput('standard', updates, peak, 256);
   const { importSeconds, backtestSeconds } = await importAndBacktest();
   const tensors = await tensorDrift();
   return { backend, matmulGflops, ppo, importSeconds450k: importSeconds, backtestSeconds100k: backtestSeconds, tensors };

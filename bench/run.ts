@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { build, preview } from 'vite';
 import { chromium, type Page } from '@playwright/test';
 import { runNodeBench } from './node';
-import type { BenchResult, PpoFigures } from './measure';
+import { LARGE_MINIBATCH, type BenchResult, type PpoFigures } from './measure';
 import type { BrowserBenchOptions } from './bench.worker';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -86,11 +86,14 @@ async function appMainThread(page: Page, base: string, ms: number) {
 function table(node: BenchResult, rows: BrowserRow[], mainThread: { longestTaskMs: number; tasksOver50ms: number; backend: string | null } | null): string {
   const f = (x: number | undefined, d = 1) => (x === undefined ? '—' : x.toFixed(d));
   const ppo = (p: PpoFigures | undefined) => (p ? `${f(p.endToEndStepsPerSecond, 0)} (rollout ${f(p.rolloutStepsPerSecond, 0)}, update ${f(p.updateSamplesPerSecond, 0)} samples/s, ${f(p.updatePercentOfPeak, 0)}% of peak)` : '—');
-  const lines = ['| where | matmul GFLOP/s 64×963·963×256 / 512×963·963×256 / 1024³ | Standard env steps/s | Enhanced env steps/s |', '|---|---|---|---|'];
+  const lines = [
+    '| where | matmul GFLOP/s 64×963·963×256 / 512×963·963×256 / 1024³ | Standard env steps/s | Enhanced env steps/s | Standard, minibatch 256 |',
+    '|---|---|---|---|---|',
+  ];
   const row = (label: string, r: Partial<BenchResult> & { error?: string }) => {
-    if (r.error) return `| ${label} | ${r.error} | | |`;
+    if (r.error) return `| ${label} | ${r.error} | | | |`;
     const m = r.matmulGflops ?? {};
-    return `| ${label} | ${f(m['64x963x256'])} / ${f(m['512x963x256'])} / ${f(m['1024x1024x1024'])} | ${ppo(r.ppo?.standard)} | ${ppo(r.ppo?.['enhanced-maskable'])} |`;
+    return `| ${label} | ${f(m['64x963x256'])} / ${f(m['512x963x256'])} / ${f(m['1024x1024x1024'])} | ${ppo(r.ppo?.standard)} | ${ppo(r.ppo?.['enhanced-maskable'])} | ${ppo(r.ppo?.[LARGE_MINIBATCH])} |`;
   };
   lines.push(row(`Node ${node.backend}`, node));
   for (const r of rows) lines.push(row(`Chromium ${r.backend}${r.adapter && r.backend === 'webgpu' ? ` (${r.adapter})` : ''}`, r));
