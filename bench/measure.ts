@@ -120,7 +120,7 @@ export function syntheticData(featureCount: number, bars: number): TrainingData 
   };
 }
 
-export async function ppoThroughput(variant: Variant, updates: number, peak: number, minibatchSize?: number): Promise<PpoFigures> {
+export async function ppoThroughput(variant: Variant, updates: number, minibatchSize?: number): Promise<PpoFigures> {
   // 16 features × 60 bars + 3 account values = 963 inputs, the shape PERF-NOTES measured.
   const featureCount = 16;
   const config = resolveTrainingConfig({ variant, eval: { everyUpdates: 0 }, ...(minibatchSize ? { ppo: { minibatchSize } } : {}) });
@@ -153,7 +153,7 @@ export async function ppoThroughput(variant: Variant, updates: number, peak: num
     rolloutStepsPerSecond: batch / (median(rollout) / 1000),
     updateSamplesPerSecond: (batch * config.ppo.epochs) / (updateMs / 1000),
     updateGflops,
-    updatePercentOfPeak: (100 * updateGflops) / peak,
+    updatePercentOfPeak: NaN, // set by withPeak() once the peak is measured
     forwardMflopPerSample: fwd,
   };
 }
@@ -198,13 +198,35 @@ export async function tensorDrift(): Promise<BenchResult['tensors']> {
 /** The default Standard config with minibatches of 256 instead of 64: what larger kernels buy. */
 export const LARGE_MINIBATCH = 'standard, minibatch 256';
 
+/**
+ * Per shape, the better of two peak measurements (before and after the runs they are compared
+ * with): on a shared 2-core machine a single pass sometimes measured half the usual rate.
+ */
+export function bestOf(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = { ...a };
+  for (const [shape, rate] of Object.entries(b)) out[shape] = Math.max(out[shape] ?? 0, rate);
+  return out;
+}
+
+/** The peak an update is compared with: the fastest shape measured. */
+export function peakOf(matmulGflops: Record<string, number>): number {
+  return Math.max(...Object.values(matmulGflops));
+}
+
+/** Sets each run's share of the peak, once the peak is known. */
+export function withPeak(ppo: Record<string, PpoFigures>, peak: number): Record<string, PpoFigures> {
+  for (const figures of Object.values(ppo)) figures.updatePercentOfPeak = (100 * figures.updateGflops) / peak;
+  return ppo;
+}
+
 /** Everything measured on the active backend. */
 export async function measureAll(backend: string, updates: number, variants: Variant[] = ['standard', 'enhanced-maskable']): Promise<BenchResult> {
-  const matmulGflops = await matmulPeak();
-  const peak = matmulGflops['512x963x256'];
+  const before = await matmulPeak();
   const ppo: Record<string, PpoFigures> = {};
-  for (const variant of variants) ppo[variant] = await ppoThroughput(variant, updates, peak);
-  ppo[LARGE_MINIBATCH] = await ppoThroughput('standard', updates, peak, 256);
+  for (const variant of variants) ppo[variant] = await ppoThroughput(variant, updates);
+  ppo[LARGE_MINIBATCH] = await ppoThroughput('standard', updates, 256);
+  const matmulGflops = bestOf(before, await matmulPeak());
+  withPeak(ppo, peakOf(matmulGflops));
   const { importSeconds, backtestSeconds } = await importAndBacktest();
   const tensors = await tensorDrift();
   return { backend, matmulGflops, ppo, importSeconds450k: importSeconds, backtestSeconds100k: backtestSeconds, tensors };
