@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { resolveTrainingConfig, type TrainingConfig, type Variant } from '../src/core/ppo/config';
 import { PpoTrainer, type TrainingData } from '../src/core/ppo/trainer';
 import { ppoUpdate } from '../src/core/ppo/update';
-import { isHostBackend } from '../src/core/ppo/adam';
+import { isHostBackend } from '../src/core/ppo/hostBackend';
 import { observationSize } from '../src/core/ppo/network';
 import { createRng } from '../src/core/random/rng';
 import { generateSampleBars, barsToCsv } from '../src/core/data/sampleData';

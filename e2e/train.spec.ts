@@ -61,6 +61,8 @@ async function backtestDroppedCsv(page: Page) {
 }
 
 test('trains Maskable on WebGPU, streams charts and validation equity, stops, and backtests a dropped CSV', async ({ page }) => {
+  // The software WebGPU adapter runs ~80 steps/s: three updates with a validation after each take minutes.
+  test.setTimeout(300_000);
   await watchLongTasks(page);
   await configure(page, 'webgpu', 40);
   await page.getByTestId('train-steps').fill('100000');
@@ -70,8 +72,11 @@ test('trains Maskable on WebGPU, streams charts and validation equity, stops, an
   await expect(page.getByTestId('chart-reward')).not.toHaveAttribute('data-points', '0', { timeout: 120_000 });
   await expect(page.getByTestId('chart-drawdown')).not.toHaveAttribute('data-points', '0');
   await expect(page.getByTestId('chart-equity')).not.toHaveAttribute('data-points', '0', { timeout: 120_000 });
-  const timesteps = Number(await page.getByTestId('train-progress').getAttribute('data-timesteps'));
-  expect(timesteps).toBeGreaterThan(0);
+  // Three updates (256 steps each) or more: a diverging update shows up as a failed run by then.
+  await expect
+    .poll(async () => Number(await page.getByTestId('train-progress').getAttribute('data-timesteps')), { timeout: 120_000 })
+    .toBeGreaterThanOrEqual(768);
+  await expect(page.getByTestId('train-progress')).toHaveAttribute('data-status', 'running');
 
   await page.getByTestId('train-stop').click();
   await expect(page.getByTestId('train-progress')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });

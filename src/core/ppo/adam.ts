@@ -1,15 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
+import { isHostBackend } from './hostBackend';
 
 /** Adam's moments and step count, as plain arrays in the variables' order: what a model file keeps. */
 export interface AdamState {
   step: number;
   m: Float32Array[];
   v: Float32Array[];
-}
-
-/** Backends whose tensors live in host memory, where reading a gradient back is a plain copy. */
-export function isHostBackend(backend = tf.getBackend()): boolean {
-  return backend === 'wasm' || backend === 'cpu';
 }
 
 /**
@@ -112,8 +108,11 @@ export class Adam {
     tf.tidy(() => {
       const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
       const scale = tf.minimum(1, tf.div(maxGradNorm, tf.add(norm, 1e-6)));
+      // Every gradient scaled before any variable is assigned: interleaving the two made WebGPU
+      // training diverge to NaN within the first update (tfjs 4.22 on a software adapter).
+      const scaled = grads.map((g) => tf.mul(g, scale));
       for (let i = 0; i < this.variables.length; i++) {
-        const g = tf.mul(grads[i], scale);
+        const g = scaled[i];
         const m = tf.add(tf.mul(this.deviceM[i], beta1), tf.mul(g, 1 - beta1));
         const v = tf.add(tf.mul(this.deviceV[i], beta2), tf.mul(tf.square(g), 1 - beta2));
         this.deviceM[i].assign(m);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { PpoConfig } from './config';
 import type { ActorCritic } from './network';
 import type { Adam } from './adam';
+import { isHostBackend } from './hostBackend';
 import type { RolloutBuffer } from './buffer';
 import { categoricalStats } from './distribution';
 import type { Rng } from '../random/rng';
@@ -53,8 +54,11 @@ export async function ppoUpdate(
     let epochKl = tf.scalar(0);
     let epochSteps = 0;
     for (let start = 0; start < n; start += cfg.minibatchSize) {
-      const batch = source.take(order.subarray(start, Math.min(n, start + cfg.minibatchSize)));
+      const rows = order.subarray(start, Math.min(n, start + cfg.minibatchSize));
+      // GPU backends gather the rows on the device from these indices.
+      const idx = source.onHost ? null : tf.tensor1d(rows, 'int32');
       const aux = tf.tidy(() => {
+        const batch = source.take(rows, idx);
         const { obs, masks, actions, logProbs: oldLogProbs, values: oldValues, returns } = batch;
         let advantages: tf.Tensor1D = batch.advantages;
         if (cfg.normalizeAdvantages) {
@@ -95,7 +99,7 @@ export async function ppoUpdate(
         optimizer.apply(variables.map((v) => grads[v.name]), cfg.maxGradNorm);
         return stats as unknown as tf.Tensor1D;
       });
-      disposeBatch(batch);
+      idx?.dispose();
 
       const nextTotals = tf.add(totals, aux);
       const nextKl = tf.tidy(() => tf.add(epochKl, tf.reshape(tf.slice(aux, [3], [1]), [])));
@@ -143,13 +147,11 @@ interface Minibatch {
   returns: tf.Tensor1D;
 }
 
+/** Minibatches for one update; call take() inside tf.tidy, which disposes what it returns. */
 interface MinibatchSource {
-  take(rows: Int32Array): Minibatch;
+  readonly onHost: boolean;
+  take(rows: Int32Array, idx: tf.Tensor1D | null): Minibatch;
   dispose(): void;
-}
-
-function disposeBatch(batch: Minibatch): void {
-  for (const t of Object.values(batch)) t?.dispose();
 }
 
 /**
@@ -159,9 +161,9 @@ function disposeBatch(batch: Minibatch): void {
  */
 function minibatchSource(buffer: RolloutBuffer, maskActions: boolean): MinibatchSource {
   const { size: n, obsSize, numActions } = buffer;
-  const onHost = ['wasm', 'cpu'].includes(tf.getBackend());
-  if (onHost) {
+  if (isHostBackend()) {
     return {
+      onHost: true,
       take(rows) {
         const b = rows.length;
         // Fresh arrays each time: the cpu backend keeps a reference to the array a tensor is made from.
@@ -205,8 +207,9 @@ function minibatchSource(buffer: RolloutBuffer, maskActions: boolean): Minibatch
     returns: tf.tensor1d(buffer.returns),
   };
   return {
-    take(rows) {
-      const idx = tf.tensor1d(rows, 'int32');
+    onHost: false,
+    take(_rows, idx) {
+      if (!idx) throw new Error('GPU minibatches need their row indices as a tensor.');
       const gather = <T extends tf.Tensor>(t: T) => tf.gather(t, idx) as T;
       const batch: Minibatch = {
         obs: gather(all.obs),
@@ -217,10 +220,11 @@ function minibatchSource(buffer: RolloutBuffer, maskActions: boolean): Minibatch
         advantages: gather(all.advantages),
         returns: gather(all.returns),
       };
-      idx.dispose();
       return batch;
     },
-    dispose: () => disposeBatch(all),
+    dispose: () => {
+      for (const t of Object.values(all)) t?.dispose();
+    },
   };
 }
 
