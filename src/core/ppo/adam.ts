@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { isHostBackend } from './hostBackend';
+import { createAdamKernel, type AdamKernel } from './adamKernel';
 
 /** Adam's moments and step count, as plain arrays in the variables' order: what a model file keeps. */
 export interface AdamState {
@@ -13,9 +14,10 @@ export interface AdamState {
  * learning rate the trainer may change between steps (annealing, adaptive KL). ε = 1e-5 as in
  * CleanRL's PPO.
  *
- * On host backends (wasm, cpu) the step runs as one JavaScript loop over plain arrays: tfjs would
- * otherwise dispatch ~20 element-wise kernels per variable per step, each a full pass over the
- * weights, which took a third of the update's time on wasm. On GPU backends it stays on the device.
+ * On host backends (wasm, cpu) the step runs as one pass over all weights at once (adamKernel.ts,
+ * WebAssembly SIMD): tfjs would otherwise dispatch ~20 element-wise kernels per variable per step,
+ * each a full pass over the weights, which took a third of the update's time on wasm. On GPU
+ * backends it stays on the device.
  */
 export class Adam {
   learningRate: number;
@@ -23,9 +25,9 @@ export class Adam {
   private readonly beta2 = 0.999;
   private readonly epsilon = 1e-5;
   private readonly onHost: boolean;
-  private readonly hostM: Float32Array[] = [];
-  private readonly hostV: Float32Array[] = [];
-  private readonly hostW: Float32Array[] = [];
+  private readonly kernel: AdamKernel | null = null;
+  /** Where each variable starts in the kernel's flat regions. */
+  private readonly offsets: number[] = [];
   private readonly assigned: (object | null)[] = [];
   private readonly deviceM: tf.Variable[] = [];
   private readonly deviceV: tf.Variable[] = [];
@@ -38,13 +40,16 @@ export class Adam {
   ) {
     this.learningRate = learningRate;
     this.onHost = onHost;
-    for (const x of variables) {
-      if (onHost) {
-        this.hostM.push(new Float32Array(x.size));
-        this.hostV.push(new Float32Array(x.size));
-        this.hostW.push(new Float32Array(0));
+    if (onHost) {
+      let total = 0;
+      for (const x of variables) {
+        this.offsets.push(total);
         this.assigned.push(null);
-      } else {
+        total += x.size;
+      }
+      this.kernel = createAdamKernel(total);
+    } else {
+      for (const x of variables) {
         this.deviceM.push(tf.variable(tf.zerosLike(x), false));
         this.deviceV.push(tf.variable(tf.zerosLike(x), false));
       }
@@ -66,41 +71,30 @@ export class Adam {
   }
 
   private applyOnHost(grads: tf.Tensor[], maxGradNorm: number, stepSize: number, epsilon: number): void {
-    const { beta1, beta2 } = this;
-    const gs = grads.map((g) => g.dataSync() as Float32Array);
-    let squares = 0;
-    for (const g of gs) for (let j = 0; j < g.length; j++) squares += g[j] * g[j];
-    const scale = Math.min(1, maxGradNorm / (Math.sqrt(squares) + 1e-6));
+    const kernel = this.kernel as AdamKernel;
     for (let i = 0; i < this.variables.length; i++) {
       const variable = this.variables[i];
-      const g = gs[i];
-      const m = this.hostM[i];
-      const v = this.hostV[i];
-      const w = this.hostWeights(i);
-      for (let j = 0; j < w.length; j++) {
-        const gj = g[j] * scale;
-        const mj = beta1 * m[j] + (1 - beta1) * gj;
-        const vj = beta2 * v[j] + (1 - beta2) * gj * gj;
-        m[j] = mj;
-        v[j] = vj;
-        w[j] -= (stepSize * mj) / (Math.sqrt(vj) + epsilon);
-      }
-      // The cpu backend keeps the array a tensor is made from as its storage: hand it a copy.
-      const next = tf.tensor(tf.getBackend() === 'cpu' ? w.slice() : w, variable.shape);
+      // Read again when something else assigned the variable since our last step (a resumed
+      // checkpoint, the best weights restored).
+      if (this.assigned[i] !== variable.dataId) kernel.weights.set(variable.dataSync() as Float32Array, this.offsets[i]);
+      kernel.grads.set(grads[i].dataSync() as Float32Array, this.offsets[i]);
+    }
+    const scale = Math.min(1, maxGradNorm / (Math.sqrt(kernel.sumOfSquares()) + 1e-6));
+    kernel.step(scale, this.beta1, this.beta2, stepSize, epsilon);
+    // The cpu backend keeps the array a tensor is made from as its storage: hand it a copy.
+    const copy = tf.getBackend() === 'cpu';
+    for (let i = 0; i < this.variables.length; i++) {
+      const variable = this.variables[i];
+      const weights = this.region(kernel.weights, i);
+      const next = tf.tensor(copy ? weights.slice() : weights, variable.shape);
       variable.assign(next);
       next.dispose();
       this.assigned[i] = variable.dataId;
     }
   }
 
-  /**
-   * This optimizer's copy of a variable's weights, read again when something else assigned the
-   * variable since our last step (a resumed checkpoint, the best weights restored).
-   */
-  private hostWeights(i: number): Float32Array {
-    const variable = this.variables[i];
-    if (this.assigned[i] !== variable.dataId) this.hostW[i] = (variable.dataSync() as Float32Array).slice();
-    return this.hostW[i];
+  private region(flat: Float32Array, i: number): Float32Array {
+    return flat.subarray(this.offsets[i], this.offsets[i] + this.variables[i].size);
   }
 
   private applyOnDevice(grads: tf.Tensor[], maxGradNorm: number, stepSize: number, epsilon: number): void {
@@ -128,7 +122,11 @@ export class Adam {
    * reference no longer exists").
    */
   async state(): Promise<AdamState> {
-    if (this.onHost) return { step: this.step, m: this.hostM.map((a) => a.slice()), v: this.hostV.map((a) => a.slice()) };
+    const kernel = this.kernel;
+    if (kernel) {
+      const copies = (flat: Float32Array) => this.variables.map((_, i) => this.region(flat, i).slice());
+      return { step: this.step, m: copies(kernel.m), v: copies(kernel.v) };
+    }
     const read = (ts: tf.Variable[]) => Promise.all(ts.map(async (t) => (await t.data()) as Float32Array));
     return { step: this.step, m: await read(this.deviceM), v: await read(this.deviceV) };
   }
@@ -139,9 +137,9 @@ export class Adam {
     if (!fits(state.m) || !fits(state.v)) throw new RangeError('Optimizer state does not match the network.');
     this.step = state.step;
     for (let i = 0; i < sizes.length; i++) {
-      if (this.onHost) {
-        this.hostM[i].set(state.m[i]);
-        this.hostV[i].set(state.v[i]);
+      if (this.kernel) {
+        this.kernel.m.set(state.m[i], this.offsets[i]);
+        this.kernel.v.set(state.v[i], this.offsets[i]);
       } else {
         const shape = this.variables[i].shape;
         tf.tidy(() => {

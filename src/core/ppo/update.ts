@@ -4,7 +4,7 @@ import type { ActorCritic } from './network';
 import type { Adam } from './adam';
 import { isHostBackend } from './hostBackend';
 import type { RolloutBuffer } from './buffer';
-import { categoricalStats } from './distribution';
+import { LOSS_STATS, normalizeAdvantages, ppoLoss, ppoLossGradient, type LossInputs } from './loss';
 import type { Rng } from '../random/rng';
 
 /** What one update did, averaged over the minibatches it ran. */
@@ -21,14 +21,12 @@ export interface UpdateDiagnostics {
   gradientSteps: number;
 }
 
-const AUX = ['policyLoss', 'valueLoss', 'entropy', 'approxKl', 'clipFraction'] as const;
-
 /**
  * The PPO update (Schulman et al. 2017), in the order CleanRL's ppo.py writes it: for each epoch,
  * shuffle the rollout; for each minibatch, re-evaluate log-probabilities, values and entropy; form
- * the clipped surrogate, the (optionally clipped) value loss and the entropy bonus; clip the global
- * gradient norm; step Adam. KL early stop is checked after each epoch (one small readback per epoch,
- * none per minibatch).
+ * the clipped surrogate, the (optionally clipped) value loss and the entropy bonus (loss.ts); clip
+ * the global gradient norm; step Adam. KL early stop is checked after each epoch (one small readback
+ * per epoch on GPU backends, none per minibatch).
  *
  * @param klStop stop after an epoch whose mean approx KL exceeds this (null = never)
  */
@@ -45,112 +43,148 @@ export async function ppoUpdate(
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
 
-  let totals = tf.zeros([AUX.length]);
-  let steps = 0;
+  const totals = new StatsTotals();
   let epochs = 0;
-  const variables = net.variables;
   for (let epoch = 0; epoch < cfg.epochs; epoch++) {
     shuffle(order, rng);
-    let epochKl = tf.scalar(0);
-    let epochSteps = 0;
+    const epochTotals = new StatsTotals();
     for (let start = 0; start < n; start += cfg.minibatchSize) {
       const rows = order.subarray(start, Math.min(n, start + cfg.minibatchSize));
-      // GPU backends gather the rows on the device from these indices.
-      const idx = source.onHost ? null : tf.tensor1d(rows, 'int32');
-      const aux = tf.tidy(() => {
-        const batch = source.take(rows, idx);
-        const { obs, masks, actions, logProbs: oldLogProbs, values: oldValues, returns } = batch;
-        let advantages: tf.Tensor1D = batch.advantages;
-        if (cfg.normalizeAdvantages) {
-          const { mean, variance } = tf.moments(advantages);
-          advantages = tf.div(tf.sub(advantages, mean), tf.add(tf.sqrt(variance), 1e-8));
-        }
-
-        let stats: tf.Tensor1D | null = null;
-        const { grads } = tf.variableGrads(() => {
-          const { logits, value } = net.forward(obs);
-          const { logProb, entropy } = categoricalStats(logits, actions, masks);
-          const logRatio = tf.sub(logProb, oldLogProbs);
-          const ratio = tf.exp(logRatio);
-
-          // Clipped surrogate objective.
-          const unclipped = tf.mul(tf.neg(advantages), ratio);
-          const clipped = tf.mul(tf.neg(advantages), tf.clipByValue(ratio, 1 - cfg.clipRange, 1 + cfg.clipRange));
-          const policyLoss = tf.mean(tf.maximum(unclipped, clipped));
-
-          // Value loss, optionally clipped around the rollout's values.
-          let valueLoss: tf.Scalar;
-          if (cfg.clipValueLoss) {
-            const valueClipped = tf.add(oldValues, tf.clipByValue(tf.sub(value, oldValues), -cfg.clipRange, cfg.clipRange));
-            valueLoss = tf.mul(0.5, tf.mean(tf.maximum(tf.square(tf.sub(value, returns)), tf.square(tf.sub(valueClipped, returns)))));
-          } else {
-            valueLoss = tf.mul(0.5, tf.mean(tf.square(tf.sub(value, returns))));
-          }
-
-          const entropyMean = tf.mean(entropy);
-          // approx KL = E[(r − 1) − log r] (Schulman's low-variance estimator, as CleanRL).
-          const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
-          const clipFraction = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), cfg.clipRange), 'float32'));
-          stats = tf.keep(tf.stack([policyLoss, valueLoss, entropyMean, approxKl, clipFraction]) as tf.Tensor1D);
-
-          return tf.add(tf.sub(policyLoss, tf.mul(cfg.entropyCoef, entropyMean)), tf.mul(cfg.valueCoef, valueLoss)) as tf.Scalar;
-        }, variables);
-
-        optimizer.apply(variables.map((v) => grads[v.name]), cfg.maxGradNorm);
-        return stats as unknown as tf.Tensor1D;
-      });
-      idx?.dispose();
-
-      const nextTotals = tf.add(totals, aux);
-      const nextKl = tf.tidy(() => tf.add(epochKl, tf.reshape(tf.slice(aux, [3], [1]), [])));
-      totals.dispose();
-      epochKl.dispose();
-      aux.dispose();
-      totals = nextTotals;
-      epochKl = nextKl as tf.Scalar;
-      steps += 1;
-      epochSteps += 1;
+      const stats = source.onHost ? hostStep(net, optimizer, source, rows, cfg) : deviceStep(net, optimizer, source, rows, cfg);
+      totals.add(stats);
+      epochTotals.add(stats);
+      if (stats instanceof tf.Tensor) stats.dispose();
     }
     epochs += 1;
-    if (klStop !== null) {
-      const kl = (await epochKl.data())[0] / epochSteps;
-      epochKl.dispose();
-      if (kl > klStop) break;
-    } else {
-      epochKl.dispose();
-    }
+    const epochKl = klStop === null ? null : (await epochTotals.means())[3];
+    epochTotals.dispose();
+    if (klStop !== null && epochKl !== null && epochKl > klStop) break;
   }
 
-  const means = await totals.data();
+  const means = await totals.means();
   totals.dispose();
   source.dispose();
   return {
-    policyLoss: means[0] / steps,
-    valueLoss: means[1] / steps,
-    entropy: means[2] / steps,
-    approxKl: means[3] / steps,
-    clipFraction: means[4] / steps,
+    policyLoss: means[0],
+    valueLoss: means[1],
+    entropy: means[2],
+    approxKl: means[3],
+    clipFraction: means[4],
     explainedVariance: explainedVariance(buffer.values, buffer.returns),
     learningRate: optimizer.learningRate,
     epochs,
-    gradientSteps: steps,
+    gradientSteps: totals.count,
   };
 }
 
-interface Minibatch {
-  obs: tf.Tensor2D;
-  masks: tf.Tensor2D | null;
-  actions: tf.Tensor1D;
-  logProbs: tf.Tensor1D;
-  values: tf.Tensor1D;
-  advantages: tf.Tensor1D;
-  returns: tf.Tensor1D;
+/** One gradient step with the loss on the device; returns the minibatch's statistics as a tensor. */
+function deviceStep(net: ActorCritic, optimizer: Adam, source: DeviceSource, rows: Int32Array, cfg: PpoConfig): tf.Tensor1D {
+  const variables = net.variables;
+  const idx = tf.tensor1d(rows, 'int32');
+  const stats = tf.tidy(() => {
+    const batch = source.take(idx);
+    const advantages = cfg.normalizeAdvantages ? normalizeOnDevice(batch.advantages) : batch.advantages;
+    let stats: tf.Tensor1D | null = null;
+    const { grads } = tf.variableGrads(() => {
+      const { logits, value } = net.forward(batch.obs);
+      const out = ppoLoss(logits, value, { ...batch, advantages }, cfg);
+      stats = tf.keep(out.stats);
+      return out.loss;
+    }, variables);
+    optimizer.apply(variables.map((v) => grads[v.name]), cfg.maxGradNorm);
+    return stats as unknown as tf.Tensor1D;
+  });
+  idx.dispose();
+  return stats;
 }
 
-/** Minibatches for one update; call take() inside tf.tidy, which disposes what it returns. */
-interface MinibatchSource {
-  readonly onHost: boolean;
-  take(rows: Int32Array, idx: tf.Tensor1D | null): Minibatch;
+/**
+ * One gradient step with the loss on the host: the forward pass's logits and values are read back
+ * (a copy on wasm and cpu), the loss and its gradient with respect to them computed in JavaScript,
+ * and backpropagated through the network as the gradient of Σ logits·∂L/∂logits + Σ values·∂L/∂values.
+ */
+function hostStep(net: ActorCritic, optimizer: Adam, source: HostSource, rows: Int32Array, cfg: PpoConfig): Float64Array {
+  const variables = net.variables;
+  const batch = source.take(rows);
+  const advantages = cfg.normalizeAdvantages ? normalizeAdvantages(batch.advantages) : batch.advantages;
+  const b = rows.length;
+  // Fresh arrays each time: the cpu backend keeps a reference to the array a tensor is made from.
+  const dLogits = new Float32Array(b * source.numActions);
+  const dValues = new Float32Array(b);
+  let stats: Float64Array = new Float64Array(LOSS_STATS.length);
+  tf.tidy(() => {
+    const obs = tf.tensor2d(batch.obs, [b, source.obsSize]);
+    const { grads } = tf.variableGrads(() => {
+      const { logits, value } = net.forward(obs);
+      stats = ppoLossGradient(logits.dataSync() as Float32Array, value.dataSync() as Float32Array, { ...batch, advantages }, cfg, dLogits, dValues);
+      return tf.add(tf.sum(tf.mul(logits, tf.tensor2d(dLogits, logits.shape))), tf.sum(tf.mul(value, tf.tensor1d(dValues)))) as tf.Scalar;
+    }, variables);
+    optimizer.apply(variables.map((v) => grads[v.name]), cfg.maxGradNorm);
+  });
+  return stats;
+}
+
+function normalizeOnDevice(advantages: tf.Tensor1D): tf.Tensor1D {
+  const { mean, variance } = tf.moments(advantages);
+  return tf.div(tf.sub(advantages, mean), tf.add(tf.sqrt(variance), 1e-8));
+}
+
+/** Sums of per-minibatch statistics, from the host (numbers) or the device (tensors, read once at the end). */
+class StatsTotals {
+  count = 0;
+  private readonly host = new Float64Array(LOSS_STATS.length);
+  private device: tf.Tensor1D | null = null;
+
+  add(stats: tf.Tensor1D | Float64Array): void {
+    this.count += 1;
+    if (!(stats instanceof tf.Tensor)) {
+      for (let k = 0; k < stats.length; k++) this.host[k] += stats[k];
+      return;
+    }
+    const previous = this.device;
+    this.device = previous ? tf.add<tf.Tensor1D>(previous, stats) : tf.clone(stats);
+    previous?.dispose();
+  }
+
+  async means(): Promise<Float64Array> {
+    const sums = Float64Array.from(this.host);
+    if (this.device) {
+      const device = await this.device.data();
+      for (let k = 0; k < sums.length; k++) sums[k] += device[k];
+    }
+    return sums.map((x) => x / Math.max(1, this.count));
+  }
+
+  dispose(): void {
+    this.device?.dispose();
+    this.device = null;
+  }
+}
+
+/** A minibatch as tensors, on the device. */
+interface DeviceMinibatch extends LossInputs<tf.Tensor> {
+  obs: tf.Tensor2D;
+  advantages: tf.Tensor1D;
+}
+
+/** A minibatch as plain arrays, on the host. */
+interface HostMinibatch extends LossInputs<Float32Array | Int32Array> {
+  obs: Float32Array;
+  advantages: Float32Array;
+}
+
+interface HostSource {
+  readonly onHost: true;
+  readonly obsSize: number;
+  readonly numActions: number;
+  take(rows: Int32Array): HostMinibatch;
+  dispose(): void;
+}
+
+/** Call take() inside tf.tidy, which disposes what it returns. */
+interface DeviceSource {
+  readonly onHost: false;
+  take(idx: tf.Tensor1D): DeviceMinibatch;
   dispose(): void;
 }
 
@@ -159,19 +193,21 @@ interface MinibatchSource {
  * the rows in JavaScript is far cheaper than tfjs's gather (2 ms for 64 × 963 on wasm, an eighth of
  * a minibatch step). On GPU backends the rollout is uploaded once and gathered on the device.
  */
-function minibatchSource(buffer: RolloutBuffer, maskActions: boolean): MinibatchSource {
+function minibatchSource(buffer: RolloutBuffer, maskActions: boolean): HostSource | DeviceSource {
   const { size: n, obsSize, numActions } = buffer;
   if (isHostBackend()) {
     return {
       onHost: true,
+      obsSize,
+      numActions,
       take(rows) {
         const b = rows.length;
         // Fresh arrays each time: the cpu backend keeps a reference to the array a tensor is made from.
         const obs = new Float32Array(b * obsSize);
         const masks = maskActions ? new Float32Array(b * numActions) : null;
         const actions = new Int32Array(b);
-        const logProbs = new Float32Array(b);
-        const values = new Float32Array(b);
+        const oldLogProbs = new Float32Array(b);
+        const oldValues = new Float32Array(b);
         const advantages = new Float32Array(b);
         const returns = new Float32Array(b);
         for (let k = 0; k < b; k++) {
@@ -179,48 +215,38 @@ function minibatchSource(buffer: RolloutBuffer, maskActions: boolean): Minibatch
           obs.set(buffer.obs.subarray(r * obsSize, (r + 1) * obsSize), k * obsSize);
           if (masks) for (let a = 0; a < numActions; a++) masks[k * numActions + a] = buffer.masks[r * numActions + a];
           actions[k] = buffer.actions[r];
-          logProbs[k] = buffer.logProbs[r];
-          values[k] = buffer.values[r];
+          oldLogProbs[k] = buffer.logProbs[r];
+          oldValues[k] = buffer.values[r];
           advantages[k] = buffer.advantages[r];
           returns[k] = buffer.returns[r];
         }
-        return {
-          obs: tf.tensor2d(obs, [b, obsSize]),
-          masks: masks ? tf.tensor2d(masks, [b, numActions]) : null,
-          actions: tf.tensor1d(actions, 'int32'),
-          logProbs: tf.tensor1d(logProbs),
-          values: tf.tensor1d(values),
-          advantages: tf.tensor1d(advantages),
-          returns: tf.tensor1d(returns),
-        };
+        return { obs, masks, actions, oldLogProbs, oldValues, advantages, returns };
       },
       dispose() {},
     };
   }
-  const all: Minibatch = {
+  const all: DeviceMinibatch = {
     obs: tf.tensor2d(buffer.obs, [n, obsSize]),
     masks: maskActions ? tf.tensor2d(Float32Array.from(buffer.masks), [n, numActions]) : null,
     actions: tf.tensor1d(buffer.actions, 'int32'),
-    logProbs: tf.tensor1d(buffer.logProbs),
-    values: tf.tensor1d(buffer.values),
+    oldLogProbs: tf.tensor1d(buffer.logProbs),
+    oldValues: tf.tensor1d(buffer.values),
     advantages: tf.tensor1d(buffer.advantages),
     returns: tf.tensor1d(buffer.returns),
   };
   return {
     onHost: false,
-    take(_rows, idx) {
-      if (!idx) throw new Error('GPU minibatches need their row indices as a tensor.');
+    take(idx) {
       const gather = <T extends tf.Tensor>(t: T) => tf.gather(t, idx) as T;
-      const batch: Minibatch = {
+      return {
         obs: gather(all.obs),
         masks: all.masks ? gather(all.masks) : null,
         actions: gather(all.actions),
-        logProbs: gather(all.logProbs),
-        values: gather(all.values),
+        oldLogProbs: gather(all.oldLogProbs),
+        oldValues: gather(all.oldValues),
         advantages: gather(all.advantages),
         returns: gather(all.returns),
       };
-      return batch;
     },
     dispose: () => {
       for (const t of Object.values(all)) t?.dispose();
