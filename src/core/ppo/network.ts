@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NetworkConfig } from './config';
 import { createRng } from '../random/rng';
+import { batchMatMul } from './batchMatMul';
 
 /** Shapes the network is built for; they come from the environment and travel with the model. */
 export interface ObservationSpec {
@@ -276,8 +277,8 @@ export function encodeWindow(window: tf.Tensor2D, weight: (name: string) => tf.T
     const q = split(dense(h, weight(`${p}/query/kernel`), weight(`${p}/query/bias`)));
     const k = split(dense(h, weight(`${p}/key/kernel`), weight(`${p}/key/bias`)));
     const v = split(dense(h, weight(`${p}/value/kernel`), weight(`${p}/value/bias`)));
-    const scores = tf.div(tf.matMul(q, tf.transpose(k, [0, 1, 3, 2])), Math.sqrt(dh));
-    const attended = tf.matMul(tf.softmax(scores), v);
+    const scores = tf.div(batchMatMul(q, tf.transpose(k, [0, 1, 3, 2])), Math.sqrt(dh));
+    const attended = batchMatMul(tf.softmax(scores), v);
     const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch * L, d]) as tf.Tensor2D;
     x = tf.add(x, tf.reshape(dense(merged, weight(`${p}/out/kernel`), weight(`${p}/out/bias`)), [batch, L, d]));
     const h2 = tf.reshape(layerNorm(x, weight(`${p}/norm2/gamma`), weight(`${p}/norm2/beta`)), [batch * L, d]) as tf.Tensor2D;
