@@ -114,9 +114,12 @@ async function trySetBackend(backend: Backend): Promise<true | string> {
   }
 }
 
+/** Measurements from an older calibration step (before the WASM gradient step left tfjs) are not comparable. */
+const CALIBRATION_VERSION = 2;
+
 function deviceKey(adapter: string): string {
   const nav = globalThis.navigator as Navigator | undefined;
-  return `${adapter} | ${nav?.hardwareConcurrency ?? '?'} cores | ${nav?.userAgent ?? 'unknown browser'}`;
+  return `v${CALIBRATION_VERSION} | ${adapter} | ${nav?.hardwareConcurrency ?? '?'} cores | ${nav?.userAgent ?? 'unknown browser'}`;
 }
 
 /** Times a gradient step on each candidate that starts; null when fewer than one could be measured. */

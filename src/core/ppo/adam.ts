@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { isHostBackend } from './hostBackend';
-import { createAdamKernel, type AdamKernel } from './adamKernel';
+import { createAdamKernel, type AdamKernel, type HostMemory } from './adamKernel';
 
 /** Adam's moments and step count, as plain arrays in the variables' order: what a model file keeps. */
 export interface AdamState {
@@ -61,26 +61,49 @@ export class Adam {
    * `maxGradNorm`, then takes one Adam step. Disposes nothing it was given.
    */
   apply(grads: tf.Tensor[], maxGradNorm: number): void {
-    this.step += 1;
-    const correction1 = 1 - this.beta1 ** this.step;
-    const correction2 = 1 - this.beta2 ** this.step;
-    const stepSize = (this.learningRate * Math.sqrt(correction2)) / correction1;
-    const epsilon = this.epsilon * Math.sqrt(correction2);
-    if (this.onHost) this.applyOnHost(grads, maxGradNorm, stepSize, epsilon);
-    else this.applyOnDevice(grads, maxGradNorm, stepSize, epsilon);
+    if (this.onHost) {
+      this.loadWeights();
+      const kernel = this.kernel as AdamKernel;
+      for (let i = 0; i < this.variables.length; i++) kernel.grads.set(grads[i].dataSync() as Float32Array, this.offsets[i]);
+      this.stepOnHost(maxGradNorm);
+      this.storeWeights();
+      return;
+    }
+    const { stepSize, epsilon } = this.nextStep();
+    this.applyOnDevice(grads, maxGradNorm, stepSize, epsilon);
   }
 
-  private applyOnHost(grads: tf.Tensor[], maxGradNorm: number, stepSize: number, epsilon: number): void {
+  /**
+   * The flat weights, moments and gradients in WebAssembly memory, and where each variable starts
+   * in them (in floats): for a gradient step that writes the gradients there itself. Null on GPU
+   * backends and without WebAssembly SIMD.
+   */
+  hostLayout(): { memory: HostMemory; offsets: readonly number[] } | null {
+    const memory = this.kernel?.host;
+    return memory ? { memory, offsets: this.offsets } : null;
+  }
+
+  /** Copies into the weights region every variable assigned by something else since the last store. */
+  loadWeights(): void {
     const kernel = this.kernel as AdamKernel;
     for (let i = 0; i < this.variables.length; i++) {
       const variable = this.variables[i];
-      // Read again when something else assigned the variable since our last step (a resumed
-      // checkpoint, the best weights restored).
       if (this.assigned[i] !== variable.dataId) kernel.weights.set(variable.dataSync() as Float32Array, this.offsets[i]);
-      kernel.grads.set(grads[i].dataSync() as Float32Array, this.offsets[i]);
+      this.assigned[i] = variable.dataId;
     }
+  }
+
+  /** One step from the gradients already in the gradient region; the variables are not updated. */
+  stepOnHost(maxGradNorm: number): void {
+    const kernel = this.kernel as AdamKernel;
+    const { stepSize, epsilon } = this.nextStep();
     const scale = Math.min(1, maxGradNorm / (Math.sqrt(kernel.sumOfSquares()) + 1e-6));
     kernel.step(scale, this.beta1, this.beta2, stepSize, epsilon);
+  }
+
+  /** Assigns every variable from the weights region. */
+  storeWeights(): void {
+    const kernel = this.kernel as AdamKernel;
     // The cpu backend keeps the array a tensor is made from as its storage: hand it a copy.
     const copy = tf.getBackend() === 'cpu';
     for (let i = 0; i < this.variables.length; i++) {
@@ -91,6 +114,13 @@ export class Adam {
       next.dispose();
       this.assigned[i] = variable.dataId;
     }
+  }
+
+  private nextStep(): { stepSize: number; epsilon: number } {
+    this.step += 1;
+    const correction1 = 1 - this.beta1 ** this.step;
+    const correction2 = 1 - this.beta2 ** this.step;
+    return { stepSize: (this.learningRate * Math.sqrt(correction2)) / correction1, epsilon: this.epsilon * Math.sqrt(correction2) };
   }
 
   private region(flat: Float32Array, i: number): Float32Array {

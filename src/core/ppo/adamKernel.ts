@@ -1,4 +1,5 @@
 import { encodeModule, F32, I32, instantiate, op, V128 } from '../wasm/encode';
+import { bmmFunction } from './batchMatMul';
 
 /**
  * Adam's element-wise step over flat arrays, for host backends (wasm, cpu).
@@ -23,6 +24,23 @@ export interface AdamKernel {
   sumOfSquares(): number;
   /** One Adam step over every region, the gradients first multiplied by `scale`. */
   step(scale: number, beta1: number, beta2: number, stepSize: number, epsilon: number): void;
+  /** The WebAssembly memory behind the regions, for steps that compute gradients in place; null without SIMD. */
+  readonly host: HostMemory | null;
+}
+
+/**
+ * The kernel's memory, shared with a matrix product so a whole gradient step can run without
+ * copying weights in or gradients out. Offsets are in bytes.
+ */
+export interface HostMemory {
+  /** Where region r (0 weights, 1 m, 2 v, 3 grads) starts. */
+  regionOffset(r: 0 | 1 | 2 | 3): number;
+  /** Reserves `bytes` more (16-byte aligned) and returns where they start. Earlier views of the memory may detach. */
+  reserve(bytes: number): number;
+  /** A view of the whole memory as it is now. */
+  heap(): Float32Array;
+  /** C = A · B (see batchMatMul.ts's bmm): m and n multiples of 4. */
+  matMul(a: number, b: number, c: number, batch: number, m: number, k: number, n: number): void;
 }
 
 export function createAdamKernel(size: number, preferSimd = true): AdamKernel {
@@ -41,6 +59,7 @@ export function createAdamKernel(size: number, preferSimd = true): AdamKernel {
       for (let j = 0; j < capacity; j++) sum += g[j] * g[j];
       return sum;
     },
+    host: null,
     step(scale, beta1, beta2, stepSize, epsilon) {
       for (let j = 0; j < capacity; j++) {
         const gj = g[j] * scale;
@@ -60,6 +79,7 @@ function views(buffer: ArrayBuffer, offset: number, capacity: number) {
 }
 
 interface AdamExports {
+  bmm(a: number, b: number, c: number, batch: number, m: number, k: number, n: number): void;
   sumsq(p: number, n: number): number;
   adam(w: number, m: number, v: number, g: number, n: number, scale: number, b1: number, c1: number, b2: number, c2: number, lr: number, eps: number): void;
 }
@@ -67,16 +87,49 @@ interface AdamExports {
 function instantiateSimd(capacity: number): AdamKernel | null {
   const exports = instantiate<AdamExports>(adamModule());
   if (!exports) return null;
-  exports.memory.grow(Math.ceil((capacity * 16) / 65536));
-  const regions = views(exports.memory.buffer, 0, capacity);
+  const { memory } = exports;
+  memory.grow(Math.ceil((capacity * 16) / 65536));
+  let reserved = capacity * 16;
+  // Views are remade when growing the memory has detached the old ones.
+  let buffer = memory.buffer;
+  let regions = views(buffer, 0, capacity);
+  const current = () => {
+    if (memory.buffer !== buffer) {
+      buffer = memory.buffer;
+      regions = views(buffer, 0, capacity);
+    }
+    return regions;
+  };
   const [w, m, v, g] = [0, 1, 2, 3].map((i) => i * capacity * 4);
   return {
     simd: true,
     capacity,
-    ...regions,
+    get weights() {
+      return current().weights;
+    },
+    get m() {
+      return current().m;
+    },
+    get v() {
+      return current().v;
+    },
+    get grads() {
+      return current().grads;
+    },
     sumOfSquares: () => exports.sumsq(g, capacity),
     step(scale, beta1, beta2, stepSize, epsilon) {
       exports.adam(w, m, v, g, capacity, scale, beta1, 1 - beta1, beta2, 1 - beta2, stepSize, epsilon);
+    },
+    host: {
+      regionOffset: (r) => r * capacity * 4,
+      reserve(bytes) {
+        const start = reserved;
+        reserved += Math.ceil(bytes / 16) * 16;
+        if (reserved > memory.buffer.byteLength) memory.grow(Math.ceil((reserved - memory.buffer.byteLength) / 65536));
+        return start;
+      },
+      heap: () => new Float32Array(memory.buffer),
+      matMul: (a, b, c, batch, mm, k, n) => exports.bmm(a, b, c, batch, mm, k, n),
     },
   };
 }
@@ -132,6 +185,7 @@ export function adamModule(): Uint8Array<ArrayBuffer> {
     ...op.br(0), ...op.end, ...op.end,
   ];
   cachedModule = encodeModule([
+    bmmFunction(),
     { name: 'sumsq', params: [I32, I32], results: [F32], locals: [[1, I32], [2, V128]], code: sumsq },
     { name: 'adam', params: [I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32], results: [], locals: [[2, I32], [10, V128]], code: adam },
   ]);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { encodeModule, I32, instantiate, op, V128 } from '../wasm/encode';
+import { encodeModule, I32, instantiate, op, V128, type FunctionSpec } from '../wasm/encode';
 import { isHostBackend } from './hostBackend';
 
 /**
@@ -94,6 +94,11 @@ function align(bytes: number): number {
  * sum_r += splat(A[i+r, p]) · B[p, j..j+3].
  */
 export function matMulModule(): Uint8Array<ArrayBuffer> {
+  return encodeModule([bmmFunction()]);
+}
+
+/** The `bmm` function of matMulModule, for modules that share its memory with other kernels. */
+export function bmmFunction(): FunctionSpec {
   // params 0 a, 1 b, 2 c, 3 batch, 4 m, 5 k, 6 n;
   // locals (i32) 7 nBytes, 8 kBytes, 9 aEnd, 10 rowEnd, 11 j, 12 pA, 13 pB, 14 2·kBytes, 15 3·kBytes;
   // (v128) 16–19 the four sums, 20 the row of B.
@@ -143,5 +148,5 @@ export function matMulModule(): Uint8Array<ArrayBuffer> {
     ...op.get(3), ...op.i32Const(1), ...op.i32Sub, ...op.set(3),
     ...op.br(0), ...op.end, ...op.end,
   ];
-  return encodeModule([{ name: 'bmm', params: [I32, I32, I32, I32, I32, I32, I32], results: [], locals: [[9, I32], [5, V128]], code }]);
+  return { name: 'bmm', params: [I32, I32, I32, I32, I32, I32, I32], results: [], locals: [[9, I32], [5, V128]], code };
 }

@@ -2,14 +2,17 @@ import * as tf from '@tensorflow/tfjs';
 import { Adam } from './adam';
 import { DEFAULT_NETWORK_CONFIG, DEFAULT_PPO_CONFIG } from './config';
 import { ActorCritic } from './network';
+import { HostMlpStep } from './hostMlp';
 
 /** The default Standard network's input: 16 features × 60 bars + 3 account values. */
 const SPEC = { lookback: 60, featureCount: 16, stateSize: 3, numActions: 3 };
 
 /**
  * Samples per second of one PPO gradient step — the default network, a minibatch of the default
- * size, forward, backward and Adam — on the active backend. Each step is forced with an asynchronous
- * read, so a GPU's queued work is counted. Runs two warm-up steps (shader compilation, weight
+ * size, forward, backward and Adam — plus the rollout's forward pass over the same samples, on the
+ * active backend and by the path training takes there: on wasm and cpu the gradient step is
+ * hostMlp.ts's and does not depend on the backend, so the rollout's forward through tfjs is what
+ * tells them apart. Each step is forced with an asynchronous read, so a GPU's queued work is counted. Runs two warm-up steps (shader compilation, weight
  * packing), then steps until `budgetMs` has passed (at least three).
  */
 export async function measureGradientStep(budgetMs = 300): Promise<number> {
@@ -17,7 +20,21 @@ export async function measureGradientStep(budgetMs = 300): Promise<number> {
   const optimizer = new Adam(net.variables, 1e-4);
   const batch = DEFAULT_PPO_CONFIG.minibatchSize;
   const obs = tf.randomUniform([batch, SPEC.lookback * SPEC.featureCount + SPEC.stateSize], -1, 1, 'float32', 1) as tf.Tensor2D;
-  const step = async () => {
+  const fused = HostMlpStep.for(net, optimizer, batch);
+  const host = fused ? Float32Array.from(await obs.data()) : null;
+  const inputs = {
+    masks: null,
+    actions: new Int32Array(batch),
+    oldLogProbs: new Float32Array(batch).fill(-Math.log(SPEC.numActions)),
+    oldValues: new Float32Array(batch),
+    advantages: Float32Array.from({ length: batch }, (_, i) => (i % 2 === 0 ? 1 : -1)),
+    returns: new Float32Array(batch),
+  };
+  const fusedStep = async () => {
+    (fused as HostMlpStep).observations(batch).set(host as Float32Array);
+    (fused as HostMlpStep).run(batch, inputs, DEFAULT_PPO_CONFIG, DEFAULT_PPO_CONFIG.maxGradNorm);
+  };
+  const tfjsStep = async () => {
     const loss = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => {
         const { logits, value: v } = net.forward(obs);
@@ -29,6 +46,17 @@ export async function measureGradientStep(budgetMs = 300): Promise<number> {
     await loss.data();
     loss.dispose();
   };
+  const rolloutForward = async () => {
+    const logits = tf.tidy(() => net.forward(obs).logits);
+    await logits.data();
+    logits.dispose();
+  };
+  const gradientStep = fused ? fusedStep : tfjsStep;
+  const step = async () => {
+    await rolloutForward();
+    await gradientStep();
+  };
+  if (fused) optimizer.loadWeights();
   try {
     await step();
     await step();

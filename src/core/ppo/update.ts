@@ -3,6 +3,7 @@ import type { PpoConfig } from './config';
 import type { ActorCritic } from './network';
 import type { Adam } from './adam';
 import { isHostBackend } from './hostBackend';
+import { HostMlpStep } from './hostMlp';
 import type { RolloutBuffer } from './buffer';
 import { LOSS_STATS, normalizeAdvantages, ppoLoss, ppoLossGradient, type LossInputs } from './loss';
 import type { Rng } from '../random/rng';
@@ -43,22 +44,33 @@ export async function ppoUpdate(
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
 
+  const fused = source.onHost ? HostMlpStep.for(net, optimizer, cfg.minibatchSize) : null;
+  if (fused) optimizer.loadWeights();
+
   const totals = new StatsTotals();
   let epochs = 0;
-  for (let epoch = 0; epoch < cfg.epochs; epoch++) {
-    shuffle(order, rng);
-    const epochTotals = new StatsTotals();
-    for (let start = 0; start < n; start += cfg.minibatchSize) {
-      const rows = order.subarray(start, Math.min(n, start + cfg.minibatchSize));
-      const stats = source.onHost ? hostStep(net, optimizer, source, rows, cfg) : deviceStep(net, optimizer, source, rows, cfg);
-      totals.add(stats);
-      epochTotals.add(stats);
-      if (stats instanceof tf.Tensor) stats.dispose();
+  try {
+    for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+      shuffle(order, rng);
+      const epochTotals = new StatsTotals();
+      for (let start = 0; start < n; start += cfg.minibatchSize) {
+        const rows = order.subarray(start, Math.min(n, start + cfg.minibatchSize));
+        const stats = fused
+          ? fusedStep(fused, source as HostSource, rows, cfg)
+          : source.onHost
+            ? hostStep(net, optimizer, source, rows, cfg)
+            : deviceStep(net, optimizer, source, rows, cfg);
+        totals.add(stats);
+        epochTotals.add(stats);
+        if (stats instanceof tf.Tensor) stats.dispose();
+      }
+      epochs += 1;
+      const epochKl = klStop === null ? null : (await epochTotals.means())[3];
+      epochTotals.dispose();
+      if (klStop !== null && epochKl !== null && epochKl > klStop) break;
     }
-    epochs += 1;
-    const epochKl = klStop === null ? null : (await epochTotals.means())[3];
-    epochTotals.dispose();
-    if (klStop !== null && epochKl !== null && epochKl > klStop) break;
+  } finally {
+    if (fused) optimizer.storeWeights();
   }
 
   const means = await totals.means();
@@ -124,6 +136,13 @@ function hostStep(net: ActorCritic, optimizer: Adam, source: HostSource, rows: I
   return stats;
 }
 
+/** One gradient step of the MLP network without tfjs (hostMlp.ts). */
+function fusedStep(step: HostMlpStep, source: HostSource, rows: Int32Array, cfg: PpoConfig): Float64Array {
+  const batch = source.take(rows, step.observations(rows.length));
+  const advantages = cfg.normalizeAdvantages ? normalizeAdvantages(batch.advantages) : batch.advantages;
+  return step.run(rows.length, { ...batch, advantages }, cfg, cfg.maxGradNorm);
+}
+
 function normalizeOnDevice(advantages: tf.Tensor1D): tf.Tensor1D {
   const { mean, variance } = tf.moments(advantages);
   return tf.div(tf.sub(advantages, mean), tf.add(tf.sqrt(variance), 1e-8));
@@ -177,7 +196,8 @@ interface HostSource {
   readonly onHost: true;
   readonly obsSize: number;
   readonly numActions: number;
-  take(rows: Int32Array): HostMinibatch;
+  /** The rows' data; observations go into `obs` when given. */
+  take(rows: Int32Array, obs?: Float32Array): HostMinibatch;
   dispose(): void;
 }
 
@@ -200,10 +220,10 @@ function minibatchSource(buffer: RolloutBuffer, maskActions: boolean): HostSourc
       onHost: true,
       obsSize,
       numActions,
-      take(rows) {
+      take(rows, obsInto) {
         const b = rows.length;
         // Fresh arrays each time: the cpu backend keeps a reference to the array a tensor is made from.
-        const obs = new Float32Array(b * obsSize);
+        const obs = obsInto ?? new Float32Array(b * obsSize);
         const masks = maskActions ? new Float32Array(b * numActions) : null;
         const actions = new Int32Array(b);
         const oldLogProbs = new Float32Array(b);
