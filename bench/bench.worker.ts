@@ -21,7 +21,7 @@ const api = {
     for (const variant of options.variants) ppo[variant] = await ppoThroughput(variant, options.updates);
     if (options.full) ppo[LARGE_MINIBATCH] = await ppoThroughput('standard', options.updates, 256);
     const matmulGflops = bestOf(before, await matmulPeak(slow ? 5 : 20, slow));
-    withPeak(ppo, peakOf(matmulGflops));
+    withPeak(ppo, peakOf(matmulGflops), backend);
     const result: Partial<BenchResult> & { backend: string; adapter: string | null } = { backend, adapter: info.adapter, matmulGflops, ppo };
     if (options.full) {
       const { importSeconds, backtestSeconds } = await importAndBacktest();

@@ -6,6 +6,7 @@ import { resolveTrainingConfig, type TrainingConfig, type Variant } from '../src
 import { PpoTrainer, type TrainingData } from '../src/core/ppo/trainer';
 import { ppoUpdate } from '../src/core/ppo/update';
 import { isHostBackend } from '../src/core/ppo/hostBackend';
+import { HostMlpStep } from '../src/core/ppo/hostMlp';
 import { observationSize } from '../src/core/ppo/network';
 import { createRng } from '../src/core/random/rng';
 import { generateSampleBars, barsToCsv } from '../src/core/data/sampleData';
@@ -32,6 +33,8 @@ export interface PpoFigures {
   updateGflops: number;
   updatePercentOfPeak: number;
   forwardMflopPerSample: number;
+  /** What ran the gradient steps: tfjs's kernels on the backend, or our WebAssembly MLP step (hostMlp.ts). */
+  updateEngine: 'tfjs' | 'webassembly';
 }
 
 const SHAPES: [number, number, number][] = [
@@ -129,6 +132,7 @@ export async function ppoThroughput(variant: Variant, updates: number, minibatch
     data.market.context = { values: new Float32Array(20_000 * 4), count: 4 };
   }
   const trainer = new PpoTrainer(config, data);
+  const updateEngine = HostMlpStep.for(trainer.network, trainer.optimizer, config.ppo.minibatchSize) ? 'webassembly' : 'tfjs';
   const rng = createRng(1);
   const rollout: number[] = [];
   const update: number[] = [];
@@ -155,6 +159,7 @@ export async function ppoThroughput(variant: Variant, updates: number, minibatch
     updateGflops,
     updatePercentOfPeak: NaN, // set by withPeak() once the peak is measured
     forwardMflopPerSample: fwd,
+    updateEngine,
   };
 }
 
@@ -213,9 +218,16 @@ export function peakOf(matmulGflops: Record<string, number>): number {
   return Math.max(...Object.values(matmulGflops));
 }
 
-/** Sets each run's share of the peak, once the peak is known. */
-export function withPeak(ppo: Record<string, PpoFigures>, peak: number): Record<string, PpoFigures> {
-  for (const figures of Object.values(ppo)) figures.updatePercentOfPeak = (100 * figures.updateGflops) / peak;
+/**
+ * Sets each run's share of the peak, once the peak is known. A share only means something where the
+ * update ran on the kind of engine the peak measures: our WebAssembly step is compared with the wasm
+ * backend's peak (both WebAssembly SIMD on the same core), never with the cpu backend's.
+ */
+export function withPeak(ppo: Record<string, PpoFigures>, peak: number, backend: string): Record<string, PpoFigures> {
+  for (const figures of Object.values(ppo)) {
+    const comparable = figures.updateEngine === 'tfjs' || backend === 'wasm';
+    figures.updatePercentOfPeak = comparable ? (100 * figures.updateGflops) / peak : NaN;
+  }
   return ppo;
 }
 
@@ -226,7 +238,7 @@ export async function measureAll(backend: string, updates: number, variants: Var
   for (const variant of variants) ppo[variant] = await ppoThroughput(variant, updates);
   ppo[LARGE_MINIBATCH] = await ppoThroughput('standard', updates, 256);
   const matmulGflops = bestOf(before, await matmulPeak());
-  withPeak(ppo, peakOf(matmulGflops));
+  withPeak(ppo, peakOf(matmulGflops), backend);
   const { importSeconds, backtestSeconds } = await importAndBacktest();
   const tensors = await tensorDrift();
   return { backend, matmulGflops, ppo, importSeconds450k: importSeconds, backtestSeconds100k: backtestSeconds, tensors };

@@ -22,7 +22,7 @@ export const PRESETS = {
   },
   production: {
     label: 'Production',
-    description: 'Long run with learning-rate annealing, minibatches of 256 (about twice the update speed on WASM) and a convergence stop; evaluates every 10 updates.',
+    description: 'Long run with learning-rate annealing, minibatches of 256 (fewer, larger gradient steps) and a convergence stop; evaluates every 10 updates.',
     overrides: {
       ppo: { annealLearningRate: true, minibatchSize: 256 },
       stop: { totalTimesteps: 1_000_000, convergenceEpsilon: 0.01 },

@@ -53,7 +53,7 @@ export const FIELD_GROUPS: { title: string; fields: FieldSpec[] }[] = [
     fields: [
       { section: 'ppo', key: 'numSteps', label: 'Steps per env per update', kind: 'int', help: 'Rollout length; × envs = transitions per update.' },
       { section: 'ppo', key: 'epochs', label: 'Epochs', kind: 'int', help: 'Passes over each rollout.' },
-      { section: 'ppo', key: 'minibatchSize', label: 'Minibatch size', kind: 'int', help: 'Transitions per gradient step. 64 is the usual default; 256 makes larger kernels and fewer steps (about twice the update speed on WASM).' },
+      { section: 'ppo', key: 'minibatchSize', label: 'Minibatch size', kind: 'int', help: 'Transitions per gradient step. 64 is the usual default; 256 makes fewer, larger gradient steps (about 10% faster updates on WASM).' },
       { section: 'ppo', key: 'learningRate', label: 'Learning rate', kind: 'number', help: 'Adam step size.' },
       { section: 'ppo', key: 'annealLearningRate', label: 'Anneal learning rate', kind: 'bool', help: 'Linearly to 0 over the run.' },
       { section: 'ppo', key: 'gamma', label: 'γ (discount)', kind: 'number', help: 'Discount factor.' },
