@@ -39,8 +39,11 @@ export interface HostMemory {
   reserve(bytes: number): number;
   /** A view of the whole memory as it is now. */
   heap(): Float32Array;
-  /** C = A · B (see batchMatMul.ts's bmm): m and n multiples of 4. */
-  matMul(a: number, b: number, c: number, batch: number, m: number, k: number, n: number): void;
+  /**
+   * C = A · B (batchMatMul.ts's bmm): m and n multiples of 4; A[i, p] at a + i·aRow + p·aCol bytes
+   * (by default row-major: aRow = 4k, aCol = 4).
+   */
+  matMul(a: number, b: number, c: number, batch: number, m: number, k: number, n: number, aRow?: number, aCol?: number): void;
 }
 
 export function createAdamKernel(size: number, preferSimd = true): AdamKernel {
@@ -79,7 +82,7 @@ function views(buffer: ArrayBuffer, offset: number, capacity: number) {
 }
 
 interface AdamExports {
-  bmm(a: number, b: number, c: number, batch: number, m: number, k: number, n: number): void;
+  bmm(a: number, b: number, c: number, batch: number, m: number, k: number, n: number, aRow: number, aCol: number): void;
   sumsq(p: number, n: number): number;
   adam(w: number, m: number, v: number, g: number, n: number, scale: number, b1: number, c1: number, b2: number, c2: number, lr: number, eps: number): void;
 }
@@ -129,7 +132,7 @@ function instantiateSimd(capacity: number): AdamKernel | null {
         return start;
       },
       heap: () => new Float32Array(memory.buffer),
-      matMul: (a, b, c, batch, mm, k, n) => exports.bmm(a, b, c, batch, mm, k, n),
+      matMul: (a, b, c, batch, mm, k, n, aRow = 4 * k, aCol = 4) => exports.bmm(a, b, c, batch, mm, k, n, aRow, aCol),
     },
   };
 }

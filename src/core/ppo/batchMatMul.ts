@@ -34,10 +34,25 @@ const hostBatchMatMul = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[])
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [as, bs] = saved;
       // dA = dy · bᵀ, dB = aᵀ · dy.
-      return [batchMatMul(dy, transposeLast(bs)), batchMatMul(transposeLast(as), dy)];
+      return [batchMatMul(dy, transposeLast(bs)), transposedProduct(as, dy)];
     },
   };
 });
+
+/**
+ * aᵀ · b over the last two axes, the kernel reading `a` transposed in place (no transposed copy);
+ * through batchMatMul where the kernel does not take the shapes. Not differentiable: for gradients.
+ */
+export function transposedProduct(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const k = a.shape[a.rank - 2];
+  const m = a.shape[a.rank - 1];
+  const n = b.shape[b.rank - 1];
+  const mm = isHostBackend() ? kernel() : null;
+  if (!mm || m % 4 !== 0 || n % 4 !== 0) return batchMatMul(transposeLast(a), b);
+  const batch = a.size / (m * k);
+  const out = mm.multiplyTransposedA(a.dataSync() as Float32Array, b.dataSync() as Float32Array, batch, m, k, n);
+  return tf.tensor(out, [...a.shape.slice(0, -2), m, n]);
+}
 
 function transposeLast(t: tf.Tensor): tf.Tensor {
   const perm = t.shape.map((_, i) => i);
@@ -49,6 +64,8 @@ function transposeLast(t: tf.Tensor): tf.Tensor {
 export interface MatMulKernel {
   /** C = A · B per batch, row-major, m and n multiples of 4; returns a new array of batch × m × n. */
   multiply(a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number): Float32Array;
+  /** C = Aᵀ · B per batch for A [k × m] and B [k × n], row-major, m and n multiples of 4; returns a new batch × m × n array. */
+  multiplyTransposedA(a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number): Float32Array;
 }
 
 let cached: MatMulKernel | null | undefined;
@@ -60,26 +77,29 @@ export function kernel(): MatMulKernel | null {
 }
 
 interface MatMulExports {
-  bmm(a: number, b: number, c: number, batch: number, m: number, k: number, n: number): void;
+  bmm(a: number, b: number, c: number, batch: number, m: number, k: number, n: number, aRow: number, aCol: number): void;
 }
 
 function createKernel(): MatMulKernel | null {
   const exports = instantiate<MatMulExports>(matMulModule());
   if (!exports) return null;
   const { memory } = exports;
+  const run = (a: Float32Array, b: Float32Array, batch: number, m: number, k: number, n: number, transposedA: boolean) => {
+    const aBytes = align(a.length * 4);
+    const bBytes = align(b.length * 4);
+    const cBytes = batch * m * n * 4;
+    const needed = aBytes + bBytes + cBytes;
+    if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
+    const heap = new Float32Array(memory.buffer);
+    heap.set(a, 0);
+    heap.set(b, aBytes / 4);
+    const [aRow, aCol] = transposedA ? [4, m * 4] : [k * 4, 4];
+    exports.bmm(0, aBytes, aBytes + bBytes, batch, m, k, n, aRow, aCol);
+    return heap.slice((aBytes + bBytes) / 4, (aBytes + bBytes + cBytes) / 4);
+  };
   return {
-    multiply(a, b, batch, m, k, n) {
-      const aBytes = align(a.length * 4);
-      const bBytes = align(b.length * 4);
-      const cBytes = batch * m * n * 4;
-      const needed = aBytes + bBytes + cBytes;
-      if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536));
-      const heap = new Float32Array(memory.buffer);
-      heap.set(a, 0);
-      heap.set(b, aBytes / 4);
-      exports.bmm(0, aBytes, aBytes + bBytes, batch, m, k, n);
-      return heap.slice((aBytes + bBytes) / 4, (aBytes + bBytes + cBytes) / 4);
-    },
+    multiply: (a, b, batch, m, k, n) => run(a, b, batch, m, k, n, false),
+    multiplyTransposedA: (a, b, batch, m, k, n) => run(a, b, batch, m, k, n, true),
   };
 }
 
@@ -88,10 +108,12 @@ function align(bytes: number): number {
 }
 
 /**
- * (func bmm (param $a $b $c $batch $m $k $n i32)): for each batch, C = A · B with A [m×k], B [k×n],
- * C [m×n], row-major and contiguous per batch; m and n multiples of 4. Each block of 4 rows × 4
- * columns of C is summed over k in 4 registers, one load of B shared by the 4 rows:
- * sum_r += splat(A[i+r, p]) · B[p, j..j+3].
+ * (func bmm (param $a $b $c $batch $m $k $n $aRow $aCol i32)): for each batch, C = A · B with
+ * A [m×k] read as A[i, p] at a + i·aRow + p·aCol (bytes), B [k×n] and C [m×n] row-major; batches
+ * contiguous (A's every m·k floats). aRow = 4k, aCol = 4 is a plain row-major A; aRow = 4,
+ * aCol = 4m reads a row-major [k×m] matrix as its transpose, so Xᵀ·dY needs no transposed copy.
+ * m and n multiples of 4. Each block of 4 rows × 4 columns of C is summed over k in 4 registers,
+ * one load of B shared by the 4 rows: sum_r += splat(A[i+r, p]) · B[p, j..j+3].
  */
 export function matMulModule(): Uint8Array<ArrayBuffer> {
   return encodeModule([bmmFunction()]);
@@ -99,54 +121,56 @@ export function matMulModule(): Uint8Array<ArrayBuffer> {
 
 /** The `bmm` function of matMulModule, for modules that share its memory with other kernels. */
 export function bmmFunction(): FunctionSpec {
-  // params 0 a, 1 b, 2 c, 3 batch, 4 m, 5 k, 6 n;
-  // locals (i32) 7 nBytes, 8 kBytes, 9 aEnd, 10 rowEnd, 11 j, 12 pA, 13 pB, 14 2·kBytes, 15 3·kBytes;
-  // (v128) 16–19 the four sums, 20 the row of B.
-  const [nBytes, kBytes, aEnd, rowEnd, j, pA, pB, k2, k3, sum, bRow] = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 20];
+  // params 0 a, 1 b, 2 c, 3 batch, 4 m, 5 k, 6 n, 7 aRow, 8 aCol;
+  // locals (i32) 9 nBytes, 10 aEnd, 11 kEnd, 12 j, 13 pA, 14 pB, 15 2·aRow, 16 3·aRow, 17 row;
+  // (v128) 18–21 the four sums, 22 the row of B.
+  const [a, b, c, batch, m, k, n, aRow, aCol] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [nBytes, aEnd, kEnd, j, pA, pB, r2, r3, row, sum, bRow] = [9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 22];
   const addr = (base: number, plus: number | null) => (plus === null ? op.get(base) : [...op.get(base), ...op.get(plus), ...op.i32Add]);
-  const rowOffsets = [null, kBytes, k2, k3];
+  const rowOffsets = [null, aRow, r2, r3];
   const accumulate = rowOffsets.flatMap((plus, r) => [
     ...op.get(sum + r), ...addr(pA, plus), ...op.load32Splat, ...op.get(bRow), ...op.mul, ...op.add, ...op.set(sum + r),
   ]);
   const zeroSums = [0, 1, 2, 3].flatMap((r) => [...op.f32Const0, ...op.splat, ...op.set(sum + r)]);
   // C[i + r, j..j+3] at c + r·nBytes + j.
   const storeSums = [0, 1, 2, 3].flatMap((r) => [
-    ...op.get(2), ...op.get(j), ...op.i32Add, ...(r === 0 ? [] : [...op.get(nBytes), ...op.i32Const(r), ...op.i32Mul, ...op.i32Add]),
+    ...op.get(c), ...op.get(j), ...op.i32Add, ...(r === 0 ? [] : [...op.get(nBytes), ...op.i32Const(r), ...op.i32Mul, ...op.i32Add]),
     ...op.get(sum + r), ...op.store,
   ]);
   const code = [
-    ...op.get(6), ...op.i32Const(2), ...op.i32Shl, ...op.set(nBytes),
-    ...op.get(5), ...op.i32Const(2), ...op.i32Shl, ...op.set(kBytes),
-    ...op.get(kBytes), ...op.i32Const(1), ...op.i32Shl, ...op.set(k2),
-    ...op.get(k2), ...op.get(kBytes), ...op.i32Add, ...op.set(k3),
+    ...op.get(n), ...op.i32Const(2), ...op.i32Shl, ...op.set(nBytes),
+    ...op.get(aRow), ...op.i32Const(1), ...op.i32Shl, ...op.set(r2),
+    ...op.get(r2), ...op.get(aRow), ...op.i32Add, ...op.set(r3),
     ...op.block, ...op.loop, // batches
-    ...op.get(3), ...op.i32Eqz, ...op.brIf(1),
-    ...op.get(0), ...op.get(4), ...op.get(kBytes), ...op.i32Mul, ...op.i32Add, ...op.set(aEnd),
-    ...op.block, ...op.loop, // 4 rows of A at a time (a advances on into the next batch)
-    ...op.get(0), ...op.get(aEnd), ...op.i32GeU, ...op.brIf(1),
-    ...op.get(0), ...op.get(kBytes), ...op.i32Add, ...op.set(rowEnd),
+    ...op.get(batch), ...op.i32Eqz, ...op.brIf(1),
+    ...op.get(a), ...op.set(row),
+    ...op.get(a), ...op.get(m), ...op.get(aRow), ...op.i32Mul, ...op.i32Add, ...op.set(aEnd),
+    ...op.block, ...op.loop, // 4 rows of A at a time
+    ...op.get(row), ...op.get(aEnd), ...op.i32GeU, ...op.brIf(1),
+    ...op.get(row), ...op.get(k), ...op.get(aCol), ...op.i32Mul, ...op.i32Add, ...op.set(kEnd),
     ...op.i32Const(0), ...op.set(j),
     ...op.block, ...op.loop, // 4 columns at a time
     ...op.get(j), ...op.get(nBytes), ...op.i32GeU, ...op.brIf(1),
     ...zeroSums,
-    ...op.get(0), ...op.set(pA),
-    ...op.get(1), ...op.get(j), ...op.i32Add, ...op.set(pB),
+    ...op.get(row), ...op.set(pA),
+    ...op.get(b), ...op.get(j), ...op.i32Add, ...op.set(pB),
     ...op.block, ...op.loop, // k
-    ...op.get(pA), ...op.get(rowEnd), ...op.i32GeU, ...op.brIf(1),
+    ...op.get(pA), ...op.get(kEnd), ...op.i32GeU, ...op.brIf(1),
     ...op.get(pB), ...op.load, ...op.set(bRow),
     ...accumulate,
-    ...op.get(pA), ...op.i32Const(4), ...op.i32Add, ...op.set(pA),
+    ...op.get(pA), ...op.get(aCol), ...op.i32Add, ...op.set(pA),
     ...op.get(pB), ...op.get(nBytes), ...op.i32Add, ...op.set(pB),
     ...op.br(0), ...op.end, ...op.end,
     ...storeSums,
     ...op.get(j), ...op.i32Const(16), ...op.i32Add, ...op.set(j),
     ...op.br(0), ...op.end, ...op.end,
-    ...op.get(0), ...op.get(kBytes), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.set(0),
-    ...op.get(2), ...op.get(nBytes), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.set(2),
+    ...op.get(row), ...op.get(aRow), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.set(row),
+    ...op.get(c), ...op.get(nBytes), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.set(c),
     ...op.br(0), ...op.end, ...op.end,
-    ...op.get(1), ...op.get(5), ...op.get(nBytes), ...op.i32Mul, ...op.i32Add, ...op.set(1),
-    ...op.get(3), ...op.i32Const(1), ...op.i32Sub, ...op.set(3),
+    ...op.get(a), ...op.get(m), ...op.get(k), ...op.i32Mul, ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.set(a),
+    ...op.get(b), ...op.get(k), ...op.get(nBytes), ...op.i32Mul, ...op.i32Add, ...op.set(b),
+    ...op.get(batch), ...op.i32Const(1), ...op.i32Sub, ...op.set(batch),
     ...op.br(0), ...op.end, ...op.end,
   ];
-  return { name: 'bmm', params: [I32, I32, I32, I32, I32, I32, I32], results: [], locals: [[9, I32], [5, V128]], code };
+  return { name: 'bmm', params: [I32, I32, I32, I32, I32, I32, I32, I32, I32], results: [], locals: [[9, I32], [5, V128]], code };
 }
