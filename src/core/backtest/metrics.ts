@@ -22,7 +22,7 @@ export interface MetricsInput {
  *   average trade      geometric mean of trade returns
  *   profit factor      sum of winning trade returns / |sum of losing trade returns|
  *   monthly (21 / 22)  (1 + g)^(bars per day * 21 or 22) - 1
- * Results that are undefined or overflow are null.
+ * Results that are undefined or overflow are null; so is Sharpe for an account that lost everything.
  */
 export function computeMetrics(input: MetricsInput): BacktestMetrics {
   const { equity, close, position, trades, time, annualisation } = input;
@@ -33,7 +33,12 @@ export function computeMetrics(input: MetricsInput): BacktestMetrics {
 
   const annualReturn = finite(((1 + g) ** N - 1) * 100);
   const variance = sampleVariance(returns);
-  const annualVolatility = finite(Math.sqrt(Math.max(0, (variance + (1 + g) ** 2) ** N - (1 + g) ** (2 * N))) * 100);
+  // A ruined account (g = −1) collapses the compounding formula to ~0; there the plain √N-scaled
+  // volatility is reported and Sharpe, a return per unit of it, is left undefined.
+  const ruined = g <= -1;
+  const annualVolatility = ruined
+    ? finite(Math.sqrt(variance * N) * 100)
+    : finite(Math.sqrt(Math.max(0, (variance + (1 + g) ** 2) ** N - (1 + g) ** (2 * N))) * 100);
   const downside = Math.sqrt(mean(returns.map((r) => Math.min(r, 0) ** 2))) * Math.sqrt(N);
 
   const drawdown = drawdownSeries(equity);
@@ -54,7 +59,7 @@ export function computeMetrics(input: MetricsInput): BacktestMetrics {
     buyHoldReturn: bars ? (close[bars - 1] / close[0] - 1) * 100 : 0,
     annualReturn,
     annualVolatility,
-    sharpe: annualReturn !== null && annualVolatility ? finite(annualReturn / annualVolatility) : null,
+    sharpe: !ruined && annualReturn !== null && annualVolatility ? finite(annualReturn / annualVolatility) : null,
     sortino: annualReturn !== null && downside > 0 ? finite(annualReturn / 100 / downside) : null,
     calmar: annualReturn !== null && maxDrawdown < 0 ? finite(annualReturn / 100 / -maxDrawdown) : null,
     maxDrawdown: maxDrawdown * 100,

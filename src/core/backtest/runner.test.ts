@@ -37,6 +37,23 @@ describe('runBacktest', () => {
     expect(r.metrics.maxDrawdownBars).toBe(3);
   });
 
+  it('reports a ruined account as a 100 % loss, not as negative equity that recovers', async () => {
+    // The price quadruples while short, then falls back: no real account survives the first step.
+    const sellEveryBar = async (_obs: Float32Array, _masks: Uint8Array, _n: number, out: Int32Array) => {
+      out[0] = 2;
+    };
+    const r = await runBacktest(sellEveryBar, market([100, 400, 100, 50, 40]), { start: 0, end: 5 }, env, DAILY_252);
+    expect(Array.from(r.equity)).toEqual([10_000, 0, 0, 0, 0]);
+    expect(r.metrics.totalReturn).toBe(-100);
+    expect(r.metrics.maxDrawdown).toBe(-100);
+    expect(r.trades).toHaveLength(1);
+    expect(r.metrics.annualReturn).toBe(-100);
+    expect(r.metrics.sharpe).toBeNull();
+    // √N-scaled volatility of one −100 % bar among four, not the compounding formula's ~0.
+    expect(r.metrics.annualVolatility).toBeGreaterThan(100);
+    for (const [key, value] of Object.entries(r.metrics)) if (typeof value === 'number') expect(Number.isNaN(value), key).toBe(false);
+  });
+
   it('starts at the first bar with a full lookback window', async () => {
     const r = await runBacktest(flatPolicy, market(close), { start: 0, end: 5 }, { ...env, lookback: 3 }, DAILY_252);
     expect(r.startIndex).toBe(2);

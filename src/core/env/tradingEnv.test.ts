@@ -227,6 +227,24 @@ describe('TradingEnv', () => {
     expect(() => new TradingEnv(cfg, market([1, 2, 3, 4, 5]), { start: 0, end: 5 })).toThrow(/smaller lookback/);
   });
 
+  it('ends a short that a rally takes below zero equity at zero: position closed, no more trading', () => {
+    // Short 100 units at 100 (cost 10); at 250 the position owes 15 000 against 20 000 − 10 cash.
+    const { e } = env([100, 100, 250, 240, 300], { bustThreshold: 0 });
+    e.step([SELL]);
+    expect(e.stepEquity[0]).toBe(0);
+    expect(e.rewards[0]).toBeCloseTo(-1, 9);
+    expect(e.currentPosition(0)).toBe(0);
+    expect(e.trades).toHaveLength(1);
+    expect(e.trades[0]).toMatchObject({ direction: -1, entryIndex: 1, exitIndex: 2 });
+    // Buy and Sell are masked; a Sell anyway executes as Hold and nothing changes.
+    expect(Array.from(e.masks)).toEqual([1, 0, 0]);
+    e.step([SELL]);
+    expect(e.executed[0]).toBe(HOLD);
+    expect(e.stepEquity[0]).toBe(0);
+    expect(e.rewards[0]).toBe(0);
+    expect(e.obs[e.obs.length - 3]).toBe(-1);
+  });
+
   it('names the field and range of an invalid setting', () => {
     expect(() => resolveEnvConfig({ transactionCost: -1 })).toThrow(/env\.transactionCost/);
   });

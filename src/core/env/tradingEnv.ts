@@ -222,8 +222,10 @@ export class TradingEnv {
       }
 
       const next = t + 1;
-      const equityAfter = this.cash[i] + this.units[i] * close[next];
-      const stepReturn = (equityAfter - equityBefore) / equityBefore;
+      let equityAfter = this.cash[i] + this.units[i] * close[next];
+      if (equityAfter <= 0 && this.position[i] !== 0) equityAfter = this.ruin(i, next);
+      // A ruined account (equity 0) has nothing left to gain or lose.
+      const stepReturn = equityBefore > 0 ? (equityAfter - equityBefore) / equityBefore : 0;
       this.equity[i] = equityAfter;
       this.stepEquity[i] = equityAfter;
       this.heldPosition[i] = this.position[i];
@@ -310,6 +312,19 @@ export class TradingEnv {
     this.equity[i] = this.cash[i] + units * this.data.close[t];
   }
 
+  /**
+   * Equity reached zero with a position open (a short through a rally it cannot cover, a leveraged
+   * long through a crash): the position is closed at bar t and the account ends at 0, where it stays
+   * and can no longer trade. Without this a backtest kept trading on negative equity and reported
+   * drawdowns beyond −100 % and a recovery no real account could make.
+   */
+  private ruin(i: number, t: number): number {
+    this.closePosition(i, t);
+    this.cash[i] = 0;
+    this.equity[i] = 0;
+    return 0;
+  }
+
   private closePosition(i: number, t: number): void {
     const direction = this.position[i] as 1 | -1;
     const price = this.fillPrice(t, direction === 1 ? -1 : 1);
@@ -378,7 +393,7 @@ export class TradingEnv {
     const cfg = this.cfg;
     const mayClose = this.heldBars[i] >= cfg.minHoldingBars;
     const calmEnough = !cfg.blockHighVolatility || !this.data.highVolatility || this.data.highVolatility[this.barIndex[i]] === 0;
-    const mayOpen = calmEnough && this.withinDrawdownLimit(i);
+    const mayOpen = calmEnough && this.equity[i] > 0 && this.withinDrawdownLimit(i);
     this.masks[m] = 1;
     this.masks[m + 1] = pos === 1 ? 0 : pos === -1 ? (mayClose ? 1 : 0) : mayOpen ? 1 : 0;
     this.masks[m + 2] = pos === -1 ? 0 : pos === 1 ? (mayClose ? 1 : 0) : !cfg.longOnly && mayOpen ? 1 : 0;
