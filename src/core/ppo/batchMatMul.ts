@@ -43,7 +43,7 @@ const hostBatchMatMul = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[])
  * aᵀ · b over the last two axes, the kernel reading `a` transposed in place (no transposed copy);
  * through batchMatMul where the kernel does not take the shapes. Not differentiable: for gradients.
  */
-export function transposedProduct(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+function transposedProduct(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const k = a.shape[a.rank - 2];
   const m = a.shape[a.rank - 1];
   const n = b.shape[b.rank - 1];
@@ -52,6 +52,14 @@ export function transposedProduct(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const batch = a.size / (m * k);
   const out = mm.multiplyTransposedA(a.dataSync() as Float32Array, b.dataSync() as Float32Array, batch, m, k, n);
   return tf.tensor(out, [...a.shape.slice(0, -2), m, n]);
+}
+
+/** dst[dstAt + c·rows + r] ← src[srcAt + r·cols + c]: a row-major [rows × cols] matrix transposed. */
+export function transposeInto(src: Float32Array, srcAt: number, rows: number, cols: number, dst: Float32Array, dstAt: number): void {
+  for (let r = 0; r < rows; r++) {
+    const from = srcAt + r * cols;
+    for (let c = 0, to = dstAt + r; c < cols; c++, to += rows) dst[to] = src[from + c];
+  }
 }
 
 function transposeLast(t: tf.Tensor): tf.Tensor {

@@ -12,8 +12,9 @@ const SPEC = { lookback: 60, featureCount: 16, stateSize: 3, numActions: 3 };
  * size, forward, backward and Adam — plus the rollout's forward pass over the same samples, on the
  * active backend and by the path training takes there: on wasm and cpu the gradient step is
  * hostMlp.ts's and does not depend on the backend, so the rollout's forward through tfjs is what
- * tells them apart. Each step is forced with an asynchronous read, so a GPU's queued work is counted. Runs two warm-up steps (shader compilation, weight
- * packing), then steps until `budgetMs` has passed (at least three).
+ * tells them apart. Each step is forced with an asynchronous read, so a GPU's queued work is
+ * counted. Runs two warm-up steps (shader compilation, weight packing), then steps until `budgetMs`
+ * has passed (at least three).
  */
 export async function measureGradientStep(budgetMs = 300): Promise<number> {
   const net = new ActorCritic(SPEC, { ...DEFAULT_NETWORK_CONFIG, encoder: 'mlp' }, 1);

@@ -2,6 +2,7 @@ import type { Adam } from './adam';
 import type { HostMemory } from './adamKernel';
 import type { ActorCritic } from './network';
 import { ppoLossGradient, type LossConfig, type LossInputs } from './loss';
+import { transposeInto } from './batchMatMul';
 
 /** One variable's share of a layer: where its kernel and bias start in the flat regions (floats), and its columns. */
 interface Part {
@@ -53,8 +54,6 @@ interface Layer {
 export class HostMlpStep {
   private readonly layers: Layer[] = [];
   private readonly x: number;
-  private readonly heapRef: () => Float32Array;
-  private heapView: Float32Array;
   private readonly tanh: boolean;
   private readonly numActions: number;
   private readonly obsSize: number;
@@ -114,8 +113,6 @@ export class HostMlpStep {
       });
       k = outPad;
     });
-    this.heapRef = () => memory.heap();
-    this.heapView = this.heapRef();
     // Padding must start (and so stay) zero; fresh WebAssembly memory is zero-filled.
   }
 
@@ -179,14 +176,14 @@ export class HostMlpStep {
     for (let l = layers.length - 1; l >= 0; l--) {
       const layer = layers[l];
       const input = l === 0 ? this.x : layers[l - 1].h;
-      transpose(heap, input / 4, rowsPad, layer.k, layer.inputT / 4);
+      transposeInto(heap, input / 4, rowsPad, layer.k, heap, layer.inputT / 4);
       // Rows k…kPad of the transposed input: zero, whatever a larger minibatch left there.
       heap.fill(0, layer.inputT / 4 + layer.k * rowsPad, layer.inputT / 4 + layer.kPad * rowsPad);
       this.memory.matMul(layer.inputT, layer.dz, layer.dw, 1, layer.kPad, rowsPad, layer.outPad);
       this.storeGradients(layer, heap, grads, rowsPad);
       if (l === 0) continue;
       const below = layers[l - 1];
-      transpose(heap, layer.w / 4, layer.k, layer.outPad, layer.wT / 4);
+      transposeInto(heap, layer.w / 4, layer.k, layer.outPad, heap, layer.wT / 4);
       this.memory.matMul(layer.dz, layer.wT, below.dz, 1, rowsPad, layer.outPad, layer.k);
       this.activationGradient(below, heap, rowsPad);
     }
@@ -196,9 +193,7 @@ export class HostMlpStep {
   }
 
   private heap(): Float32Array {
-    const heap = this.heapRef();
-    if (heap.buffer !== this.heapView.buffer) this.heapView = heap;
-    return this.heapView;
+    return this.memory.heap();
   }
 
   private copyPaddedKernel(layer: Layer, heap: Float32Array, weights: Float32Array): void {
@@ -272,14 +267,6 @@ const steps = new WeakMap<Adam, HostMlpStep>();
 
 function pad4(n: number): number {
   return Math.ceil(n / 4) * 4;
-}
-
-/** dst [cols × rows] ← srcᵀ for src [rows × cols], offsets in floats. */
-function transpose(heap: Float32Array, src: number, rows: number, cols: number, dst: number): void {
-  for (let r = 0; r < rows; r++) {
-    const from = src + r * cols;
-    for (let c = 0, to = dst + r; c < cols; c++, to += rows) heap[to] = heap[from + c];
-  }
 }
 
 /**

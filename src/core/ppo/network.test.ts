@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../../../cli/backend';
-import { encoderDense } from './network';
+import { dense, inputDense } from './network';
 
 afterAll(async () => {
   await tf.setBackend('cpu');
@@ -11,7 +11,7 @@ function worst(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 }
 
-describe.each(['wasm', 'cpu'] as const)('the encoder dense layer on the %s backend', (backend) => {
+describe.each(['wasm', 'cpu'] as const)('the dense layer on the %s backend', (backend) => {
   it.each([
     ['the WebAssembly kernel', 12, 8, 16],
     ['tfjs (shapes the kernel does not take)', 10, 7, 5],
@@ -23,7 +23,7 @@ describe.each(['wasm', 'cpu'] as const)('the encoder dense layer on the %s backe
       const b = tf.randomNormal([units], 0, 1, 'float32', 3) as tf.Tensor1D;
       const weight = tf.randomNormal([rows, units], 0, 1, 'float32', 4);
       const reference = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.add(tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D), bb);
-      const ours = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => encoderDense(xx as tf.Tensor2D, ww, bb);
+      const ours = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => dense(xx as tf.Tensor2D, ww, bb);
       expect(worst(ours(x, w, b), reference(x, w, b))).toBeLessThan(1e-4);
       const loss = (f: (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.Tensor) => (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(tf.square(f(xx, ww, bb)), weight));
       const got = tf.grads(loss(ours))([x, w, b]);
@@ -38,7 +38,7 @@ describe.each(['wasm', 'cpu'] as const)('the encoder dense layer on the %s backe
       const x = tf.randomNormal([8, 4], 0, 1, 'float32', 5) as tf.Tensor2D;
       const w = tf.randomNormal([4, 8], 0, 1, 'float32', 6);
       const b = tf.zeros([8]);
-      const [dx, dw] = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(encoderDense(xx as tf.Tensor2D, ww, b, true)))([x, w]);
+      const [dx, dw] = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(inputDense(xx as tf.Tensor2D, ww, b)))([x, w]);
       expect(tf.max(tf.abs(dx)).dataSync()[0]).toBe(0);
       expect(worst(dw, tf.matMul(tf.transpose(x), tf.ones([8, 8])))).toBeLessThan(1e-4);
     });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NetworkConfig } from './config';
 import { createRng } from '../random/rng';
-import { batchMatMul, kernel } from './batchMatMul';
+import { batchMatMul, kernel, transposeInto } from './batchMatMul';
 import { isHostBackend } from './hostBackend';
 
 /** Shapes the network is built for; they come from the environment and travel with the model. */
@@ -31,99 +31,59 @@ export interface NamedVariable {
 }
 
 /**
- * Dense layer whose gradient transposes explicitly: tfjs's default gradient uses matMul with
- * transpose flags, which the wasm backend runs 15–20× slower (see shared/PERF-NOTES.md).
+ * A dense layer x·w + b whose backward pass avoids what is slow on host backends. tfjs's own gradient
+ * uses matMul with transpose flags, which wasm runs 15–20× slower (shared/PERF-NOTES.md), so the
+ * tfjs form transposes explicitly. Where the shapes fit, wasm and cpu take the backward pass in the
+ * SIMD kernel of batchMatMul.ts instead: dW reads x transposed in place and the bias gradient is one
+ * JavaScript pass, where tfjs spent ~0.9 ms per 3,840 × 64 transpose and ~1 ms per axis-0 sum (the
+ * attention encoder's activations), each per layer per step. The forward product stays tfjs's: through
+ * a rollout the weights are constant and XNNPACK reuses its packed copy of them.
+ *
+ * Without the input gradient (a layer over the observations, which nothing upstream needs) the
+ * backward pass returns zeros for x instead of the update's largest product (B×units · units×963).
  */
-const denseOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
-  save([x, w]);
-  return {
-    value: tf.add(tf.matMul(x, w), b),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-      const dy2 = dy as tf.Tensor2D;
-      return [tf.matMul(dy2, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy2), tf.sum(dy2, 0)];
-    },
-  };
-});
-
-function dense(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
-  return denseOp(x, w, b) as tf.Tensor2D;
-}
-
-/**
- * A dense layer over the observations themselves. Nothing upstream needs their gradient, so the
- * backward pass returns zeros for it instead of the update's largest product (B×units · units×963)
- * and a transpose of the biggest kernel: about a sixth of the update's time on wasm.
- */
-const inputDenseOp = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
-  save([x]);
-  return {
-    value: tf.add(tf.matMul(x, w), b),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xs] = saved as [tf.Tensor2D];
-      const dy2 = dy as tf.Tensor2D;
-      return [tf.zerosLike(xs), tf.matMul(tf.transpose(xs), dy2), tf.sum(dy2, 0)];
-    },
-  };
-});
-
-function inputDense(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
-  return inputDenseOp(x, w, b) as tf.Tensor2D;
-}
-
-/**
- * The attention encoder's dense layers on host backends, with the backward pass in the SIMD kernel
- * of batchMatMul.ts instead of tfjs transposes and column sums. Those ran slowly
- * on the encoder's 3,840-row activations (a transpose of 3,840 × 64 ~0.9 ms, the bias gradient's
- * axis-0 sum ~1 ms, each per layer per step); here dW reads x transposed in place and the bias
- * gradient is one pass in JavaScript.
- */
-function hostDenseOp(withInputGradient: boolean) {
+function denseOp(withInputGradient: boolean) {
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
     save([x, w]);
-    // The forward product stays tfjs's: in the rollout the weights are constant and XNNPACK's packed copy of them is reused.
     return {
       value: tf.add(tf.matMul(x, w), b),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-        const mm = kernel() as NonNullable<ReturnType<typeof kernel>>;
         const [rows, inputs] = xs.shape;
         const units = ws.shape[1];
+        const mm = isHostBackend() && rows % 4 === 0 && inputs % 4 === 0 && units % 4 === 0 ? kernel() : null;
+        if (!mm) {
+          const dy2 = dy as tf.Tensor2D;
+          const dX = withInputGradient ? tf.matMul(dy2, tf.transpose(ws)) : tf.zerosLike(xs);
+          return [dX, tf.matMul(tf.transpose(xs), dy2), tf.sum(dy2, 0)];
+        }
         const dyData = dy.dataSync() as Float32Array;
         const dBias = new Float32Array(units);
         for (let i = 0, at = 0; i < rows; i++) for (let j = 0; j < units; j++, at++) dBias[j] += dyData[at];
         const dW = mm.multiplyTransposedA(xs.dataSync() as Float32Array, dyData, 1, inputs, rows, units);
-        const dX = withInputGradient
-          ? tf.tensor2d(mm.multiply(dyData, transpose(ws.dataSync() as Float32Array, inputs, units), 1, rows, units, inputs), [rows, inputs])
-          : tf.zerosLike(xs);
+        let dX: tf.Tensor = tf.zerosLike(xs);
+        if (withInputGradient) {
+          const wT = new Float32Array(inputs * units);
+          transposeInto(ws.dataSync() as Float32Array, 0, inputs, units, wT, 0);
+          dX = tf.tensor2d(mm.multiply(dyData, wT, 1, rows, units, inputs), [rows, inputs]);
+        }
         return [dX, tf.tensor2d(dW, [inputs, units]), tf.tensor1d(dBias)];
       },
     };
   });
 }
 
-const hostDense = hostDenseOp(true);
-const hostInputDense = hostDenseOp(false);
+const hiddenDenseOp = denseOp(true);
+const inputDenseOp = denseOp(false);
 
-/** Whether hostDense takes x [rows × inputs] · w [inputs × units] here. */
-function hostDenseFits(x: tf.Tensor2D, w: tf.Tensor): boolean {
-  const [rows, inputs] = x.shape;
-  return isHostBackend() && rows % 4 === 0 && inputs % 4 === 0 && (w.shape[1] ?? 1) % 4 === 0 && kernel() !== null;
+export function dense(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
+  return hiddenDenseOp(x, w, b) as tf.Tensor2D;
 }
 
-/** A dense layer of the encoder: hostDense where it fits, else the tfjs form. */
-export function encoderDense(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor, input = false): tf.Tensor2D {
-  if (!hostDenseFits(x, w)) return input ? inputDense(x, w, b) : dense(x, w, b);
-  return (input ? hostInputDense : hostDense)(x, w, b) as tf.Tensor2D;
-}
-
-function transpose(m: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = m[r * cols + c];
-  return out;
+/** A dense layer over the observations themselves: no gradient for them. */
+export function inputDense(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
+  return inputDenseOp(x, w, b) as tf.Tensor2D;
 }
 
 function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
@@ -323,20 +283,20 @@ export function encodeWindow(window: tf.Tensor2D, weight: (name: string) => tf.T
   const dh = d / heads;
   const batch = window.shape[0];
   const rows = tf.reshape(window, [batch * L, F]) as tf.Tensor2D;
-  let x = tf.add(tf.reshape(encoderDense(rows, weight('embed/kernel'), weight('embed/bias'), true), [batch, L, d]), weight('position'));
+  let x = tf.add(tf.reshape(inputDense(rows, weight('embed/kernel'), weight('embed/bias')), [batch, L, d]), weight('position'));
   const split = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [batch, L, heads, dh]), [0, 2, 1, 3]);
   for (let l = 0; l < layers; l++) {
     const p = `block${l}`;
     const h = tf.reshape(layerNorm(x, weight(`${p}/norm1/gamma`), weight(`${p}/norm1/beta`)), [batch * L, d]) as tf.Tensor2D;
-    const q = split(encoderDense(h, weight(`${p}/query/kernel`), weight(`${p}/query/bias`)));
-    const k = split(encoderDense(h, weight(`${p}/key/kernel`), weight(`${p}/key/bias`)));
-    const v = split(encoderDense(h, weight(`${p}/value/kernel`), weight(`${p}/value/bias`)));
+    const q = split(dense(h, weight(`${p}/query/kernel`), weight(`${p}/query/bias`)));
+    const k = split(dense(h, weight(`${p}/key/kernel`), weight(`${p}/key/bias`)));
+    const v = split(dense(h, weight(`${p}/value/kernel`), weight(`${p}/value/bias`)));
     const scores = tf.div(batchMatMul(q, tf.transpose(k, [0, 1, 3, 2])), Math.sqrt(dh));
     const attended = batchMatMul(tf.softmax(scores), v);
     const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch * L, d]) as tf.Tensor2D;
-    x = tf.add(x, tf.reshape(encoderDense(merged, weight(`${p}/out/kernel`), weight(`${p}/out/bias`)), [batch, L, d]));
+    x = tf.add(x, tf.reshape(dense(merged, weight(`${p}/out/kernel`), weight(`${p}/out/bias`)), [batch, L, d]));
     const h2 = tf.reshape(layerNorm(x, weight(`${p}/norm2/gamma`), weight(`${p}/norm2/beta`)), [batch * L, d]) as tf.Tensor2D;
-    const ffn = encoderDense(tf.relu(encoderDense(h2, weight(`${p}/ffn1/kernel`), weight(`${p}/ffn1/bias`))), weight(`${p}/ffn2/kernel`), weight(`${p}/ffn2/bias`));
+    const ffn = dense(tf.relu(dense(h2, weight(`${p}/ffn1/kernel`), weight(`${p}/ffn1/bias`))), weight(`${p}/ffn2/kernel`), weight(`${p}/ffn2/bias`));
     x = tf.add(x, tf.reshape(ffn, [batch, L, d]));
   }
   return layerNorm(tf.mean(x, 1), weight('pool/norm/gamma'), weight('pool/norm/beta')) as tf.Tensor2D;
