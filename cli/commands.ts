@@ -14,6 +14,7 @@ import { NODE_BACKENDS, useNodeBackend, type NodeBackend } from './backend';
 import { BASELINES, baselinePolicy, type BaselineName } from '../src/core/backtest/policy';
 import { annualisationFor } from '../src/core/backtest/annualisation';
 import type { BacktestMetrics } from '../src/core/backtest/types';
+import { formatMetric, METRIC_ROWS, unavailableReason } from '../src/core/backtest/metricTable';
 
 export interface CliIo {
   out: (line: string) => void;
@@ -391,30 +392,9 @@ export function formatReport(r: ImportReport): string {
   return lines.join('\n');
 }
 
-const METRIC_LABELS: [keyof BacktestMetrics, string, string][] = [
-  ['totalReturn', 'Total return', '%'],
-  ['buyHoldReturn', 'Buy & hold return', '%'],
-  ['annualReturn', 'Annualised return', '%'],
-  ['annualVolatility', 'Annualised volatility', '%'],
-  ['sharpe', 'Sharpe ratio', ''],
-  ['sortino', 'Sortino ratio', ''],
-  ['calmar', 'Calmar ratio', ''],
-  ['maxDrawdown', 'Max drawdown', '%'],
-  ['maxDrawdownBars', 'Longest drawdown (bars)', ''],
-  ['trades', 'Trades', ''],
-  ['winRate', 'Win rate', '%'],
-  ['profitFactor', 'Profit factor', ''],
-  ['avgTrade', 'Average trade', '%'],
-  ['exposure', 'Exposure', '%'],
-  ['finalEquity', 'Final equity', ''],
-  ['monthlyReturn21', 'Monthly return (21 days)', '%'],
-  ['monthlyReturn22', 'Monthly return (22 days)', '%'],
-];
-
 export function formatMetrics(m: BacktestMetrics): string {
-  return METRIC_LABELS.map(([key, label, unit]) => {
-    const v = m[key];
-    const text = v === null ? '—' : Number.isInteger(v) ? String(v) : v.toFixed(2);
-    return `  ${label.padEnd(26)} ${text}${v === null ? '' : unit}`;
+  return METRIC_ROWS.map((row) => {
+    const reason = m[row.key] === null ? unavailableReason(m, row.key) : null;
+    return `  ${row.label.padEnd(26)} ${formatMetric(m, row)}${reason ? ` (${reason})` : ''}`;
   }).join('\n');
 }

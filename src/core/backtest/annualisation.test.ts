@@ -26,9 +26,9 @@ describe('annualisationFor', () => {
   });
 
   it('multiplies the observed bars per day by the trading days for intraday bars', () => {
-    expect(annualisationFor(weekdays(20, 390, MIN))).toMatchObject({ barsPerYear: 390 * 252, barsPerDay: 390 });
+    expect(annualisationFor(weekdays(20, 390, MIN))).toMatchObject({ barsPerYear: 390 * 252, barsPerDay: 390, period: 'day', periodsPerYear: 252 });
     const hourly247 = Array.from({ length: 24 * 60 }, (_, i) => MONDAY + i * 3_600_000);
-    expect(annualisationFor(hourly247)).toMatchObject({ barsPerYear: 24 * 365, barsPerDay: 24 });
+    expect(annualisationFor(hourly247)).toMatchObject({ barsPerYear: 24 * 365, barsPerDay: 24, period: 'day', periodsPerYear: 365 });
   });
 
   it('ignores a partial first and last day', () => {
@@ -39,6 +39,7 @@ describe('annualisationFor', () => {
   it('divides the year by the spacing for weekly bars', () => {
     const time = Array.from({ length: 100 }, (_, i) => MONDAY + i * 7 * DAY);
     expect(annualisationFor(time).barsPerYear).toBeCloseTo(365.25 / 7, 10);
+    expect(annualisationFor(time)).toMatchObject({ period: 'bar', periodsPerYear: expect.closeTo(365.25 / 7, 10) });
   });
 
   it('falls back to daily for fewer than two bars', () => {

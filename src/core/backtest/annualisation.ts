@@ -2,13 +2,22 @@ import type { Annualisation } from './types';
 
 const DAY_MS = 86_400_000;
 
-export const DAILY_252: Annualisation = { barsPerYear: 252, barsPerDay: 1, tradingDaysPerYear: 252, basis: '1 bar/day × 252 trading days' };
+export const DAILY_252: Annualisation = {
+  barsPerYear: 252,
+  barsPerDay: 1,
+  tradingDaysPerYear: 252,
+  period: 'day',
+  periodsPerYear: 252,
+  basis: 'daily returns × 252 trading days',
+};
 
 /**
- * How many bars make a year, read from the timestamps:
+ * How returns are annualised, read from the timestamps. Risk metrics use daily returns (empyrical /
+ * quantstats convention): daily and intraday bars are resampled to one value per UTC day and
+ * annualised over the trading days; bars coarser than a day (weekly, monthly) keep their own spacing.
  * - daily bars: one per trading day;
  * - intraday bars: the median number of bars per calendar day with data, times the trading days;
- * - coarser bars (weekly, monthly): 365.25 days over the median spacing.
+ * - coarser bars: 365.25 days over the median spacing.
  * Trading days are 365 when weekend bars make up a real share of the data, else 252; the threshold
  * (more than 60 % of the 2/7 a seven-day market would have) is backtesting.py's (_stats.py,
  * `annual_trading_days`).
@@ -16,22 +25,30 @@ export const DAILY_252: Annualisation = { barsPerYear: 252, barsPerDay: 1, tradi
 export function annualisationFor(time: ArrayLike<number>): Annualisation {
   const n = time.length;
   if (n < 2) return DAILY_252;
-  const tradingDaysPerYear = weekendShare(time) > (2 / 7) * 0.6 ? 365 : 252;
+  const tradingDaysPerYear: 252 | 365 = weekendShare(time) > (2 / 7) * 0.6 ? 365 : 252;
   const intervalDays = medianSpacing(time) / DAY_MS;
 
+  const daily = { tradingDaysPerYear, period: 'day' as const, periodsPerYear: tradingDaysPerYear };
   if (intervalDays >= 0.8 && intervalDays <= 1.5) {
-    return { barsPerYear: tradingDaysPerYear, barsPerDay: 1, tradingDaysPerYear, basis: `1 bar/day × ${tradingDaysPerYear} trading days` };
+    return { ...daily, barsPerYear: tradingDaysPerYear, barsPerDay: 1, basis: `daily returns × ${tradingDaysPerYear} trading days` };
   }
   if (intervalDays > 1.5) {
     const barsPerYear = 365.25 / intervalDays;
-    return { barsPerYear, barsPerDay: barsPerYear / 252, tradingDaysPerYear: 252, basis: `365.25 days / ${round(intervalDays)}-day bars` };
+    return {
+      barsPerYear,
+      barsPerDay: barsPerYear / 252,
+      tradingDaysPerYear: 252,
+      period: 'bar',
+      periodsPerYear: barsPerYear,
+      basis: `${round(intervalDays)}-day bar returns × ${round(barsPerYear)} a year (365.25 days / spacing)`,
+    };
   }
   const barsPerDay = medianBarsPerDay(time);
   return {
+    ...daily,
     barsPerYear: barsPerDay * tradingDaysPerYear,
     barsPerDay,
-    tradingDaysPerYear,
-    basis: `${barsPerDay} bars/day × ${tradingDaysPerYear} trading days`,
+    basis: `daily returns (${barsPerDay} bars/day resampled to each UTC day's last value) × ${tradingDaysPerYear} trading days`,
   };
 }
 
@@ -80,5 +97,5 @@ function median(values: Float64Array): number {
 }
 
 function round(x: number): string {
-  return Number.isInteger(x) ? String(x) : x.toFixed(1);
+  return Number.isInteger(x) ? String(x) : x.toFixed(2);
 }

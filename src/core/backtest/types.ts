@@ -38,12 +38,27 @@ export interface BacktestMetrics {
   monthlyReturn21: number | null;
   monthlyReturn22: number | null;
   barsPerYear: number;
+  /** Return periods a year behind the risk metrics (252 or 365 for daily returns). */
+  periodsPerYear: number;
+  /** Return periods the risk metrics were computed on (daily returns, or bars coarser than a day). */
+  returnPeriods: number;
+  /** Why a metric is null, for the ones whose reason is worth telling (e.g. "needs ≥ 20 daily returns, has 12"). */
+  unavailable: Partial<Record<MetricKey, string>>;
 }
+
+export type MetricKey = Exclude<keyof BacktestMetrics, 'unavailable'>;
 
 export interface Annualisation {
   barsPerYear: number;
   barsPerDay: number;
   tradingDaysPerYear: 252 | 365;
-  /** Human-readable basis, e.g. "390 bars/day × 252 trading days". */
+  /**
+   * What one return period of the risk metrics is: 'day' resamples equity to the last value of each
+   * UTC day (daily and intraday bars); 'bar' keeps each bar (weekly, monthly and coarser bars).
+   */
+  period: 'day' | 'bar';
+  /** Return periods per year: the trading days for 'day', 365.25 / spacing in days for 'bar'. */
+  periodsPerYear: number;
+  /** Human-readable basis, e.g. "daily returns (1-minute bars resampled) × 365 days". */
   basis: string;
 }

@@ -18,12 +18,7 @@ export function smooth(values: ArrayLike<number>, alpha: number): number[] {
   return out;
 }
 
-export function formatNumber(v: number | null | undefined, digits = 2): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
-  const abs = Math.abs(v);
-  if (abs !== 0 && (abs >= 1e6 || abs < 1e-3)) return v.toExponential(2);
-  return v.toFixed(digits);
-}
+export { formatNumber } from '../../core/backtest/metricTable';
 
 export function formatSteps(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(n >= 1e4 ? 0 : 1)}k` : String(n);

@@ -1,8 +1,8 @@
-import type { BacktestMetrics } from '../../core/backtest/types';
+import type { MetricKey } from '../../core/backtest/types';
 import type { RunState } from '../../store/trainingStore';
 import { formatNumber, formatSteps, VARIANT_COLOURS } from '../charts/series';
 
-const COLUMNS: { key: keyof BacktestMetrics; label: string }[] = [
+const COLUMNS: { key: MetricKey; label: string }[] = [
   { key: 'totalReturn', label: 'Return %' },
   { key: 'buyHoldReturn', label: 'Buy & hold %' },
   { key: 'sharpe', label: 'Sharpe' },
