@@ -63,12 +63,25 @@ describe('cli inspect', () => {
 
 describe('cli backtest with a baseline', () => {
   it('reports buy & hold metrics whose total return equals the buy & hold return less costs', async () => {
-    const r = await cli('backtest', '--baseline', 'buy-and-hold', '--data', sample, '--json');
+    const r = await cli('backtest', '--baseline', 'buy-and-hold', '--data', sample, '--fill-at', 'close', '--json');
     expect(r.code).toBe(0);
-    const { metrics } = JSON.parse(r.out);
+    const { metrics, assumptions } = JSON.parse(r.out);
     expect(metrics.trades).toBe(1);
-    // one entry cost of 0.1 % of the initial equity, paid once
-    expect(1 + metrics.totalReturn / 100).toBeCloseTo(1 + metrics.buyHoldReturn / 100 - 0.001, 9);
+    expect(assumptions).toMatchObject({ transactionCost: 0.001, fillAt: 'close', closedAtEnd: true });
+    // Bought at the first close paying c = 0.1 % of equity, closed at the last close paying c of
+    // that notional: 1 + total = (1 + buy & hold)(1 − c) − c.
+    expect(1 + metrics.totalReturn / 100).toBeCloseTo((1 + metrics.buyHoldReturn / 100) * 0.999 - 0.001, 9);
+  });
+
+  it('fills at the next open by default and takes cost and slippage flags', async () => {
+    const base = JSON.parse((await cli('backtest', '--baseline', 'buy-and-hold', '--data', sample, '--json')).out);
+    expect(base.assumptions).toMatchObject({ fillAt: 'nextOpen', slippageBps: 0 });
+    const costly = JSON.parse((await cli('backtest', '--baseline', 'buy-and-hold', '--data', sample, '--json', '--slippage-bps', '20', '--transaction-cost', '0.005')).out);
+    expect(costly.assumptions).toMatchObject({ slippageBps: 20, transactionCost: 0.005 });
+    expect(costly.metrics.totalReturn).toBeLessThan(base.metrics.totalReturn);
+    const bad = await cli('backtest', '--baseline', 'flat', '--data', sample, '--slippage-bps', '1e3');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/--slippage-bps must be a decimal number/);
   });
 
   it('stays flat with the flat baseline', async () => {
@@ -86,7 +99,9 @@ describe('cli backtest with a baseline', () => {
     expect(JSON.parse(all.out).metrics.trades).toBe(1);
     const test = await cli('backtest', '--baseline', 'buy-and-hold', '--data', short, '--split', 'test');
     expect(test.code).toBe(1);
+    expect(test.err).toMatch(/too short to cut into train \/ validation \/ test splits, so it has no test split/);
     expect(test.err).toMatch(/Use a lookback of at most \d+/);
+    expect(test.err).toMatch(/--split all/);
   });
 
   it('names the allowed values of a bad --split', async () => {
@@ -108,9 +123,29 @@ describe('cli train, backtest and predict with a model', () => {
     expect(summary.test.totalReturn).toEqual(expect.any(Number));
     expect(existsSync(`${model}.ppo.json`)).toBe(true);
 
-    const bt = await cli('backtest', '--model', `${model}.ppo.json`, '--data', sample, '--split', 'test', '--json', '--backend', 'cpu', '--equity-out', join(dir, 'eq.csv'), '--trades-out', join(dir, 'tr.csv'));
+    // Out of sample by default: the test split, no training or selection bar in it.
+    const bt = await cli('backtest', '--model', `${model}.ppo.json`, '--data', sample, '--json', '--backend', 'cpu', '--equity-out', join(dir, 'eq.csv'), '--trades-out', join(dir, 'tr.csv'));
     expect(bt.code, bt.err).toBe(0);
-    expect(JSON.parse(bt.out).metrics).toEqual(summary.test);
+    const report = JSON.parse(bt.out);
+    expect(report).toMatchObject({ split: 'test', inSample: false, inSampleBars: 0 });
+    expect(report.metrics).toEqual(summary.test);
+
+    // Every bar of the training file is in sample, and says so with the overlapping bar count.
+    const all = await cli('backtest', '--model', `${model}.ppo.json`, '--data', sample, '--split', 'all', '--backend', 'cpu', '--json');
+    const allReport = JSON.parse(all.out);
+    expect(allReport.inSample).toBe(true);
+    expect(allReport.inSampleBars).toBe(allReport.sample.trainingBars + allReport.sample.selectionBars);
+    expect(allReport.sample.trainingBars).toBeGreaterThan(allReport.sample.selectionBars);
+    expect(allReport.sample.selectionBars).toBeGreaterThan(0);
+    const text = await cli('backtest', '--model', `${model}.ppo.json`, '--data', sample, '--split', 'validation', '--backend', 'cpu');
+    expect(text.out).toMatch(/IN SAMPLE — In sample: 0 of \d+ bars were used for training and \d+ for choosing the checkpoint/);
+
+    // A file too short to split has no test split: say so instead of running every bar as "test".
+    const short = join(dir, 'short-for-model.csv');
+    writeFileSync(short, barsToCsv(generateSampleBars({ bars: 90, seed: 8 })));
+    const shortRun = await cli('backtest', '--model', `${model}.ppo.json`, '--data', short, '--backend', 'cpu');
+    expect(shortRun.code).toBe(1);
+    expect(shortRun.err).toMatch(/too few to cut into train \/ validation \/ test splits .* so it has no test split.*--split all/);
     expect(readFileSync(join(dir, 'eq.csv'), 'utf8').split('\n')[0]).toBe('time,close,equity,position,action');
 
     const p = await cli('predict', '--model', `${model}.ppo.json`, '--data', sample, '--json', '--backend', 'cpu');

@@ -3,9 +3,11 @@ import { basename } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { importCsv, ImportError, type ImportReport, type ImportResult } from '../src/core/data';
 import { barsToCsv, generateSampleBars } from '../src/core/data/sampleData';
-import { defaultFeatureNames } from '../src/core/features';
-import { ConfigError, prepareMarket, resolveEnvConfig, type EnvRange } from '../src/core/env';
-import { runBacktest, type BacktestResult } from '../src/core/backtest/runner';
+import { defaultFeatureNames, SplitError, type FeatureName } from '../src/core/features';
+import type { Bars } from '../src/core/data/bars';
+import { ConfigError, FILL_AT, prepareMarket, resolveEnvConfig, type EnvConfig, type EnvRange } from '../src/core/env';
+import { describeAssumptions, runBacktest, type BacktestResult } from '../src/core/backtest/runner';
+import type { SampleCheck } from '../src/core/workflow/sampleCheck';
 import { equityCsv, tradesCsv } from '../src/core/backtest/export';
 import { VARIANTS, type TrainingOverrides, type Variant } from '../src/core/ppo/config';
 import { parseBundle, serializeBundle, type ModelBundle } from '../src/core/model/bundle';
@@ -37,7 +39,9 @@ Usage:
                        [--lookback 60] [--seed S] [--config FILE.json] [--output NAME]
                        [--backend wasm|cpu] [--json]
   npm run cli -- backtest (--model BUNDLE | --baseline buy-and-hold|flat|random) --data FILE
-                          [--split all|train|validation|test] [--lookback 60] [--seed 1]
+                          [--split all|train|validation|test] (default: test with --model, all with --baseline)
+                          [--fill-at nextOpen|close] [--transaction-cost 0.001] [--slippage-bps 0]
+                          [--risk-free-rate 0] [--lookback 60] [--seed 1]
                           [--equity-out FILE.csv] [--trades-out FILE.csv] [--backend wasm|cpu] [--json]
   npm run cli -- predict --model BUNDLE --data FILE [--position flat|long|short] [--json]
   npm run cli -- generate-sample --out FILE [--bars 5000] [--seed 42] [--interval-minutes 1440]
@@ -130,9 +134,13 @@ async function backtest(args: string[], io: CliIo): Promise<number> {
     data: { type: 'string' },
     model: { type: 'string' },
     baseline: { type: 'string' },
-    split: { type: 'string', default: 'all' },
+    split: { type: 'string' },
     lookback: { type: 'string' },
     seed: { type: 'string' },
+    'fill-at': { type: 'string' },
+    'transaction-cost': { type: 'string' },
+    'slippage-bps': { type: 'string' },
+    'risk-free-rate': { type: 'string' },
     'equity-out': { type: 'string' },
     'trades-out': { type: 'string' },
     backend: { type: 'string' },
@@ -145,15 +153,16 @@ async function backtest(args: string[], io: CliIo): Promise<number> {
   if (!(BASELINES as readonly string[]).includes(baseline)) {
     throw new UsageError(`Unknown baseline "${baseline}". Choose one of: ${BASELINES.join(', ')}.`);
   }
-  const split = splitOption(values.split);
+  const split = splitOption(values.split ?? 'all');
   const env = resolveEnvConfig({
     lookback: integerOption(values.lookback, '--lookback', 60, 1),
     seed: integerOption(values.seed, '--seed', 1, 0),
+    ...tradingOverrides(values),
   });
   const { bars, report } = await loadData(requireString(values.data, '--data'));
   const names = defaultFeatureNames({ hasVolume: report.hasVolume, intervalMs: report.intervalMs });
   // A whole-series backtest needs no train/validation/test cut, so short files still run.
-  const prepared = prepareMarket(bars, names, env.lookback, { allowShortSplits: split === 'all' });
+  const prepared = prepareBaselineMarket(bars, names, env.lookback, split, report.fileName);
   const range: EnvRange = split === 'all' ? { start: prepared.warmup, end: bars.close.length } : prepared.splits[split];
   const result = await runBacktest(
     baselinePolicy(baseline as BaselineName, env.seed),
@@ -161,14 +170,50 @@ async function backtest(args: string[], io: CliIo): Promise<number> {
     range,
     env,
     annualisationFor(bars.time),
+    { riskFreeRate: riskFreeOption(values['risk-free-rate']) },
   );
   await writeBacktestFiles(result, values);
   printBacktest(io, values.json === true, { baseline }, split, report.fileName, result);
   return 0;
 }
 
+function prepareBaselineMarket(bars: Bars, names: FeatureName[], lookback: number, split: SplitName, fileName: string) {
+  // A whole-series backtest needs no train/validation/test cut, so short files still run.
+  if (split === 'all') return prepareMarket(bars, names, lookback, { allowShortSplits: true });
+  try {
+    return prepareMarket(bars, names, lookback);
+  } catch (error) {
+    if (!(error instanceof SplitError)) throw error;
+    throw new UsageError(`${fileName} is too short to cut into train / validation / test splits, so it has no ${split} split: ${error.message} Or backtest every bar with --split all.`);
+  }
+}
+
+/** Cost, slippage and fill flags that override the environment's (a model's saved ones, or the defaults). */
+function tradingOverrides(values: Flags): Partial<EnvConfig> {
+  const out: Partial<EnvConfig> = {};
+  if (values['fill-at'] !== undefined) {
+    const fillAt = String(values['fill-at']);
+    if (!(FILL_AT as readonly string[]).includes(fillAt)) throw new UsageError(`--fill-at must be one of ${FILL_AT.join(', ')}, got "${fillAt}".`);
+    out.fillAt = fillAt as EnvConfig['fillAt'];
+  }
+  if (values['transaction-cost'] !== undefined) out.transactionCost = boundedNumber(values['transaction-cost'], '--transaction-cost', 0, 0.1);
+  if (values['slippage-bps'] !== undefined) out.slippageBps = boundedNumber(values['slippage-bps'], '--slippage-bps', 0, 1000);
+  return out;
+}
+
+function riskFreeOption(value: unknown): number {
+  return value === undefined ? 0 : boundedNumber(value, '--risk-free-rate', -0.5, 1);
+}
+
+function boundedNumber(value: unknown, flag: string, min: number, max: number): number {
+  const text = String(value);
+  const n = /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`${flag} must be a decimal number from ${min} to ${max}, got "${text}".`);
+  return n;
+}
+
 function splitOption(value: unknown): SplitName {
-  const split = String(value ?? 'all');
+  const split = String(value);
   if (!(SPLITS as readonly string[]).includes(split)) {
     throw new UsageError(`Unknown split "${split}". Choose one of: ${SPLITS.join(', ')}.`);
   }
@@ -189,23 +234,38 @@ async function loadBundle(path: string): Promise<ModelBundle> {
 }
 
 async function backtestWithModel(values: Flags, io: CliIo): Promise<number> {
-  const split = splitOption(values.split);
+  // Out of sample by default: the test split is the only one the model neither trained nor was selected on.
+  const split = splitOption(values.split ?? 'test');
   const bundle = await loadBundle(requireString(values.model, '--model'));
   const { bars, report } = await loadData(requireString(values.data, '--data'));
   await useNodeBackend(backendOption(values.backend), io.err);
-  const result = await backtestModel(bundle, bars, report.hasVolume, split);
+  const result = await backtestModel(bundle, bars, report, split, {
+    env: tradingOverrides(values),
+    riskFreeRate: riskFreeOption(values['risk-free-rate']),
+  });
   await writeBacktestFiles(result, values);
-  printBacktest(io, values.json === true, { model: bundle.name, variant: bundle.variant }, split, report.fileName, result);
+  printBacktest(io, values.json === true, { model: bundle.name, variant: bundle.variant }, split, report.fileName, result, result.sample);
   return 0;
 }
 
-function printBacktest(io: CliIo, json: boolean, who: Record<string, string>, split: string, file: string, result: BacktestResult): void {
+function printBacktest(
+  io: CliIo,
+  json: boolean,
+  who: Record<string, string>,
+  split: string,
+  file: string,
+  result: BacktestResult,
+  sample?: SampleCheck,
+): void {
   if (json) {
-    io.out(JSON.stringify({ ...who, split, file, bars: result.equity.length, metrics: result.metrics }));
+    const sampleFields = sample ? { inSample: sample.inSample, inSampleBars: sample.trainingBars + sample.selectionBars, sample } : {};
+    io.out(JSON.stringify({ ...who, split, file, bars: result.equity.length, ...sampleFields, assumptions: result.assumptions, metrics: result.metrics }));
     return;
   }
   const name = Object.values(who).join(' ');
   io.out(`${name} on ${file}, ${split} split: ${result.equity.length} bars from ${isoDate(result.time[0])} to ${isoDate(result.time[result.time.length - 1])}`);
+  if (sample) io.out(sample.inSample ? `IN SAMPLE — ${sample.note}` : sample.note);
+  io.out(`Assumptions: ${describeAssumptions(result.assumptions)}`);
   io.out(formatMetrics(result.metrics));
 }
 
@@ -273,7 +333,10 @@ async function train(args: string[], io: CliIo): Promise<number> {
     },
     onEvaluation: (e) => {
       const m = e.result.metrics;
-      log(`  validation @ ${e.timesteps}: return ${m.totalReturn.toFixed(2)}% (buy & hold ${m.buyHoldReturn.toFixed(2)}%), Sharpe ${m.sharpe?.toFixed(2) ?? '—'}${e.isBest ? '  ← best' : ''}`);
+      log(
+        `  validation @ ${e.timesteps}: return ${m.totalReturn.toFixed(2)}% (buy & hold ${m.buyHoldReturn.toFixed(2)}%), ` +
+          `${e.selection.basis} ${e.selection.score.toFixed(2)}, ${e.selection.trades} trades${e.isBest ? '  ← best' : ''}`,
+      );
     },
   });
   await writeFile(outPath, serializeBundle(outcome.bundle));
@@ -288,6 +351,8 @@ async function train(args: string[], io: CliIo): Promise<number> {
     updates: s.updates,
     wallTimeSeconds: s.wallTimeMs / 1000,
     stepsPerSecond: s.timesteps / (s.wallTimeMs / 1000),
+    selection: outcome.bundle.training.selection ?? null,
+    splits: outcome.bundle.data.splits ?? null,
     validation: outcome.bundle.metrics.validation,
     test: outcome.bundle.metrics.test,
   };

@@ -5,15 +5,14 @@ import type { ImportOptions, ImportReport } from '../src/core/data/report';
 import type { SplitRatios } from '../src/core/features';
 import { toUserError, UsageError, type Outcome, type UserError } from '../src/core/errors';
 import { summariseDataset, type DatasetSummary } from '../src/core/workflow/dataset';
-import { backtestModel, predictLatest, trainModel, type Prediction, type SplitName } from '../src/core/workflow/session';
+import { backtestModel, predictLatest, trainModel, type ModelBacktest, type Prediction, type SplitName } from '../src/core/workflow/session';
 import { TrainingStream, batchBuffers, type TrainingBatch } from '../src/core/workflow/trainingStream';
 import { backtestView, backtestViewBuffers, type BacktestView } from '../src/core/workflow/backtestView';
 import { equityCsv, tradesCsv } from '../src/core/backtest/export';
-import type { BacktestResult } from '../src/core/backtest/runner';
 import type { BacktestMetrics } from '../src/core/backtest/types';
 import type { TrainingOverrides, Variant, TrainingConfig } from '../src/core/ppo/config';
 import type { TrainingControl, StopReason } from '../src/core/ppo/trainer';
-import { loadNetwork, parseBundle, serializeBundle, tfjsModelFiles, type ModelBundle } from '../src/core/model/bundle';
+import { loadNetwork, parseBundle, serializeBundle, tfjsModelFiles, type CheckpointSelection, type DataFingerprint, type ModelBundle } from '../src/core/model/bundle';
 import { ModelLibrary, type ModelMeta } from '../src/library/modelLibrary';
 import { probeAdapter, startBackend, type BackendChoice, type BackendInfo, type Calibration } from './backend';
 
@@ -45,12 +44,20 @@ export interface RunResult {
   backend: string;
   validation: BacktestMetrics | null;
   test: BacktestMetrics | null;
+  /** The bars of each split, the same for every variant on the same data and settings. */
+  splits: DataFingerprint['splits'] | null;
+  /** How the saved checkpoint was chosen (null: none qualified, the last weights were kept). */
+  selection: CheckpointSelection | null;
 }
 
 /** Checkpoints are autosaved to the library every this many updates. */
 export const CHECKPOINT_EVERY_UPDATES = 5;
 
-export type BacktestSource = { kind: 'split'; split: SplitName } | { kind: 'file'; file: Blob | string; fileName: string };
+/**
+ * What to backtest on: a split of the loaded data, or a dropped file. A file's split defaults to
+ * 'auto': its test split when it is the model's training data, every bar otherwise.
+ */
+export type BacktestSource = { kind: 'split'; split: SplitName } | { kind: 'file'; file: Blob | string; fileName: string; split?: SplitName | 'auto' };
 export type ExportKind = 'equity' | 'trades' | 'report';
 
 /** The one API the UI calls; the worker exposes an instance of it through Comlink. */
@@ -60,7 +67,7 @@ export class LabApi {
   private calibration: Calibration | null = null;
   private readonly runs = new Map<string, ModelBundle>();
   private control: TrainingControl | null = null;
-  private lastBacktest: { result: BacktestResult; label: string } | null = null;
+  private lastBacktest: { result: ModelBacktest; label: string } | null = null;
   private runCounter = 0;
   private library: Promise<ModelLibrary> | null = null;
 
@@ -176,6 +183,8 @@ export class LabApi {
           backend: outcome.summary.backend,
           validation: b.metrics.validation,
           test: b.metrics.test,
+          splits: b.data.splits ?? null,
+          selection: b.training.selection ?? null,
         },
       };
     } catch (error) {
@@ -263,19 +272,17 @@ export class LabApi {
       const bundle = await this.model(runId);
       let bars: Bars;
       let report: ImportReport;
-      let label: string;
-      let split: SplitName;
+      let split: SplitName | 'auto';
       if (source.kind === 'file') {
         ({ bars, report } = await importCsv(source.file, { fileName: source.fileName }));
-        label = source.fileName;
-        split = 'all';
+        split = source.split ?? 'auto';
       } else {
         if (!this.dataset) throw new UsageError('Load data first, or drop a CSV on the backtest panel.');
         ({ bars, report } = this.dataset);
-        label = `${report.fileName}, ${source.split} split`;
         split = source.split;
       }
-      const result = await backtestModel(bundle, bars, report.hasVolume, split);
+      const result = await backtestModel(bundle, bars, report, split);
+      const label = `${report.fileName}, ${result.split === 'all' ? 'all bars' : `${result.split} split`}`;
       this.lastBacktest = { result, label };
       const view = backtestView(result, label);
       return Comlink.transfer(view, backtestViewBuffers(view));
@@ -288,7 +295,22 @@ export class LabApi {
     if (!last) return null;
     if (kind === 'equity') return equityCsv(last.result);
     if (kind === 'trades') return tradesCsv(last.result.trades);
-    return JSON.stringify({ source: last.label, bars: last.result.equity.length, metrics: last.result.metrics, trades: last.result.trades }, null, 2);
+    const { result } = last;
+    return JSON.stringify(
+      {
+        source: last.label,
+        split: result.split,
+        bars: result.equity.length,
+        inSample: result.sample.inSample,
+        inSampleBars: result.sample.trainingBars + result.sample.selectionBars,
+        sample: result.sample,
+        assumptions: result.assumptions,
+        metrics: result.metrics,
+        trades: result.trades,
+      },
+      null,
+      2,
+    );
   }
 
   /** The model's action for the last bar of a file, or of the loaded data when no file is given. */

@@ -17,21 +17,22 @@ function market(close: number[]): MarketData {
 }
 
 const close = [100, 110, 99, 108.9, 121];
-const env = resolveEnvConfig({ lookback: 1, transactionCost: 0.001 });
+const env = resolveEnvConfig({ lookback: 1, transactionCost: 0.001, fillAt: 'close' });
 
 describe('runBacktest', () => {
-  it('runs buy & hold over a 5-bar series, paying the entry cost once', async () => {
+  it('runs buy & hold over a 5-bar series, paying the entry cost and, at the end, the exit cost', async () => {
     const r = await runBacktest(buyAndHoldPolicy, market(close), { start: 0, end: 5 }, env, DAILY_252);
-    // 100 units bought at 100 for 10 000 + 10 cost: equity = 100 · close − 10
-    expect(Array.from(r.equity)).toEqual([10_000, 10_990, 9_890, 10_880, 12_090].map((x) => expect.closeTo(x, 6)));
+    // 100 units bought at 100 for 10 000 + 10 cost: equity = 100 · close − 10; closed at 121 paying 12.10
+    expect(Array.from(r.equity)).toEqual([10_000, 10_990, 9_890, 10_880, 12_077.9].map((x) => expect.closeTo(x, 6)));
     expect(Array.from(r.actions)).toEqual([1, 0, 0, 0, -1]);
-    expect(Array.from(r.position)).toEqual([1, 1, 1, 1, 1]);
-    expect(r.metrics.totalReturn).toBeCloseTo(20.9, 9);
+    expect(Array.from(r.position)).toEqual([1, 1, 1, 1, 0]);
+    expect(r.metrics.totalReturn).toBeCloseTo(20.779, 9);
     expect(r.metrics.buyHoldReturn).toBeCloseTo(21, 9);
     expect(r.metrics.exposure).toBe(100);
-    // the open position is marked to the last close as one trade
+    // the open position is closed at the last close as one trade, net of both costs: (2100 − 10 − 12.1) / 10 000
     expect(r.trades).toHaveLength(1);
     expect(r.trades[0]).toMatchObject({ direction: 1, entryIndex: 0, exitIndex: 4, entryPrice: 100, exitPrice: 121, barsHeld: 4 });
+    expect(r.trades[0].returnPct).toBeCloseTo(20.779, 9);
     // drawdown 10 990 → 9 890
     expect(r.metrics.maxDrawdown).toBeCloseTo((9_890 / 10_990 - 1) * 100, 9);
     expect(r.metrics.maxDrawdownBars).toBe(3);
@@ -51,6 +52,21 @@ describe('runBacktest', () => {
     expect(r.metrics.annualReturn).toBeNull();
     expect(r.metrics.unavailable.annualReturn).toBe('needs ≥ 20 daily returns, has 4');
     for (const [key, value] of Object.entries(r.metrics)) if (typeof value === 'number') expect(Number.isNaN(value), key).toBe(false);
+  });
+
+  it('fills at the next bar\'s open with fillAt nextOpen, slippage against the trader', async () => {
+    const opens = [100, 104, 108, 100, 120];
+    const data = { ...market(close), open: Float64Array.from(opens) };
+    const cfg = { ...env, fillAt: 'nextOpen' as const, slippageBps: 50 };
+    const r = await runBacktest(buyAndHoldPolicy, data, { start: 0, end: 5 }, cfg, DAILY_252);
+    // Buy decided at bar 0 fills at open[1] = 104 · 1.005 = 104.52: 10 000 / 104.52 units, cost 10;
+    // marked to close[1] = 110; closed at the end at 121 · 0.995 paying 0.1 % of that notional.
+    const units = 10_000 / 104.52;
+    const cash = -10;
+    expect(r.equity[1]).toBeCloseTo(cash + units * 110, 6);
+    const exit = 121 * 0.995;
+    expect(r.equity[4]).toBeCloseTo(cash + units * exit - units * exit * 0.001, 6);
+    expect(r.trades[0]).toMatchObject({ entryIndex: 1, entryPrice: expect.closeTo(104.52, 9), exitPrice: expect.closeTo(exit, 9) });
   });
 
   it('starts at the first bar with a full lookback window', async () => {

@@ -10,18 +10,44 @@ export interface BacktestResult {
   time: Float64Array;
   close: Float64Array;
   equity: Float64Array;
-  /** Position held over bar k → k+1; the last entry is the position at the end. */
+  /** Position held over bar k → k+1; the last entry is 0 (a position still open is closed at the end). */
   position: Int8Array;
   /** Executed action at each decision bar (0 Hold, 1 Buy, 2 Sell); the last bar has none (-1). */
   actions: Int8Array;
   trades: Trade[];
   metrics: BacktestMetrics;
+  /** The trading assumptions behind these numbers, shown next to every result. */
+  assumptions: BacktestAssumptions;
+}
+
+export interface BacktestAssumptions {
+  /** Cost per side as a fraction of traded notional. */
+  transactionCost: number;
+  slippageBps: number;
+  fillAt: EnvConfig['fillAt'];
+  positionFraction: number;
+  longOnly: boolean;
+  /** Annual, as a fraction. */
+  riskFreeRate: number;
+  /** A position open at the last bar is closed there with its exit cost. */
+  closedAtEnd: true;
+}
+
+/** "0.10 % cost per side, 0 bp slippage, fills at the next bar's open, …": one line for reports. */
+export function describeAssumptions(a: BacktestAssumptions): string {
+  const fill = a.fillAt === 'nextOpen' ? "fills at the next bar's open" : 'fills at the decision bar\'s close';
+  return (
+    `${(a.transactionCost * 100).toFixed(2)} % cost per side, ${a.slippageBps} bp slippage, ${fill}, ` +
+    `${(a.positionFraction * 100).toFixed(0)} % of equity per position${a.longOnly ? ', long only' : ''}, ` +
+    `open position closed at the end, risk-free rate ${(a.riskFreeRate * 100).toFixed(2)} %`
+  );
 }
 
 /**
  * Runs a policy once over a whole range, deterministically: one env, starting at the first bar a
  * full lookback window allows, stepping to the range's last bar. Backtests never stop on bust; the
- * account trades on whatever equity it has, so a strategy's full loss is visible.
+ * account trades on whatever equity it has, so a strategy's full loss is visible. A position still
+ * open at the last bar is closed there with its exit cost and slippage.
  */
 export async function runBacktest(
   policy: Policy,
@@ -29,11 +55,12 @@ export async function runBacktest(
   range: EnvRange,
   envConfig: EnvConfig,
   annualisation: Annualisation,
+  options: { riskFreeRate?: number } = {},
 ): Promise<BacktestResult> {
   const start = range.start + envConfig.lookback - 1;
   const steps = range.end - 1 - start;
   const cfg: EnvConfig = { ...envConfig, numEnvs: 1, episodeLength: steps, bustThreshold: 0 };
-  const env = new TradingEnv(cfg, data, range, { fixedStart: start, recordTrades: true });
+  const env = new TradingEnv(cfg, data, range, { fixedStart: start, recordTrades: true, closeAtEnd: true });
   env.reset();
 
   const bars = steps + 1;
@@ -49,7 +76,6 @@ export async function runBacktest(
     position[k] = env.heldPosition[0];
     equity[k + 1] = env.stepEquity[0];
   }
-  position[bars - 1] = steps > 0 ? position[bars - 2] : 0;
 
   const time = data.time.slice(start, start + bars);
   const close = data.close.slice(start, start + bars);
@@ -64,6 +90,16 @@ export async function runBacktest(
     returnPct: t.netReturn * 100,
     barsHeld: t.exitIndex - t.entryIndex,
   }));
-  const metrics = computeMetrics({ equity, time, close, position, trades, annualisation });
-  return { startIndex: start, time, close, equity, position, actions, trades, metrics };
+  const riskFreeRate = options.riskFreeRate ?? 0;
+  const metrics = computeMetrics({ equity, time, close, position, trades, annualisation, riskFreeRate });
+  const assumptions: BacktestAssumptions = {
+    transactionCost: cfg.transactionCost,
+    slippageBps: cfg.slippageBps,
+    fillAt: cfg.fillAt,
+    positionFraction: cfg.positionFraction,
+    longOnly: cfg.longOnly,
+    riskFreeRate,
+    closedAtEnd: true,
+  };
+  return { startIndex: start, time, close, equity, position, actions, trades, metrics, assumptions };
 }

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+export const FILL_AT = ['nextOpen', 'close'] as const;
+export type FillAt = (typeof FILL_AT)[number];
+
 /** Settings of the trading environment; one field per line, defaults in DEFAULT_ENV_CONFIG. */
 export interface EnvConfig {
   /** Bars of scaled features in each observation window. */
@@ -14,7 +17,12 @@ export interface EnvConfig {
   positionFraction: number;
   /** Cost per trade as a fraction of traded notional (0.001 = 0.1 %). */
   transactionCost: number;
-  /** Fill price worse than the decision bar's close by this many basis points. */
+  /**
+   * Where an order decided at bar t fills: 'nextOpen' at bar t+1's open (backtesting.py's default; the
+   * agent cannot trade at a price it has already seen), 'close' at bar t's close, the price it observed.
+   */
+  fillAt: FillAt;
+  /** Fill price worse than the fill bar's price by this many basis points, on every order. */
   slippageBps: number;
   /** When true Sell only closes a long; no short positions. */
   longOnly: boolean;
@@ -52,6 +60,7 @@ export const DEFAULT_ENV_CONFIG: EnvConfig = {
   initialCapital: 10_000,
   positionFraction: 1,
   transactionCost: 0.001,
+  fillAt: 'nextOpen',
   slippageBps: 0,
   longOnly: false,
   rewardScale: 1,
@@ -76,6 +85,8 @@ export const envConfigSchema = z.object({
   initialCapital: z.number().positive(),
   positionFraction: z.number().gt(0).max(1),
   transactionCost: z.number().min(0).max(0.1),
+  // Bundles saved before fills at the next open existed trained with fills at the close.
+  fillAt: z.enum(FILL_AT).default('close'),
   slippageBps: z.number().min(0).max(1000),
   longOnly: z.boolean(),
   rewardScale: z.number().positive(),

@@ -29,6 +29,8 @@ export interface PreparedMarket {
   market: MarketData;
   /** With allowShortSplits on data too short to split, every split is the whole usable range. */
   splits: Splits;
+  /** True when the data was too short to split and every split above is the whole usable range. */
+  unsplit: boolean;
   scaler: Scaler;
   featureNames: FeatureName[];
   contextNames: string[];
@@ -55,24 +57,25 @@ export function prepareMarket(bars: Bars, featureNames: FeatureName[], lookback:
   const matrix = computeFeatures(bars, featureNames);
   const rows = matrix.rows;
   const wantRegimes = options.regimes !== undefined && options.regimes !== null;
-  const trend = wantRegimes ? trendRegime(bars) : null;
+  const trend = trendRegime(bars);
   const volatility = wantRegimes ? computeFeatures(bars, ['vol20']).values : null;
-  let warmup = matrix.warmup;
-  if (trend) while (warmup < rows && !Number.isFinite(trend[warmup])) warmup++;
+  const warmup = sharedWarmup(matrix.warmup, trend);
 
   let splits: Splits;
+  let unsplit = false;
   try {
     splits = chronologicalSplit(rows, warmup, lookback, options.ratios);
   } catch (error) {
     if (!options.allowShortSplits) throw error;
     const all: BarRange = { start: warmup, end: rows };
     splits = { train: all, validation: all, test: all };
+    unsplit = true;
   }
   const scaler = options.scaler ?? fitScaler(matrix, splits.train);
-  const market: MarketData = { features: applyScaler(matrix, scaler), featureCount: matrix.cols, close: bars.close, time: bars.time };
+  const market: MarketData = { features: applyScaler(matrix, scaler), featureCount: matrix.cols, close: bars.close, open: bars.open, time: bars.time };
 
   let regimes: RegimeSpec | null = null;
-  if (wantRegimes && trend && volatility) {
+  if (wantRegimes && volatility) {
     regimes = options.regimes === 'fit' ? fitRegimes(volatility, trend, splits.train) : (options.regimes as RegimeSpec);
     const count = REGIME_CONTEXT_NAMES.length;
     const values = new Float32Array(rows * count);
@@ -92,12 +95,24 @@ export function prepareMarket(bars: Bars, featureNames: FeatureName[], lookback:
   return {
     market,
     splits,
+    unsplit,
     scaler,
     featureNames,
     contextNames: regimes ? REGIME_CONTEXT_NAMES : [],
     regimes,
     warmup,
   };
+}
+
+/**
+ * The first bar every variant can use: the features' warm-up or the regime inputs' (the Enhanced
+ * variant's trend needs SMA(50) and its slope), whichever is later. Every variant splits from here,
+ * so runs of different variants on the same data train, select and test on the same bars.
+ */
+export function sharedWarmup(featureWarmup: number, trend: Float64Array): number {
+  let warmup = featureWarmup;
+  while (warmup < trend.length && !Number.isFinite(trend[warmup])) warmup++;
+  return warmup;
 }
 
 function fitRegimes(volatility: Float32Array, trend: Float64Array, train: BarRange): RegimeSpec {

@@ -15,7 +15,7 @@ function market(close: number[]): MarketData {
 }
 
 function env(close: number[], overrides: Partial<EnvConfig> = {}, start = 1) {
-  const cfg = resolveEnvConfig({ lookback: 2, numEnvs: 1, episodeLength: 100, bustThreshold: 0.5, ...overrides });
+  const cfg = resolveEnvConfig({ lookback: 2, numEnvs: 1, episodeLength: 100, bustThreshold: 0.5, fillAt: 'close', ...overrides });
   const episodes: EpisodeStats[] = [];
   const e = new TradingEnv(cfg, market(close), { start: 0, end: close.length }, {
     fixedStart: start,
@@ -191,10 +191,24 @@ describe('TradingEnv', () => {
     expect(Array.from(e.masks)).toEqual([1, 1, 1]);
   });
 
+  it('reports the true drawdown from the episode peak after the cool-down resets the risk peak', () => {
+    const { e, episodes } = env([100, 100, 80, 80, 80, 80, 60, 60], {
+      transactionCost: 0,
+      drawdownMaskLimit: 0.1,
+      drawdownCooldownBars: 2,
+      bustThreshold: 0,
+    });
+    for (const action of [BUY, SELL, HOLD, HOLD, BUY, HOLD]) e.step([action]);
+    // 10 000 → 8 000 (−20 %), risk peak reset to 8 000, bought again at 80 and marked at 60: 6 000.
+    // The risk mask sees −25 % from its reset peak; the episode fell 40 % from its real peak.
+    expect(episodes).toHaveLength(1);
+    expect(episodes[0].maxDrawdown).toBeCloseTo(-0.4, 10);
+  });
+
   it('blocks new exposure on high-volatility bars when asked, but still allows closing', () => {
     const close = [100, 100, 100, 100, 100];
     const data = { ...market(close), highVolatility: Uint8Array.from([0, 0, 1, 1, 0]) };
-    const cfg = resolveEnvConfig({ lookback: 2, numEnvs: 1, blockHighVolatility: true });
+    const cfg = resolveEnvConfig({ lookback: 2, numEnvs: 1, blockHighVolatility: true, fillAt: 'close' });
     const e = new TradingEnv(cfg, data, { start: 0, end: close.length }, { fixedStart: 1 });
     e.reset();
     expect(Array.from(e.masks)).toEqual([1, 1, 1]);
@@ -209,7 +223,7 @@ describe('TradingEnv', () => {
   it('draws the same random episode starts for the same seed', () => {
     const close = Array.from({ length: 500 }, (_, i) => 100 + Math.sin(i));
     const starts = (seed: number) => {
-      const cfg = resolveEnvConfig({ lookback: 5, numEnvs: 4, episodeLength: 50, seed });
+      const cfg = resolveEnvConfig({ lookback: 5, numEnvs: 4, episodeLength: 50, seed, fillAt: 'close' });
       const e = new TradingEnv(cfg, market(close), { start: 0, end: 500 });
       e.reset();
       return [0, 1, 2, 3].map((i) => e.currentBar(i));
@@ -223,7 +237,7 @@ describe('TradingEnv', () => {
   });
 
   it('rejects a range too short for the lookback with a message that says what to do', () => {
-    const cfg = resolveEnvConfig({ lookback: 10, numEnvs: 1 });
+    const cfg = resolveEnvConfig({ lookback: 10, numEnvs: 1, fillAt: 'close' });
     expect(() => new TradingEnv(cfg, market([1, 2, 3, 4, 5]), { start: 0, end: 5 })).toThrow(/smaller lookback/);
   });
 

@@ -16,6 +16,8 @@ export interface MarketData {
   features: Float32Array;
   featureCount: number;
   close: Float64Array;
+  /** Opening prices, needed when orders fill at the next bar's open. */
+  open?: Float64Array;
   time: Float64Array;
   /** Per-bar state appended after the account features (the Enhanced variant's regimes), rows × count. */
   context?: { values: Float32Array; count: number };
@@ -34,7 +36,7 @@ export interface EpisodeStats {
   totalReward: number;
   /** Final equity over initial capital − 1, as a fraction. */
   return: number;
-  /** Deepest drawdown of equity during the episode, as a fraction ≤ 0. */
+  /** Deepest drawdown of equity from the episode's running peak, as a fraction ≤ 0. */
   maxDrawdown: number;
   /** Positions opened during the episode. */
   trades: number;
@@ -62,6 +64,11 @@ export interface EnvOptions {
   fixedStart?: number;
   /** Keep every closed trade in `trades` (backtests; allocates one object per trade). */
   recordTrades?: boolean;
+  /**
+   * Close a position still open when the episode ends, paying its exit cost and slippage at the last
+   * close (backtests: the final equity is what the account could take home).
+   */
+  closeAtEnd?: boolean;
   /** Called with each finished episode's statistics. */
   onEpisode?: (envIndex: number, stats: EpisodeStats) => void;
 }
@@ -70,12 +77,14 @@ export interface EnvOptions {
  * N trading episodes stepped together. Every buffer is preallocated; `step` writes the next
  * observations, rewards, done flags and masks in place and allocates nothing except on episode end.
  *
- * Timing: the action chosen at decision bar t fills at close[t] (which the observation includes)
- * adjusted by slippage, then the position is marked to close[t+1]. Reward for that step:
+ * Timing: the action chosen at decision bar t fills at open[t+1] (fillAt 'nextOpen') or at close[t]
+ * (fillAt 'close', a price the observation already includes), adjusted by slippage; the position is
+ * then marked to close[t+1]. Reward for that step:
  *   r = rewardScale · (E[t+1] − E[t]) / E[t]  − holdPenalty·[action = Hold]
  *       − λ_dd · max(0, DD[t+1] − DD[t])  − λ_vol · std(last volatilityWindow step returns)
  * where E is equity before the trade at t (so costs paid at t count against the step) and DD is the
- * episode's drawdown depth from its running peak.
+ * episode's drawdown depth from its running peak. The drawdown risk mask keeps a peak of its own,
+ * which its cool-down may reset; the reported and penalised drawdown never forgets the true peak.
  */
 export class TradingEnv {
   readonly numEnvs: number;
@@ -126,6 +135,9 @@ export class TradingEnv {
   private readonly equity: Float64Array;
   private readonly peakEquity: Float64Array;
   private readonly drawdown: Float64Array;
+  /** The drawdown risk mask's peak and depth; its cool-down resets them, the true ones above never. */
+  private readonly riskPeak: Float64Array;
+  private readonly riskDrawdown: Float64Array;
   private readonly maxDrawdown: Float64Array;
   private readonly totalReward: Float64Array;
   private readonly tradeCount: Int32Array;
@@ -147,6 +159,9 @@ export class TradingEnv {
         `The range has ${range.end - range.start} bars but a lookback of ${config.lookback} needs at least ${needed}. ` +
           'Use a smaller lookback or more data.',
       );
+    }
+    if (config.fillAt === 'nextOpen' && !data.open) {
+      throw new RangeError('Orders fill at the next bar\'s open (fillAt "nextOpen") but the market has no opening prices.');
     }
     if (options.fixedStart !== undefined && (options.fixedStart < this.firstDecision || options.fixedStart > this.lastDecision)) {
       throw new RangeError(`fixedStart ${options.fixedStart} is outside the decision bars ${this.firstDecision}…${this.lastDecision}.`);
@@ -176,6 +191,8 @@ export class TradingEnv {
     this.equity = new Float64Array(n);
     this.peakEquity = new Float64Array(n);
     this.drawdown = new Float64Array(n);
+    this.riskPeak = new Float64Array(n);
+    this.riskDrawdown = new Float64Array(n);
     this.maxDrawdown = new Float64Array(n);
     this.totalReward = new Float64Array(n);
     this.tradeCount = new Int32Array(n);
@@ -206,31 +223,37 @@ export class TradingEnv {
   step(actions: ArrayLike<number>): void {
     const cfg = this.cfg;
     const close = this.data.close;
+    const atNextOpen = cfg.fillAt === 'nextOpen';
     for (let i = 0; i < this.numEnvs; i++) {
       const t = this.barIndex[i];
+      const next = t + 1;
       let action = actions[i];
       if (action !== HOLD && this.masks[i * NUM_ACTIONS + action] === 0) action = HOLD;
       this.executed[i] = action;
 
       const equityBefore = this.equity[i];
-      if (action === BUY) {
-        if (this.position[i] === -1) this.closePosition(i, t);
-        else this.openPosition(i, t, 1);
-      } else if (action === SELL) {
-        if (this.position[i] === 1) this.closePosition(i, t);
-        else this.openPosition(i, t, -1);
+      if (action !== HOLD) {
+        const fillBar = atNextOpen ? next : t;
+        const price = atNextOpen ? this.data.open![next] : close[t];
+        const direction = action === BUY ? 1 : -1;
+        if (this.position[i] === -direction) this.closePosition(i, fillBar, price);
+        else this.openPosition(i, fillBar, direction, price);
       }
 
-      const next = t + 1;
       let equityAfter = this.cash[i] + this.units[i] * close[next];
       if (equityAfter <= 0 && this.position[i] !== 0) equityAfter = this.ruin(i, next);
+      this.heldPosition[i] = this.position[i];
+      this.stepsTaken[i] += 1;
+      const outOfTime = this.stepsTaken[i] >= cfg.episodeLength || next > this.lastDecision;
+      if (outOfTime && this.options.closeAtEnd && this.position[i] !== 0) {
+        this.closePosition(i, next, close[next]);
+        equityAfter = this.cash[i];
+      }
       // A ruined account (equity 0) has nothing left to gain or lose.
       const stepReturn = equityBefore > 0 ? (equityAfter - equityBefore) / equityBefore : 0;
       this.equity[i] = equityAfter;
       this.stepEquity[i] = equityAfter;
-      this.heldPosition[i] = this.position[i];
       this.barIndex[i] = next;
-      this.stepsTaken[i] += 1;
       if (this.position[i] !== 0) this.heldBars[i] += 1;
 
       if (equityAfter > this.peakEquity[i]) this.peakEquity[i] = equityAfter;
@@ -238,6 +261,8 @@ export class TradingEnv {
       const ddIncrease = dd > this.drawdown[i] ? dd - this.drawdown[i] : 0;
       this.drawdown[i] = dd;
       if (-dd < this.maxDrawdown[i]) this.maxDrawdown[i] = -dd;
+      if (equityAfter > this.riskPeak[i]) this.riskPeak[i] = equityAfter;
+      this.riskDrawdown[i] = 1 - equityAfter / this.riskPeak[i];
 
       let reward = cfg.rewardScale * stepReturn;
       if (action === HOLD) reward -= cfg.holdPenalty;
@@ -247,7 +272,6 @@ export class TradingEnv {
       this.totalReward[i] += reward;
 
       const bust = equityAfter < cfg.bustThreshold * cfg.initialCapital;
-      const outOfTime = this.stepsTaken[i] >= cfg.episodeLength || next > this.lastDecision;
       this.terminated[i] = bust ? 1 : 0;
       this.truncated[i] = !bust && outOfTime ? 1 : 0;
       this.writeObservation(i, this.obs);
@@ -276,6 +300,8 @@ export class TradingEnv {
     this.equity[i] = this.cfg.initialCapital;
     this.peakEquity[i] = this.cfg.initialCapital;
     this.drawdown[i] = 0;
+    this.riskPeak[i] = this.cfg.initialCapital;
+    this.riskDrawdown[i] = 0;
     this.maxDrawdown[i] = 0;
     this.totalReward[i] = 0;
     this.tradeCount[i] = 0;
@@ -292,12 +318,13 @@ export class TradingEnv {
     return this.firstDecision + this.rng.int(0, room);
   }
 
-  private fillPrice(t: number, side: 1 | -1): number {
-    return this.data.close[t] * (1 + (side * this.cfg.slippageBps) / 10_000);
+  /** A price moved against the order by the slippage: up for a buy, down for a sell. */
+  private withSlippage(price: number, side: 1 | -1): number {
+    return price * (1 + (side * this.cfg.slippageBps) / 10_000);
   }
 
-  private openPosition(i: number, t: number, direction: 1 | -1): void {
-    const price = this.fillPrice(t, direction);
+  private openPosition(i: number, t: number, direction: 1 | -1, basePrice: number): void {
+    const price = this.withSlippage(basePrice, direction);
     const notional = this.cfg.positionFraction * this.equity[i];
     const cost = notional * this.cfg.transactionCost;
     const units = (direction * notional) / price;
@@ -309,7 +336,7 @@ export class TradingEnv {
     this.entryCost[i] = cost;
     this.heldBars[i] = 0;
     this.tradeCount[i] += 1;
-    this.equity[i] = this.cash[i] + units * this.data.close[t];
+    this.equity[i] = this.cash[i] + units * basePrice;
   }
 
   /**
@@ -319,15 +346,15 @@ export class TradingEnv {
    * drawdowns beyond −100 % and a recovery no real account could make.
    */
   private ruin(i: number, t: number): number {
-    this.closePosition(i, t);
+    this.closePosition(i, t, this.data.close[t]);
     this.cash[i] = 0;
     this.equity[i] = 0;
     return 0;
   }
 
-  private closePosition(i: number, t: number): void {
+  private closePosition(i: number, t: number, basePrice: number): void {
     const direction = this.position[i] as 1 | -1;
-    const price = this.fillPrice(t, direction === 1 ? -1 : 1);
+    const price = this.withSlippage(basePrice, direction === 1 ? -1 : 1);
     const units = this.units[i];
     const notional = Math.abs(units) * price;
     const cost = notional * this.cfg.transactionCost;
@@ -405,15 +432,15 @@ export class TradingEnv {
    */
   private withinDrawdownLimit(i: number): boolean {
     const limit = this.cfg.drawdownMaskLimit;
-    if (limit === null || this.drawdown[i] <= limit) {
+    if (limit === null || this.riskDrawdown[i] <= limit) {
       this.blockedSince[i] = -1;
       return true;
     }
     if (this.position[i] !== 0 || this.cfg.drawdownCooldownBars === 0) return false;
     if (this.blockedSince[i] < 0) this.blockedSince[i] = this.stepsTaken[i];
     if (this.stepsTaken[i] - this.blockedSince[i] < this.cfg.drawdownCooldownBars) return false;
-    this.peakEquity[i] = this.equity[i];
-    this.drawdown[i] = 0;
+    this.riskPeak[i] = this.equity[i];
+    this.riskDrawdown[i] = 0;
     this.blockedSince[i] = -1;
     return true;
   }

@@ -33,6 +33,30 @@ export interface DataFingerprint {
   intervalMs: number;
   /** FNV-1a hash of the close series, hex. */
   closeHash: string;
+  /**
+   * The bars each split covered when the model trained (times in ms, inclusive): what an
+   * evaluation must stay out of to be out of sample. Absent in bundles saved before it existed.
+   */
+  splits?: Record<'train' | 'validation' | 'test', SplitSpan>;
+}
+
+export interface SplitSpan {
+  firstTime: number;
+  lastTime: number;
+  bars: number;
+}
+
+/** How the saved weights were chosen among the run's checkpoints. */
+export interface CheckpointSelection {
+  /** Update of the selected checkpoint; the bundle's counters and Adam state are this checkpoint's. */
+  update: number;
+  score: number;
+  basis: string;
+  /** Validation backtests compared (the trials behind the choice). */
+  evaluations: number;
+  minTrades: number;
+  /** Timesteps the whole run took, beyond the selected checkpoint. */
+  runTimesteps: number;
 }
 
 export interface ModelBundle {
@@ -46,13 +70,24 @@ export interface ModelBundle {
   scaler: Scaler;
   regimes: RegimeSpec | null;
   data: DataFingerprint;
-  training: { timesteps: number; episodes: number; updates: number; wallTimeMs: number; backend: string; stopReason: string };
+  training: {
+    timesteps: number;
+    episodes: number;
+    updates: number;
+    wallTimeMs: number;
+    backend: string;
+    stopReason: string;
+    /** Null when no checkpoint qualified (the last weights were kept); absent in older bundles. */
+    selection?: CheckpointSelection | null;
+  };
   metrics: { validation: BacktestMetrics | null; test: BacktestMetrics | null };
   /** TF.js weights; `modelTopology` is a Layers model (MLP encoders) loadable by tf.loadLayersModel. */
   network: { modelTopology: unknown | null; weightSpecs: tf.io.WeightsManifestEntry[]; weightData: string };
   /** Adam moments, to resume training exactly; null when not saved. */
   optimizer: { step: number; weightSpecs: tf.io.WeightsManifestEntry[]; weightData: string } | null;
 }
+
+const splitSpanSchema = z.strictObject({ firstTime: z.number(), lastTime: z.number(), bars: z.number().int().min(0) });
 
 const weightSpec = z.object({
   name: z.string().min(1),
@@ -64,7 +99,11 @@ const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 
 // Strict object schemas: unknown keys are rejected, and zod builds fresh objects, so a "__proto__"
 // key in an imported file never reaches an object prototype.
-const metricsSchema = z.record(z.string(), z.number().nullable()).nullable();
+// Bundles saved before the metrics said why a figure is missing have no `unavailable`.
+const metricsSchema = z
+  .object({ unavailable: z.record(z.string(), z.string().max(200)).optional() })
+  .catchall(z.number().nullable())
+  .nullable();
 
 export const bundleSchema = z.strictObject({
   format: z.literal(BUNDLE_FORMAT),
@@ -97,6 +136,9 @@ export const bundleSchema = z.strictObject({
     lastTime: z.number(),
     intervalMs: z.number(),
     closeHash: z.string(),
+    splits: z
+      .strictObject({ train: splitSpanSchema, validation: splitSpanSchema, test: splitSpanSchema })
+      .optional(),
   }),
   training: z.strictObject({
     timesteps: z.number().int().min(0),
@@ -105,6 +147,17 @@ export const bundleSchema = z.strictObject({
     wallTimeMs: z.number().min(0),
     backend: z.string(),
     stopReason: z.string(),
+    selection: z
+      .strictObject({
+        update: z.number().int().min(0),
+        score: z.number(),
+        basis: z.string().max(40),
+        evaluations: z.number().int().min(0),
+        minTrades: z.number().int().min(0),
+        runTimesteps: z.number().int().min(0),
+      })
+      .nullable()
+      .optional(),
   }),
   metrics: z.strictObject({ validation: metricsSchema, test: metricsSchema }),
   network: z.strictObject({ modelTopology: z.unknown().nullable(), weightSpecs: z.array(weightSpec), weightData: z.string() }),

@@ -90,6 +90,8 @@ export interface StopConfig {
 export interface EvalConfig {
   /** Run a deterministic validation backtest every this many updates (0 = only at the end). */
   everyUpdates: number;
+  /** Validation trades a checkpoint needs before it can be selected as the best. */
+  minTrades: number;
 }
 
 /** Everything a training run needs; saved with the model. */
@@ -175,7 +177,7 @@ export function variantDefaults(variant: Variant): TrainingConfig {
     ppo: { ...DEFAULT_PPO_CONFIG, maskActions: variant !== 'standard', adaptiveKl: enhanced },
     network: { ...DEFAULT_NETWORK_CONFIG, encoder: enhanced ? 'attention' : 'mlp' },
     stop: { ...DEFAULT_STOP_CONFIG },
-    eval: { everyUpdates: 5 },
+    eval: { everyUpdates: 5, minTrades: 1 },
     split: { train: 0.7, validation: 0.15, test: 0.15 },
   };
 }
@@ -227,7 +229,8 @@ export const trainingConfigSchema = z.object({
   ppo: ppoSchema,
   network: networkSchema,
   stop: stopSchema,
-  eval: z.object({ everyUpdates: z.number().int().min(0) }),
+  // Bundles saved before the minimum existed selected on Sharpe alone; 1 is today's default.
+  eval: z.object({ everyUpdates: z.number().int().min(0), minTrades: z.number().int().min(0).max(1_000_000).default(1) }),
   split: z.object({ train: z.number().gt(0).max(1), validation: z.number().min(0).max(1), test: z.number().min(0).max(1) }),
 });
 

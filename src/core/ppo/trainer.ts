@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainingConfig } from './config';
 import { ActorCritic, type ObservationSpec } from './network';
-import { Adam } from './adam';
+import { Adam, type AdamState } from './adam';
 import { bootstrapTruncated, RolloutBuffer } from './buffer';
 import { actionProbabilities, argmaxIndex, sampleIndex } from './distribution';
 import { ppoUpdate, type UpdateDiagnostics } from './update';
@@ -9,6 +9,7 @@ import { createRng } from '../random/rng';
 import { ACCOUNT_FEATURES, NUM_ACTIONS, TradingEnv, type EpisodeStats, type MarketData } from '../env/tradingEnv';
 import type { Splits } from '../features';
 import { runBacktest, type BacktestResult } from '../backtest/runner';
+import { isBetterCheckpoint, selectionScore, type SelectionScore } from '../backtest/selection';
 import type { Policy } from '../backtest/policy';
 import type { Annualisation } from '../backtest/types';
 
@@ -37,7 +38,16 @@ export interface EvaluationEvent {
   update: number;
   timesteps: number;
   result: BacktestResult;
+  /** What the checkpoint is ranked by (see backtest/selection.ts). */
+  selection: SelectionScore;
   isBest: boolean;
+}
+
+/** Where a run stands: what a checkpoint's counters record. */
+export interface RunProgress {
+  timesteps: number;
+  episodes: number;
+  updates: number;
 }
 
 export type StopReason = 'timesteps' | 'episodes' | 'minutes' | 'converged' | 'stopped';
@@ -103,8 +113,14 @@ export interface TrainingSummary {
   backend: string;
   meanEpisodeReward: number | null;
   lastDiagnostics: UpdateDiagnostics | null;
-  /** Validation backtest of the best checkpoint (by Sharpe), if any evaluation ran. */
-  bestValidation: { update: number; timesteps: number; result: BacktestResult } | null;
+  /**
+   * Validation backtest of the selected checkpoint (best score with at least eval.minTrades trades),
+   * if any qualified. When one did, the trainer's network, optimizer and counters are that
+   * checkpoint's after train() returns; the fields above still describe the whole run.
+   */
+  bestValidation: { update: number; timesteps: number; result: BacktestResult; selection: SelectionScore } | null;
+  /** Validation backtests compared during selection (the number of trials behind the best one). */
+  evaluations: number;
 }
 
 export function observationSpecFor(market: MarketData, lookback: number): ObservationSpec {
@@ -118,8 +134,8 @@ export function observationSpecFor(market: MarketData, lookback: number): Observ
 
 /**
  * A PPO run: collects rollouts from the vectorized environment, updates the network, and reports as
- * it goes. `train()` returns when the first stop criterion is met; `network` then holds the best
- * checkpoint by validation Sharpe (or the last weights when no evaluation ran).
+ * it goes. `train()` returns when the first stop criterion is met; `network`, `optimizer` and the
+ * counters then hold the selected checkpoint (or the last state when no checkpoint qualified).
  */
 export class PpoTrainer {
   readonly network: ActorCritic;
@@ -130,7 +146,8 @@ export class PpoTrainer {
   private readonly rng;
   private readonly recentRewards: number[] = [];
   private readonly rewardHistory: number[] = [];
-  private bestWeights: tf.Tensor[] | null = null;
+  private best: { weights: tf.Tensor[]; optimizer: AdamState; progress: RunProgress; selection: SelectionScore } | null = null;
+  private evaluations = 0;
   private timesteps = 0;
   private episodes = 0;
   private updates = 0;
@@ -152,12 +169,12 @@ export class PpoTrainer {
   }
 
   /** Where the run stands, for checkpoints. */
-  progress(): { timesteps: number; episodes: number; updates: number } {
+  progress(): RunProgress {
     return { timesteps: this.timesteps, episodes: this.episodes, updates: this.updates };
   }
 
   /** Continue counting from a checkpoint (weights and optimizer restored separately). */
-  resumeFrom(progress: { timesteps: number; episodes: number; updates: number }): void {
+  resumeFrom(progress: RunProgress): void {
     this.timesteps = progress.timesteps;
     this.episodes = progress.episodes;
     this.updates = progress.updates;
@@ -218,9 +235,7 @@ export class PpoTrainer {
     if (this.canEvaluate() && this.lastEvaluatedUpdate !== this.updates) {
       bestValidation = await this.evaluate(bestValidation);
     }
-    if (this.bestWeights) this.network.setWeights(this.bestWeights);
-    this.disposeBest();
-    return {
+    const summary: TrainingSummary = {
       stopReason,
       updates: this.updates,
       timesteps: this.timesteps,
@@ -230,7 +245,19 @@ export class PpoTrainer {
       meanEpisodeReward: this.meanReward(),
       lastDiagnostics: last,
       bestValidation,
+      evaluations: this.evaluations,
     };
+    this.restoreBest();
+    return summary;
+  }
+
+  /** Weights, Adam moments and counters go back to the selected checkpoint, so they stay one state. */
+  private restoreBest(): void {
+    if (!this.best) return;
+    this.network.setWeights(this.best.weights);
+    this.optimizer.restore(this.best.optimizer);
+    this.resumeFrom(this.best.progress);
+    this.disposeBest();
   }
 
   /** The deterministic (argmax) policy of the current network, for backtests. */
@@ -344,21 +371,26 @@ export class PpoTrainer {
 
   private async evaluate(best: TrainingSummary['bestValidation']): Promise<TrainingSummary['bestValidation']> {
     this.lastEvaluatedUpdate = this.updates;
+    this.evaluations += 1;
     const result = await runBacktest(this.greedyPolicy(), this.data.market, this.data.splits.validation, this.config.env, this.data.annualisation);
-    const sharpe = result.metrics.sharpe ?? Number.NEGATIVE_INFINITY;
-    const bestSharpe = best ? (best.result.metrics.sharpe ?? Number.NEGATIVE_INFINITY) : Number.NEGATIVE_INFINITY;
-    const isBest = best === null || sharpe > bestSharpe;
+    const selection = selectionScore(result);
+    const isBest = isBetterCheckpoint(selection, best?.selection ?? null, this.config.eval.minTrades);
     if (isBest) {
       this.disposeBest();
-      this.bestWeights = this.network.variables.map((v) => tf.keep(v.clone()));
+      this.best = {
+        weights: this.network.variables.map((v) => tf.keep(v.clone())),
+        optimizer: await this.optimizer.state(),
+        progress: this.progress(),
+        selection,
+      };
     }
-    await this.events.onEvaluation?.({ update: this.updates, timesteps: this.timesteps, result, isBest });
-    return isBest ? { update: this.updates, timesteps: this.timesteps, result } : best;
+    await this.events.onEvaluation?.({ update: this.updates, timesteps: this.timesteps, result, selection, isBest });
+    return isBest ? { update: this.updates, timesteps: this.timesteps, result, selection } : best;
   }
 
   private disposeBest(): void {
-    this.bestWeights?.forEach((t) => t.dispose());
-    this.bestWeights = null;
+    this.best?.weights.forEach((t) => t.dispose());
+    this.best = null;
   }
 }
 

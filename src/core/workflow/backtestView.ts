@@ -1,5 +1,6 @@
 import { drawdownSeries } from '../backtest/metrics';
-import type { BacktestResult } from '../backtest/runner';
+import { describeAssumptions, type BacktestResult } from '../backtest/runner';
+import type { SampleCheck } from './sampleCheck';
 import type { BacktestMetrics, Trade } from '../backtest/types';
 import { BUY, SELL } from '../env/tradingEnv';
 import { downsampleIndices } from './downsample';
@@ -9,6 +10,10 @@ export interface BacktestView {
   label: string;
   bars: number;
   metrics: BacktestMetrics;
+  /** Costs, slippage and fills behind the numbers, in one line. */
+  assumptions: string;
+  /** Whether a model's backtest touched its training or selection bars (null for baselines). */
+  sample: SampleCheck | null;
   trades: Trade[];
   chart: {
     time: Float64Array;
@@ -22,7 +27,12 @@ export interface BacktestView {
   markers: { time: Float64Array; price: Float64Array; side: Int8Array };
 }
 
-export function backtestView(result: BacktestResult, label: string, maxPoints = 2000, maxMarkers = 1000): BacktestView {
+export function backtestView(
+  result: BacktestResult & { sample?: SampleCheck },
+  label: string,
+  maxPoints = 2000,
+  maxMarkers = 1000,
+): BacktestView {
   const { equity, close, time, actions } = result;
   const drawdown = drawdownSeries(equity);
   // Pick points where either curve turns, so neither the price extremes nor the drawdown troughs vanish.
@@ -40,6 +50,8 @@ export function backtestView(result: BacktestResult, label: string, maxPoints = 
     label,
     bars: equity.length,
     metrics: result.metrics,
+    assumptions: describeAssumptions(result.assumptions),
+    sample: result.sample ?? null,
     trades: result.trades,
     chart: {
       time: Float64Array.from(index, (i) => time[i]),

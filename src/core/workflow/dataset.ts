@@ -1,6 +1,7 @@
 import type { Bars } from '../data/bars';
 import type { ImportReport } from '../data/report';
-import { chronologicalSplit, computeFeatures, defaultFeatureNames, DEFAULT_SPLIT_RATIOS, type FeatureName, type SplitRatios, type Splits } from '../features';
+import { chronologicalSplit, computeFeatures, defaultFeatureNames, DEFAULT_SPLIT_RATIOS, trendRegime, type FeatureName, type SplitRatios, type Splits } from '../features';
+import { sharedWarmup } from '../env/prepare';
 import { DEFAULT_ENV_CONFIG } from '../env/config';
 import { toUserError, type UserError } from '../errors';
 import { annualisationFor } from '../backtest/annualisation';
@@ -12,7 +13,7 @@ export interface DatasetSummary {
   report: ImportReport;
   barCount: number;
   featureNames: FeatureName[];
-  /** First bar at which every default feature is defined. */
+  /** First bar every variant can use (features and the Enhanced variant's regime inputs defined). */
   warmup: number;
   /** Train / validation / test bar ranges for the lookback given, or why the data cannot be split. */
   splits: Splits | null;
@@ -35,7 +36,7 @@ export interface SummaryOptions {
 export function summariseDataset(bars: Bars, report: ImportReport, options: SummaryOptions = {}): DatasetSummary {
   const lookback = options.lookback ?? DEFAULT_ENV_CONFIG.lookback;
   const featureNames = defaultFeatureNames({ hasVolume: report.hasVolume, intervalMs: report.intervalMs });
-  const warmup = computeFeatures(bars, featureNames).warmup;
+  const warmup = sharedWarmup(computeFeatures(bars, featureNames).warmup, trendRegime(bars));
   let splits: Splits | null = null;
   let splitError: UserError | null = null;
   try {

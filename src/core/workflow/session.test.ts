@@ -24,7 +24,7 @@ describe('trainModel checkpoints and resume', () => {
     const { bars, report } = await importCsv(barsToCsv(generateSampleBars({ bars: 800, seed: 4 })), { fileName: 's.csv' });
     const checkpoints: ModelBundle[] = [];
     const best: ModelBundle[] = [];
-    const first = await trainModel(bars, report, { ...overrides, eval: { everyUpdates: 1 } }, 'run', {}, {
+    const first = await trainModel(bars, report, { ...overrides, eval: { everyUpdates: 1, minTrades: 0 } }, 'run', {}, {
       checkpoint: { everyUpdates: 1, save: async (b) => void checkpoints.push(b), saveBest: async (b) => void best.push(b) },
     });
     expect(best.length).toBeGreaterThan(0);
@@ -33,12 +33,24 @@ describe('trainModel checkpoints and resume', () => {
     expect(checkpoints.map((c) => c.training.updates)).toEqual([1, 2, 3]);
     expect(checkpoints[0].training).toMatchObject({ timesteps: 64, stopReason: 'checkpoint' });
     expect(checkpoints[0].optimizer?.step).toBe(2);
-    expect(first.bundle.training.timesteps).toBe(192);
+    // The saved weights are the selected checkpoint's, and so are its counters and Adam state.
+    const selection = first.bundle.training.selection!;
+    expect(selection).toMatchObject({ runTimesteps: 192, evaluations: 3, minTrades: 0 });
+    expect(first.bundle.training.updates).toBe(selection.update);
+    expect(first.bundle.training.timesteps).toBe(64 * selection.update);
+    expect(first.bundle.optimizer?.step).toBe(2 * selection.update);
+    const lastBest = best[best.length - 1];
+    expect(first.bundle.network.weightData).toBe(lastBest.network.weightData);
+    expect(first.bundle.optimizer?.weightData).toBe(lastBest.optimizer?.weightData);
+    // Every variant splits at the same bars, saved with the model.
+    expect(first.bundle.data.splits?.test.bars).toBeGreaterThan(0);
 
     const resumed = await trainModel(bars, report, { stop: { totalTimesteps: 64 * 5 } }, 'run', {}, { resumeFrom: checkpoints[0] });
-    expect(resumed.bundle.training.updates).toBe(5);
-    expect(resumed.bundle.training.timesteps).toBe(320);
-    expect(resumed.bundle.optimizer?.step).toBe(2 + 4 * 2);
+    const resumedSelection = resumed.bundle.training.selection!;
+    expect(resumedSelection.runTimesteps).toBe(320);
+    expect(resumed.summary.updates).toBe(5);
+    expect(resumed.bundle.training.updates).toBe(resumedSelection.update);
+    expect(resumed.bundle.optimizer?.step).toBe(2 * resumedSelection.update);
     expect(resumed.bundle.config.network.hidden).toEqual([16]);
   });
 

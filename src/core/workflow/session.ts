@@ -1,6 +1,8 @@
 import type { Bars } from '../data/bars';
 import type { ImportReport } from '../data';
-import { defaultFeatureNames, type FeatureName } from '../features';
+import type { EnvConfig } from '../env/config';
+import { checkSample, type SampleCheck } from './sampleCheck';
+import { defaultFeatureNames, type FeatureName, type Splits } from '../features';
 import { prepareMarket, type PreparedMarket } from '../env/prepare';
 import { ACTION_NAMES, BUY, HOLD, NUM_ACTIONS, SELL, type EnvRange } from '../env/tradingEnv';
 import { annualisationFor } from '../backtest/annualisation';
@@ -9,7 +11,16 @@ import { resolveTrainingConfig, type TrainingConfig, type TrainingOverrides } fr
 import { greedyPolicy, PpoTrainer, type TrainingEvents, type TrainingSummary } from '../ppo/trainer';
 import type { ActorCritic } from '../ppo/network';
 import { actionProbabilities } from '../ppo/distribution';
-import { BundleError, createBundle, hashSeries, loadNetwork, restoreOptimizer, type DataFingerprint, type ModelBundle } from '../model/bundle';
+import {
+  BundleError,
+  createBundle,
+  hashSeries,
+  loadNetwork,
+  restoreOptimizer,
+  type CheckpointSelection,
+  type DataFingerprint,
+  type ModelBundle,
+} from '../model/bundle';
 import * as tf from '@tensorflow/tfjs';
 
 export type SplitName = 'all' | 'train' | 'validation' | 'test';
@@ -20,7 +31,7 @@ export interface TrainOutcome {
   test: BacktestResult | null;
 }
 
-export function fingerprint(bars: Bars, report: ImportReport): DataFingerprint {
+export function fingerprint(bars: Bars, report: ImportReport, splits?: Splits): DataFingerprint {
   return {
     fileName: report.fileName,
     columns: report.columns,
@@ -29,7 +40,13 @@ export function fingerprint(bars: Bars, report: ImportReport): DataFingerprint {
     lastTime: report.lastTime,
     intervalMs: report.intervalMs,
     closeHash: hashSeries(bars.close),
+    ...(splits ? { splits: splitSpans(bars, splits) } : {}),
   };
+}
+
+function splitSpans(bars: Bars, splits: Splits): NonNullable<DataFingerprint['splits']> {
+  const span = (r: EnvRange) => ({ firstTime: bars.time[r.start], lastTime: bars.time[r.end - 1], bars: r.end - r.start });
+  return { train: span(splits.train), validation: span(splits.validation), test: span(splits.test) };
 }
 
 /** Features, splits, scaler and (Enhanced) regimes for a training run on these bars. */
@@ -74,7 +91,7 @@ export async function trainModel(
   const started = Date.now();
   const priorWallTime = resume?.training.wallTimeMs ?? 0;
   let trainer: PpoTrainer | null = null;
-  const pack = async (t: PpoTrainer, stopReason: string, metrics: ModelBundle['metrics']): Promise<ModelBundle> =>
+  const pack = async (t: PpoTrainer, stopReason: string, metrics: ModelBundle['metrics'], summary?: TrainingSummary): Promise<ModelBundle> =>
     createBundle({
       name,
       config,
@@ -84,8 +101,14 @@ export async function trainModel(
       contextNames: prepared.contextNames,
       scaler: prepared.scaler,
       regimes: prepared.regimes,
-      data: fingerprint(bars, report),
-      training: { ...t.progress(), wallTimeMs: priorWallTime + Date.now() - started, backend: tf.getBackend(), stopReason },
+      data: fingerprint(bars, report, prepared.splits),
+      training: {
+        ...t.progress(),
+        wallTimeMs: priorWallTime + Date.now() - started,
+        backend: tf.getBackend(),
+        stopReason,
+        ...(summary ? { selection: selectionOf(summary, config) } : {}),
+      },
       metrics,
     });
   const checkpoint = options.checkpoint;
@@ -121,11 +144,24 @@ export async function trainModel(
     const test = hasDecisions(prepared.splits.test, config.env.lookback)
       ? await runBacktest(trainer.greedyPolicy(), prepared.market, prepared.splits.test, config.env, annualisation)
       : null;
-    const bundle = await pack(trainer, summary.stopReason, { validation: summary.bestValidation?.result.metrics ?? null, test: test?.metrics ?? null });
+    const bundle = await pack(trainer, summary.stopReason, { validation: summary.bestValidation?.result.metrics ?? null, test: test?.metrics ?? null }, summary);
     return { bundle, summary, test };
   } finally {
     trainer.dispose();
   }
+}
+
+function selectionOf(summary: TrainingSummary, config: TrainingConfig): CheckpointSelection | null {
+  const best = summary.bestValidation;
+  if (!best) return null;
+  return {
+    update: best.update,
+    score: best.selection.score,
+    basis: best.selection.basis,
+    evaluations: summary.evaluations,
+    minTrades: config.eval.minTrades,
+    runTimesteps: summary.timesteps,
+  };
 }
 
 function hasDecisions(range: EnvRange, lookback: number): boolean {
@@ -154,18 +190,47 @@ function rangeFor(prepared: PreparedMarket, split: SplitName, rows: number): Env
   return prepared.splits[split];
 }
 
-/** Backtests a saved model's deterministic policy on bars (all of them or one split). */
-export async function backtestModel(bundle: ModelBundle, bars: Bars, hasVolume: boolean, split: SplitName = 'all'): Promise<BacktestResult> {
-  const prepared = prepareForModel(bundle, bars, hasVolume);
-  const range = rangeFor(prepared, split, bars.close.length);
-  if (!hasDecisions(range, bundle.observation.lookback)) {
+/** A model's backtest with the split it ran on and whether its bars were used in training. */
+export interface ModelBacktest extends BacktestResult {
+  split: SplitName;
+  sample: SampleCheck;
+}
+
+/**
+ * Backtests a saved model's deterministic policy on bars: one split (the test split by default, the
+ * only one the model never saw) or all of them. `split: 'auto'` picks the test split when the bars
+ * are the model's training data and all bars otherwise.
+ */
+export async function backtestModel(
+  bundle: ModelBundle,
+  bars: Bars,
+  report: Pick<ImportReport, 'hasVolume' | 'fileName'>,
+  requested: SplitName | 'auto' = 'test',
+  options: { riskFreeRate?: number; env?: Partial<EnvConfig> } = {},
+): Promise<ModelBacktest> {
+  const prepared = prepareForModel(bundle, bars, report.hasVolume);
+  const split = requested === 'auto' ? (hashSeries(bars.close) === bundle.data.closeHash ? 'test' : 'all') : requested;
+  const lookback = bundle.observation.lookback;
+  if (split !== 'all' && prepared.unsplit) {
     throw new BundleError(
-      `The ${split} range has ${range.end - range.start} usable bars; the model's lookback of ${bundle.observation.lookback} needs at least ${bundle.observation.lookback + 2}. Use more data or --split all.`,
+      `${report.fileName} has ${bars.close.length} bars, too few to cut into train / validation / test splits for a lookback of ${lookback}, so it has no ${split} split. ` +
+        'Backtest every bar with --split all (the app: "All bars"), or use a longer file.',
     );
   }
+  const range = rangeFor(prepared, split, bars.close.length);
+  if (!hasDecisions(range, lookback)) {
+    throw new BundleError(
+      `The ${split} range has ${range.end - range.start} usable bars; the model's lookback of ${lookback} needs at least ${lookback + 2}. Use more data or --split all.`,
+    );
+  }
+  const sample = checkSample(bundle, bars, report.fileName, { start: range.start + lookback - 1, end: range.end }, prepared.unsplit ? null : prepared.splits);
+  const env = { ...bundle.config.env, ...options.env };
   const net = loadNetwork(bundle);
   try {
-    return await runBacktest(greedyPolicy(net, bundle.config.ppo.maskActions), prepared.market, range, bundle.config.env, annualisationFor(bars.time));
+    const result = await runBacktest(greedyPolicy(net, bundle.config.ppo.maskActions), prepared.market, range, env, annualisationFor(bars.time), {
+      riskFreeRate: options.riskFreeRate,
+    });
+    return { ...result, split, sample };
   } finally {
     net.dispose();
   }

@@ -56,6 +56,7 @@ describe('TrainingStream', () => {
       update: 3,
       timesteps: 300,
       isBest: true,
+      selection: { score: 1, basis: 'daily Sharpe', trades: 3 },
       result: {
         startIndex: 0,
         time: Float64Array.from({ length: n }, (_, i) => i),
@@ -65,6 +66,7 @@ describe('TrainingStream', () => {
         actions: new Int8Array(n),
         trades: [],
         metrics: {} as never,
+        assumptions: { transactionCost: 0.001, slippageBps: 0, fillAt: 'nextOpen', positionFraction: 1, longOnly: false, riskFreeRate: 0, closedAtEnd: true },
       },
     });
     expect(batches).toHaveLength(2);

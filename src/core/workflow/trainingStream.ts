@@ -1,3 +1,4 @@
+import type { SelectionScore } from '../backtest/selection';
 import type { BacktestMetrics } from '../backtest/types';
 import type { EpisodeStats } from '../env/tradingEnv';
 import type { EvaluationEvent, ProgressEvent } from '../ppo/trainer';
@@ -37,6 +38,8 @@ export interface EvaluationPoint {
   update: number;
   timesteps: number;
   isBest: boolean;
+  /** What checkpoints are ranked by, e.g. { score: 1.2, basis: 'daily Sharpe', trades: 14 }. */
+  selection: SelectionScore;
   metrics: BacktestMetrics;
   curve: { time: Float64Array; equity: Float64Array; buyHold: Float64Array };
 }
@@ -107,6 +110,7 @@ export class TrainingStream {
       update: e.update,
       timesteps: e.timesteps,
       isBest: e.isBest,
+      selection: e.selection,
       metrics: r.metrics,
       curve: {
         time: Float64Array.from(index, (i) => r.time[i]),

@@ -98,7 +98,10 @@ export function BacktestPanel() {
           />
         </div>
       </div>
-      <p className="hint">Drop a CSV onto this panel to see how the model would have traded it.</p>
+      <p className="hint">
+        Drop a CSV onto this panel to see how the model would have traded it: its test split when it is the model&apos;s training file, every bar
+        otherwise.
+      </p>
       {backtest.running ? (
         <p className="status" role="status">
           Backtesting on {backtest.source}…
@@ -137,7 +140,20 @@ function BacktestResultView({ view, intervalMs }: { view: BacktestView; interval
     <div className="backtest-result" data-testid="backtest-result">
       <h3>
         {view.label}: {view.bars.toLocaleString('en-US')} bars
+        {view.sample?.inSample ? (
+          <span className="badge badge-warn sample-badge" data-testid="in-sample-badge" title={view.sample.note}>
+            In sample
+          </span>
+        ) : null}
       </h3>
+      {view.sample ? (
+        <p className={view.sample.inSample ? 'sample-note warn' : 'hint'} data-testid="sample-note">
+          {view.sample.note}
+        </p>
+      ) : null}
+      <p className="hint" data-testid="backtest-assumptions">
+        Assumptions: {view.assumptions}.
+      </p>
       <MetricsTable metrics={view.metrics} testId="backtest-metrics" />
       <div className="actions">
         <button type="button" className="button secondary" onClick={() => void download('equity')} data-testid="export-equity">

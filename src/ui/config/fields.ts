@@ -86,6 +86,7 @@ export const FIELD_GROUPS: { title: string; fields: FieldSpec[] }[] = [
       { section: 'stop', key: 'convergenceEpsilon', label: 'Convergence ε', kind: 'optional-number', help: 'Stop when smoothed reward gains less than this over the patience (empty = off).' },
       { section: 'stop', key: 'convergencePatience', label: 'Convergence patience', kind: 'int', help: 'Updates the gain is measured over.' },
       { section: 'eval', key: 'everyUpdates', label: 'Validate every (updates)', kind: 'int', help: 'Validation backtest interval (0 = at the end).' },
+      { section: 'eval', key: 'minTrades', label: 'Min. validation trades', kind: 'int', help: 'Trades a checkpoint must make on validation before it can be the best (0 = none).' },
     ],
   },
 ];

@@ -14,13 +14,14 @@ export function CompareTable({ runs }: { runs: RunState[] }) {
   return (
     <div className="table-wrap">
       <table className="compare" data-testid="compare-table">
-        <caption>Variants on the same data, split and seed: validation (best checkpoint) and test</caption>
+        <caption>{caption(runs)}</caption>
         <thead>
           <tr>
             <th scope="col">Variant</th>
             <th scope="col">Status</th>
             <th scope="col">Steps</th>
             <th scope="col">Steps/s</th>
+            <th scope="col">Selected checkpoint</th>
             {COLUMNS.map((c) => (
               <th key={`v-${c.key}`} scope="col">
                 Val. {c.label}
@@ -47,6 +48,7 @@ export function CompareTable({ runs }: { runs: RunState[] }) {
                 <td>{r.status}</td>
                 <td>{formatSteps(r.result?.timesteps ?? last?.timesteps ?? 0)}</td>
                 <td>{last ? last.stepsPerSecond.toFixed(0) : '—'}</td>
+                <td>{selectionText(r)}</td>
                 {COLUMNS.map((c) => (
                   <td key={`v-${c.key}`}>{formatNumber(validation?.[c.key] ?? null, c.key === 'trades' ? 0 : 2)}</td>
                 ))}
@@ -60,4 +62,23 @@ export function CompareTable({ runs }: { runs: RunState[] }) {
       </table>
     </div>
   );
+}
+
+function selectionText(r: RunState): string {
+  if (!r.result) return '—';
+  const s = r.result.selection;
+  if (!s) return 'none qualified: last weights';
+  return `update ${s.update} of ${r.result.updates}, ${s.basis} ${formatNumber(s.score, 2)} (${s.evaluations} compared)`;
+}
+
+/** The split dates the runs share; a mismatch would make the comparison unfair, so it is said. */
+function caption(runs: RunState[]): string {
+  const spans = runs.map((r) => r.result?.splits).filter((s) => s != null);
+  const base = 'Variants on the same data and seed: validation (selected checkpoint) and test';
+  if (spans.length === 0) return `${base}.`;
+  const key = (s: (typeof spans)[number]) => JSON.stringify(s);
+  if (spans.some((s) => key(s) !== key(spans[0]))) return `${base}. Warning: the runs used different splits; compare with care.`;
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ').replace(/ 00:00$/, '');
+  const s = spans[0];
+  return `${base}, same splits: train ${day(s.train.firstTime)} → ${day(s.train.lastTime)}, validation ${day(s.validation.firstTime)} → ${day(s.validation.lastTime)}, test ${day(s.test.firstTime)} → ${day(s.test.lastTime)}.`;
 }
