@@ -259,7 +259,8 @@ function printBacktest(
 ): void {
   if (json) {
     const sampleFields = sample ? { inSample: sample.inSample, inSampleBars: sample.trainingBars + sample.selectionBars, sample } : {};
-    io.out(JSON.stringify({ ...who, split, file, bars: result.equity.length, ...sampleFields, assumptions: result.assumptions, metrics: result.metrics }));
+    const span = { firstTime: new Date(result.time[0]).toISOString(), lastTime: new Date(result.time[result.time.length - 1]).toISOString() };
+    io.out(JSON.stringify({ ...who, split, file, bars: result.equity.length, ...span, ...sampleFields, assumptions: result.assumptions, metrics: result.metrics }));
     return;
   }
   const name = Object.values(who).join(' ');
