@@ -300,6 +300,7 @@ interface StreamStats {
   badVolume: number;
   firstBadVolumeLine: number;
   firstBadVolumeRow: string;
+  firstBadVolumeCell: string;
 }
 
 /** Parses every row into `columns`, counting drops; the hot loop of the importer. */
@@ -325,7 +326,7 @@ async function streamRows(
   const widest = Math.max(ti, ci, oi, hi, li, cli, vi);
   const stats: StreamStats = {
     rowsRead: 0, wrongWidth: 0, firstWrongLine: 0, firstWrongWidth: 0, outsideRange: 0, firstOutsideLine: 0,
-    badVolume: 0, firstBadVolumeLine: 0, firstBadVolumeRow: '',
+    badVolume: 0, firstBadVolumeLine: 0, firstBadVolumeRow: '', firstBadVolumeCell: '',
   };
   let line = 0;
   // Non-blank lines before the first data row: the preamble and the header.
@@ -389,6 +390,7 @@ async function streamRows(
           if (stats.badVolume++ === 0) {
             stats.firstBadVolumeLine = line;
             stats.firstBadVolumeRow = row.join(delimiter);
+            stats.firstBadVolumeCell = row[vi];
           }
           v = Number.NaN;
         }
@@ -465,7 +467,7 @@ function finish(
   if (source.encoding !== 'utf-8') notes.push(`Read as ${source.encoding.toUpperCase()} text (${source.encodingEvidence}).`);
   if (stats.badVolume > 0) {
     const volumeName = displayName(layout.columns, roles.volume!);
-    const cell = clip(stats.firstBadVolumeRow.split(delimiter)[roles.volume!] ?? '');
+    const cell = clip(stats.firstBadVolumeCell);
     // Volume is optional: a column that mostly cannot be read is left out rather than costing rows.
     if (stats.badVolume === columns.length || stats.badVolume > Math.max(VOLUME_TOLERANCE.rows, VOLUME_TOLERANCE.share * columns.length)) {
       columns.dropVolume();
