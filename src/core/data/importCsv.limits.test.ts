@@ -15,7 +15,7 @@ function minuteRows(rows: number, extra = ''): string[] {
   });
 }
 
-function utf16(text: string, littleEndian: boolean, bom: boolean): Uint8Array {
+function utf16(text: string, littleEndian: boolean, bom: boolean): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array((text.length + (bom ? 1 : 0)) * 2);
   const view = new DataView(bytes.buffer);
   let at = 0;
