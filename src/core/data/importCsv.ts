@@ -22,10 +22,10 @@ import { detectTimestampFormat, parseTimestamp, type TimestampFormat } from './t
 /** Bounds of one import; sizes are in units of the source (bytes of a file, characters of a string). */
 export const IMPORT_LIMITS = {
   /**
-   * Most rows a file may have. A kept row costs 52 bytes (six Float64 columns and a line number);
-   * 20M rows measured 1.2 GB peak RSS for a whole Node import of a 1.3 GB minute file (see the README).
+   * Most rows a file may have. Peak RSS of a Node import measured ~0.4 GB + 55 bytes per row (4M rows:
+   * 0.61 GB, 15.5M rows from a 914 MB minute file: 1.25 GB); 18M rows keeps it near 1.4 GB, under 1.5 GB.
    */
-  maxRows: 20_000_000,
+  maxRows: 18_000_000,
   /** Longest line: anything longer is not a row of prices, and a line is held whole while it is parsed. */
   maxLineChars: 100_000,
   /** Read, decoded and parsed at a time. */
@@ -87,7 +87,7 @@ function tooLarge(fileName: string, source: TextSource, maxRows: number, estimat
   const what = line > 0
     ? `${fileName} has more than ${count(maxRows)} rows (line ${count(line)} would be row ${count(maxRows + 1)}).`
     : `${fileName} (${formatBytes(source.size)}) has about ${count(estimated)} rows, judging by its size and the length of its first lines.`;
-  return new ImportError('too-large', `${what} An import keeps at most ${count(maxRows)} rows (about ${formatBytes(maxRows * 52)} of memory).`, {
+  return new ImportError('too-large', `${what} An import keeps at most ${count(maxRows)} rows (about ${formatBytes(maxRows * 55)} of memory).`, {
     hint: 'Split the file into parts below that many rows, or resample it to a coarser bar (for example 5-minute bars instead of 1-minute ones).',
     fileName,
     ...(line > 0 ? { row: line } : {}),
