@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, stat, writeFile } from 'node:fs/promises';
+import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { importCsv, ImportError, type ImportReport, type ImportResult } from '../src/core/data';
@@ -118,8 +119,15 @@ function integerOption(value: unknown, flag: string, fallback: number, min: numb
 }
 
 async function loadData(path: string, minRows?: number): Promise<ImportResult> {
-  const text = await readFile(path, 'utf8');
-  return importCsv(text, { fileName: basename(path), minRows });
+  // A file-backed Blob: the importer reads it in slices, so a large file is never one string in memory.
+  return importCsv(await openFileBlob(path), { fileName: basename(path), minRows });
+}
+
+/** openAsBlob fails on a missing or unreadable path without an error code; open it first so the usual ENOENT/EISDIR/EACCES messages apply. */
+async function openFileBlob(path: string): Promise<Blob> {
+  if ((await stat(path)).isDirectory()) throw Object.assign(new Error(`EISDIR: ${path}`), { code: 'EISDIR', path });
+  await (await open(path, 'r')).close();
+  return openAsBlob(path);
 }
 
 async function inspect(args: string[], io: CliIo): Promise<number> {
@@ -454,6 +462,7 @@ export function formatReport(r: ImportReport): string {
   ];
   if (r.drops.length === 0) lines.push('Dropped:     nothing');
   for (const d of r.drops) lines.push(`Dropped:     ${d.count} × ${d.message} (rows ${d.rows.join(', ')}${d.count > d.rows.length ? ', …' : ''})`);
+  for (const warning of r.warnings) lines.push(`Warning:     ${warning}`);
   for (const note of r.notes) lines.push(`Note:        ${note}`);
   return lines.join('\n');
 }

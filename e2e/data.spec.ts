@@ -106,3 +106,37 @@ test('data too short for the lookback can be trained after lowering the lookback
   await expect(page.getByTestId('split-legend')).toContainText('validation');
   await expect(page.getByTestId('train-start')).toBeEnabled();
 });
+
+test('an Investing.com export without volume imports every row and warns that volume is left out', async ({ page }) => {
+  await sampleLoaded(page);
+  const start = Date.UTC(2020, 11, 31);
+  const rows = Array.from({ length: 400 }, (_, k) => {
+    const d = new Date(start - k * 86_400_000);
+    const date = `${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}/${d.getUTCFullYear()}`;
+    const p = (3756.07 - k).toLocaleString('en-US', { minimumFractionDigits: 2 });
+    return `"${date}","${p}","${p}","${p}","${p}","-","0.64%"`;
+  });
+  const text = ['"Date","Price","Open","High","Low","Vol.","Change %"', ...rows].join('\r\n');
+  await page.getByTestId('csv-input').setInputFiles({ name: 'SPX Historical Data.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+
+  const report = page.getByTestId('import-report');
+  await expect(report).toContainText('400 kept of 400 read');
+  await expect(report).toContainText('close ← Price');
+  await expect(page.getByTestId('import-warnings')).toContainText('volume column "Vol." could not be read on 400 of 400 rows');
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+});
+
+test('a large file shows a progress bar while it is read in slices', async ({ page }) => {
+  await sampleLoaded(page);
+  const lines = ['timestamp,open,high,low,close,volume'];
+  const start = Date.UTC(2020, 0, 1);
+  for (let i = 0; i < 600_000; i++) {
+    const p = (100 + (i % 97) / 10).toFixed(2);
+    lines.push(`${new Date(start + i * 60_000).toISOString().slice(0, 19).replace('T', ' ')},${p},${p},${p},${p},${i % 13}`);
+  }
+  await page.getByTestId('csv-input').setInputFiles({ name: 'minutes.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n')) });
+
+  await expect(page.getByTestId('import-progress-bar')).toBeVisible();
+  await expect(page.getByTestId('import-report')).toContainText('600,000 kept of 600,000 read', { timeout: 60_000 });
+  await expect(page.getByTestId('import-progress')).toHaveCount(0);
+});

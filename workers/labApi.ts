@@ -78,7 +78,7 @@ export class LabApi {
   async importFile(
     input: Blob | string,
     fileName: string,
-    onProgress?: (rowsRead: number) => void,
+    onProgress?: ImportOptions['onProgress'],
     mapping?: ImportOptions['mapping'],
   ): Promise<Outcome<DatasetSummary>> {
     return attempt(async () => {

@@ -8,8 +8,8 @@ export const SAMPLE_FILE = 'sample-ohlcv.csv';
 
 export interface LabState {
   dataset: DatasetSummary | null;
-  /** The import under way, with rows parsed so far. */
-  importing: { fileName: string; rowsRead: number } | null;
+  /** The import under way, with rows parsed so far and the share of the file read (0–1). */
+  importing: { fileName: string; rowsRead: number; fraction: number } | null;
   /** The last error the user should see; the current dataset is kept when one happens. */
   error: UserError | null;
   gpu: GpuStatus | null;
@@ -41,12 +41,13 @@ export const useLabStore = create<LabState>((set, get) => ({
       set({ error: { kind: 'Busy', message: `Still importing ${get().importing?.fileName}. Wait for it to finish, then drop ${fileName} again.` } });
       return;
     }
-    set({ importing: { fileName, rowsRead: 0 } });
+    set({ importing: { fileName, rowsRead: 0, fraction: 0 } });
     try {
       const outcome = await labClient().importFile(
         file,
         fileName,
-        callback((rowsRead: number) => set({ importing: { fileName, rowsRead } })),
+        callback((rowsRead: number, bytesRead: number, totalBytes: number) =>
+          set({ importing: { fileName, rowsRead, fraction: totalBytes > 0 ? bytesRead / totalBytes : 0 } })),
         mapping,
       );
       if (outcome.ok) set({ dataset: outcome.value, error: null, source: { file, fileName } });

@@ -153,8 +153,12 @@ export function reconcileHeader(header: string[], rows: SampleRow[], fileName: s
   );
 }
 
-/** Roles from header names and aliases, with the sample deciding between look-alike columns. */
-export function rolesFromHeader(columns: string[], rows: SampleRow[]): RoleIndexes {
+/**
+ * Roles from header names and aliases, with the sample deciding between look-alike columns. Of several
+ * volume columns ("Volume BTC", "Volume USD") the first with values is taken: exporters list the
+ * base-asset volume first.
+ */
+export function rolesFromHeader(columns: string[], rows: SampleRow[]): { roles: RoleIndexes; notes: string[] } {
   const normalized = columns.map(normalizeHeaderName);
   const used = new Set<number>();
   const roles: RoleIndexes = {};
@@ -205,6 +209,12 @@ export function rolesFromHeader(columns: string[], rows: SampleRow[]): RoleIndex
   // MetaTrader writes <VOL> as 0 for FX and the real activity in <TICKVOL>: prefer a column with values.
   const volume = volumeCandidates.find((i) => !isAllZero(rows, i)) ?? volumeCandidates[0];
   if (volume !== undefined) take('volume', volume);
+  const notes: string[] = [];
+  if (volumeCandidates.length > 1 && volume !== undefined) {
+    const others = volumeCandidates.filter((i) => i !== volume).map((i) => `"${displayName(columns, i)}"`);
+    const why = volume === volumeCandidates[0] ? 'the first, as exporters list the base-asset volume first' : 'the first with non-zero values';
+    notes.push(`Several volume columns: "${displayName(columns, volume)}" is used as the volume (${why}); ${others.join(', ')} not used.`);
+  }
 
   if (roles.time === undefined && roles.date === undefined) {
     // No time-like name: take the first column whose values read as dates (or epoch numbers in column 1).
@@ -215,7 +225,7 @@ export function rolesFromHeader(columns: string[], rows: SampleRow[]): RoleIndex
       }
     }
   }
-  return roles;
+  return { roles, notes };
 }
 
 /**

@@ -7,7 +7,18 @@ export type ImportErrorCode =
   | 'all-rows-invalid'
   | 'ragged-rows'
   | 'too-few-rows'
+  | 'too-large'
+  | 'line-too-long'
   | 'parse-error';
+
+/** Characters of a line or cell that a message quotes; a 50 MB line must not become a 50 MB banner. */
+export const QUOTE_CHARS = 200;
+
+/** The text as quoted in messages: at most QUOTE_CHARS characters, saying how many were left out. */
+export function clip(text: string): string {
+  if (text.length <= QUOTE_CHARS) return text;
+  return `${text.slice(0, QUOTE_CHARS)}… (${(text.length - QUOTE_CHARS).toLocaleString('en-US')} more characters)`;
+}
 
 export interface ImportErrorDetails {
   /** What the user can do about it, in one sentence. */

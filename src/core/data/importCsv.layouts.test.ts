@@ -207,10 +207,10 @@ describe('headerless files', () => {
 });
 
 describe('timestamp formats', () => {
-  const times = async (stamps: string[]): Promise<{ time: number[]; format: string; notes: string[] }> => {
+  const times = async (stamps: string[]): Promise<{ time: number[]; format: string; notes: string[]; warnings: string[] }> => {
     const rows = stamps.map((s, i) => `${s},${10 + i},${12 + i},${9 + i},${11 + i}`);
     const { bars, report } = await importText(['Time,Open,High,Low,Close', ...rows].join('\n'));
-    return { time: Array.from(bars.time), format: report.timestampFormat, notes: report.notes };
+    return { time: Array.from(bars.time), format: report.timestampFormat, notes: report.notes, warnings: report.warnings };
   };
 
   it('reads ISO dates as UTC midnight', async () => {
@@ -257,11 +257,11 @@ describe('timestamp formats', () => {
     expect(r.time).toEqual([utc('2024-01-02'), utc('2024-01-15')]);
   });
 
-  it('assumes month-first for ambiguous slash dates and says so in the notes', async () => {
+  it('assumes month-first for ambiguous slash dates and says so in the warnings', async () => {
     const r = await times(['01/02/2024', '01/03/2024']);
     expect(r.format).toBe('MM/DD/YYYY');
     expect(r.time[0]).toBe(utc('2024-01-02'));
-    expect(r.notes.join(' ')).toMatch(/month-first or day-first.*month\/day\/year/);
+    expect(r.warnings.join(' ')).toMatch(/month-first or day-first.*month\/day\/year/);
   });
 
   it('reads compact YYYYMMDD dates', async () => {

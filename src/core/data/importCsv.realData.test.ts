@@ -1,5 +1,5 @@
 /** Every file of ../shared/data (real published OHLCV files, see its README) imports with the right report. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, openAsBlob, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -96,6 +96,14 @@ describe.skipIf(!existsSync(dataDir))('real data files in ../shared/data', () =>
     // 356 trading days over ~74 weeks: only holidays remain, far fewer than the ~73 weekends.
     expect(report.gaps).toBeGreaterThan(0);
     expect(report.gaps).toBeLessThan(20);
+  });
+
+  it.each(FILES)('reads $file from a file-backed Blob, slice by slice, as from its text', async (e) => {
+    const file = path.join(dataDir, e.file);
+    const fromFile = await importCsv(await openAsBlob(file), { fileName: e.file });
+    const fromText = await importCsv(readFileSync(file, 'utf8'), { fileName: e.file });
+    expect(fromFile.report).toEqual(fromText.report);
+    expect(Array.from(fromFile.bars.close)).toEqual(Array.from(fromText.bars.close));
   });
 
   it('reads the same file from a Blob as from a string', async () => {

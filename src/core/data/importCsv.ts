@@ -1,7 +1,9 @@
 /**
- * CSV → Bars. Steps: reject binary/empty input, sample the text to decide delimiter, header, column
- * roles, number and timestamp formats, then stream the whole text through papaparse in chunks into
- * growable typed arrays with one specialised row parser, then order, de-duplicate and describe.
+ * CSV → Bars. Steps: open the input as a text source (a string, or a Blob read slice by slice and
+ * decoded), sample its start and spread-out blocks to decide delimiter, preamble, header, column roles,
+ * number and timestamp formats, refuse a file beyond the row limit up front, then stream the text
+ * through papaparse chunk by chunk into typed columns with one specialised row parser, then order,
+ * de-duplicate and describe. Memory is the kept rows' columns plus a chunk or two of text.
  */
 import Papa from 'papaparse';
 import { DropTally } from './cleaning';
@@ -9,41 +11,63 @@ import {
   applyMapping, displayName, isHeaderRow, reconcileHeader, rolesByPosition, rolesFromHeader, type RoleIndexes,
   type SampleRow,
 } from './columns';
-import { ImportError } from './errors';
-import { isBlankCell, MISSING, parseNumberCell } from './numbers';
+import { clip, ImportError } from './errors';
+import { isBlankCell, MISSING, parseNumberCell, parseVolumeCell } from './numbers';
 import type { ColumnRole, DropReason, ImportOptions, ImportReport, ImportResult } from './report';
 import { BarColumns, countGaps, describeInterval, medianSpacing, orderSteps } from './series';
-import { assertNotEmpty, assertText, detectDecimalSeparator, sampleText, type Delimiter } from './sniff';
+import { assertNotEmpty, assertText, detectDecimalSeparator, sampleText, type Delimiter, type TextSample } from './sniff';
+import { blobSource, stringSource, type TextSource } from './source';
 import { detectTimestampFormat, parseTimestamp, type TimestampFormat } from './timestamps';
 
-/** Characters handed to papaparse per chunk; each chunk's rows are consumed and released. */
-const CHUNK_CHARS = 2 * 1024 * 1024;
+/** Bounds of one import; sizes are in units of the source (bytes of a file, characters of a string). */
+export const IMPORT_LIMITS = {
+  /**
+   * Most rows a file may have. Peak RSS of a Node import measured ~0.4 GB + 55 bytes per row (4M rows:
+   * 0.61 GB, 15.5M rows from a 914 MB minute file: 1.25 GB); 18M rows keeps it near 1.4 GB, under 1.5 GB.
+   */
+  maxRows: 18_000_000,
+  /** Longest line: anything longer is not a row of prices, and a line is held whole while it is parsed. */
+  maxLineChars: 100_000,
+  /** Read, decoded and parsed at a time. */
+  chunkUnits: 4 * 1024 * 1024,
+  /** Read from the start to sample the layout (the first 200 lines, complete ones only). */
+  headUnits: 512 * 1024,
+  /** Read at each of `spreadBlocks` places further on, so formats are decided on more than the first screenful. */
+  spreadUnits: 16 * 1024,
+  spreadBlocks: 8,
+  /** Lines of text (a source URL, a title) that may precede the header. */
+  maxPreambleLines: 10,
+} as const;
+
 /** Rows with the wrong number of fields tolerated (dropped or read by position) before the file counts as ragged. */
 const RAGGED_TOLERANCE = { rows: 3, share: 0.01 };
+/** Unreadable volume cells up to which their rows are dropped; beyond it the volume column is left out and every row kept. */
+const VOLUME_TOLERANCE = { rows: 3, share: 0.05 };
 
 interface Layout {
   columns: string[];
   hasHeader: boolean;
+  /** Lines before the header that are skipped. */
+  preamble: SampleRow[];
   fieldCount: number;
   roles: RoleIndexes;
   timestamp: TimestampFormat;
   decimalComma: boolean;
   notes: string[];
+  warnings: string[];
 }
 
 export async function importCsv(input: string | Blob, options: ImportOptions = {}): Promise<ImportResult> {
   const fileName = options.fileName ?? blobName(input) ?? 'CSV input';
-  const raw = typeof input === 'string' ? input : await input.text();
-  assertText(raw, fileName);
-  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
-  assertNotEmpty(text, fileName);
-
-  const sample = sampleText(text, fileName);
-  const layout = detectLayout(sample.head, sample.spread, options, fileName);
-  const columns = new BarColumns((text.length / Math.max(8, sample.meanLineLength)) * 1.05 + 16, layout.roles.volume !== undefined);
+  const source = typeof input === 'string' ? stringSource(input) : await blobSource(input);
+  const { sample, estimatedRows } = await sampleSource(source, fileName);
+  const layout = detectLayout(sample, options, fileName);
+  const maxRows = options.maxRows ?? IMPORT_LIMITS.maxRows;
+  if (estimatedRows > maxRows) throw tooLarge(fileName, source, maxRows, estimatedRows, 0);
+  const columns = new BarColumns(Math.min(estimatedRows * 1.05 + 16, maxRows), layout.roles.volume !== undefined);
   const drops = new DropTally();
-  const stream = streamRows(text, sample.delimiter, layout, columns, drops, options, fileName);
-  return finish(columns, drops, layout, stream, sample.delimiter, options, fileName);
+  const stats = await streamRows(source, sample, layout, columns, drops, options, maxRows, fileName);
+  return finish(columns, drops, layout, stats, sample.delimiter, source, fileName, options);
 }
 
 function blobName(input: string | Blob): string | undefined {
@@ -52,16 +76,117 @@ function blobName(input: string | Blob): string | undefined {
   return typeof name === 'string' && name !== '' ? name : undefined;
 }
 
-function columnsSeen(columns: string[]): string {
-  return columns.map((_, i) => displayName(columns, i)).join(', ');
+function formatBytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(0)} MB`;
+  return `${Math.ceil(n / 1e3)} KB`;
 }
 
-function detectLayout(head: SampleRow[], spread: SampleRow[], options: ImportOptions, fileName: string): Layout {
+function tooLarge(fileName: string, source: TextSource, maxRows: number, estimated: number, line: number): ImportError {
+  const count = (n: number): string => n.toLocaleString('en-US');
+  const what = line > 0
+    ? `${fileName} has more than ${count(maxRows)} rows (line ${count(line)} would be row ${count(maxRows + 1)}).`
+    : `${fileName} (${formatBytes(source.size)}) has about ${count(estimated)} rows, judging by its size and the length of its first lines.`;
+  return new ImportError('too-large', `${what} An import keeps at most ${count(maxRows)} rows (about ${formatBytes(maxRows * 55)} of memory).`, {
+    hint: 'Split the file into parts below that many rows, or resample it to a coarser bar (for example 5-minute bars instead of 1-minute ones).',
+    fileName,
+    ...(line > 0 ? { row: line } : {}),
+  });
+}
+
+function lineTooLong(fileName: string, line: number, text: string): ImportError {
+  return new ImportError(
+    'line-too-long',
+    `Line ${line} of ${fileName} is longer than ${IMPORT_LIMITS.maxLineChars.toLocaleString('en-US')} characters, so it is not a row of prices. It starts: "${clip(text)}".`,
+    { hint: 'Choose the CSV or TXT export of your price data: one bar per line, fields separated by commas, semicolons or tabs.', fileName, row: line },
+  );
+}
+
+function unterminatedQuote(fileName: string, line: number): ImportError {
+  return new ImportError('parse-error', `${fileName} could not be parsed near line ${line}: quoted field unterminated.`, {
+    hint: 'Check that every opening double quote has a closing one, or remove quotes around that field.',
+    fileName,
+    row: line,
+  });
+}
+
+/** Binary, empty and overlong-line checks on the start of the file, then the sample and an estimate of the row count. */
+async function sampleSource(source: TextSource, fileName: string): Promise<{ sample: TextSample; estimatedRows: number }> {
+  const headEnd = Math.min(source.size, source.start + IMPORT_LIMITS.headUnits);
+  const raw = await source.read(source.start, headEnd);
+  assertText(raw, fileName);
+  const atEnd = headEnd >= source.size;
+  if (atEnd) assertNotEmpty(raw, fileName);
+  else if (raw.trim() === '') {
+    throw new ImportError('empty-file', `The first ${formatBytes(headEnd - source.start)} of ${fileName} are blank.`, {
+      hint: 'Choose a CSV file with a header row and at least one row of prices.',
+      fileName,
+    });
+  }
+  const headText = atEnd ? raw : raw.slice(0, Math.max(raw.lastIndexOf('\n'), raw.lastIndexOf('\r')) + 1);
+  if (headText === '') throw lineTooLong(fileName, 1, raw);
+  assertLinesFit(headText, fileName);
+
+  const sample = await sampleText(headText, async (headChars) => {
+    const rest = source.start + source.unitsOf(headText.slice(0, headChars));
+    if (rest >= source.size) return [];
+    const blocks: Promise<string>[] = [];
+    for (let b = 1; b <= IMPORT_LIMITS.spreadBlocks; b++) {
+      const from = rest + Math.floor(((source.size - rest) * b) / (IMPORT_LIMITS.spreadBlocks + 1));
+      blocks.push(source.read(from, Math.min(source.size, from + IMPORT_LIMITS.spreadUnits)));
+    }
+    return Promise.all(blocks);
+  }, fileName);
+  const sampled = source.unitsOf(headText.slice(0, sample.headChars));
+  const unitsPerLine = sampled / Math.max(1, sample.headLineCount);
+  const estimatedRows = Math.ceil((source.size - source.start) / Math.max(1, unitsPerLine));
+  return { sample, estimatedRows };
+}
+
+function assertLinesFit(text: string, fileName: string): void {
+  const newline = text.indexOf('\n') >= 0 ? '\n' : '\r';
+  let from = 0;
+  for (let line = 1; from < text.length; line++) {
+    let nl = text.indexOf(newline, from);
+    if (nl < 0) nl = text.length;
+    if (nl - from > IMPORT_LIMITS.maxLineChars) throw lineTooLong(fileName, line, text.slice(from, from + IMPORT_LIMITS.maxLineChars));
+    from = nl + 1;
+  }
+}
+
+function columnsSeen(columns: string[]): string {
+  return clip(columns.map((_, i) => displayName(columns, i)).join(', '));
+}
+
+/** Leading lines of text with at most half the fields of the table (a source URL, a title) before its header. */
+function countPreamble(head: SampleRow[]): number {
+  const width = modeLength(head);
+  const limit = Math.min(IMPORT_LIMITS.maxPreambleLines, head.length - 1);
+  let k = 0;
+  while (k < limit && head[k].fields.length * 2 <= width && isHeaderRow(head[k].fields)) k++;
+  return k;
+}
+
+function preambleNote(preamble: SampleRow[]): string {
+  const first = preamble[0].line;
+  const last = preamble[preamble.length - 1].line;
+  const where = first === last ? `Line ${first}` : `Lines ${first}–${last}`;
+  const text = preamble.map((r) => `"${clip(r.fields.join(' ').trim())}"`).join(', ');
+  return `${where} (${text}) ${first === last ? 'comes' : 'come'} before the header and ${first === last ? 'is' : 'are'} not part of the table; skipped.`;
+}
+
+function detectLayout(sample: TextSample, options: ImportOptions, fileName: string): Layout {
   const notes: string[] = [];
+  const warnings: string[] = [];
+  const preambleCount = countPreamble(sample.head);
+  const preamble = sample.head.slice(0, preambleCount);
+  if (preambleCount > 0) notes.push(preambleNote(preamble));
+  const head = sample.head.slice(preambleCount);
+  const spread = sample.spread;
   const hasHeader = isHeaderRow(head[0].fields);
   const dataHead = hasHeader ? head.slice(1) : head;
   if (dataHead.length === 0) {
-    throw new ImportError('header-only', `${fileName} has a header row (${head[0].fields.join(', ')}) but no data rows.`, {
+    throw new ImportError('header-only', `${fileName} has a header row (${clip(head[0].fields.join(', '))}) but no data rows.`, {
       hint: 'Export the file again with its price rows included.',
       fileName,
     });
@@ -81,7 +206,9 @@ function detectLayout(head: SampleRow[], spread: SampleRow[], options: ImportOpt
 
   let roles: RoleIndexes;
   if (hasHeader) {
-    roles = rolesFromHeader(columns, rows);
+    const byName = rolesFromHeader(columns, rows);
+    roles = byName.roles;
+    notes.push(...byName.notes);
   } else {
     try {
       const byPosition = rolesByPosition(fieldCount, rows, fileName);
@@ -118,13 +245,14 @@ function detectLayout(head: SampleRow[], spread: SampleRow[], options: ImportOpt
   if (!detection) {
     const example = timeCells.find((c) => !isBlankCell(c)) ?? '';
     const name = displayName(columns, timeIndex);
-    throw new ImportError('no-time-column', `The values of column "${name}" in ${fileName} (e.g. "${example.trim()}") are not a date or time format this importer reads.`, {
+    throw new ImportError('no-time-column', `The values of column "${clip(name)}" in ${fileName} (e.g. "${clip(example.trim())}") are not a date or time format this importer reads.`, {
       hint: 'Use dates like 2024-01-31, 2024-01-31 14:30:00, 31.01.2024, 01/31/2024 or epoch seconds/milliseconds, or map another column to "time".',
       fileName,
       column: name,
     });
   }
-  notes.push(...detection.notes);
+  // The detector's notes are its guesses (day/month order when no day above 12 settles it).
+  warnings.push(...detection.notes);
 
   const priceCells: string[] = [];
   for (const role of ['open', 'high', 'low', 'close'] as const) {
@@ -132,7 +260,7 @@ function detectLayout(head: SampleRow[], spread: SampleRow[], options: ImportOpt
     if (index !== undefined) for (const r of rows) priceCells.push(r.fields[index]);
   }
   const decimalComma = detectDecimalSeparator(priceCells) === ',';
-  return { columns, hasHeader, fieldCount, roles, timestamp: detection.format, decimalComma, notes };
+  return { columns, hasHeader, preamble, fieldCount, roles, timestamp: detection.format, decimalComma, notes, warnings };
 }
 
 function modeLength(rows: SampleRow[]): number {
@@ -168,19 +296,26 @@ interface StreamStats {
   firstWrongWidth: number;
   outsideRange: number;
   firstOutsideLine: number;
+  /** Rows whose volume cell could not be read; kept with a NaN volume until finish decides. */
+  badVolume: number;
+  firstBadVolumeLine: number;
+  firstBadVolumeRow: string;
+  firstBadVolumeCell: string;
 }
 
 /** Parses every row into `columns`, counting drops; the hot loop of the importer. */
-function streamRows(
-  text: string,
-  delimiter: Delimiter,
+async function streamRows(
+  source: TextSource,
+  sample: TextSample,
   layout: Layout,
   columns: BarColumns,
   drops: DropTally,
   options: ImportOptions,
+  maxRows: number,
   fileName: string,
-): StreamStats {
+): Promise<StreamStats> {
   const { roles, fieldCount, timestamp, decimalComma } = layout;
+  const delimiter = sample.delimiter;
   const ti = (roles.time ?? roles.date)!;
   const ci = roles.clock ?? -1;
   const oi = roles.open ?? -1;
@@ -189,9 +324,13 @@ function streamRows(
   const cli = roles.close!;
   const vi = roles.volume ?? -1;
   const widest = Math.max(ti, ci, oi, hi, li, cli, vi);
-  const stats: StreamStats = { rowsRead: 0, wrongWidth: 0, firstWrongLine: 0, firstWrongWidth: 0, outsideRange: 0, firstOutsideLine: 0 };
+  const stats: StreamStats = {
+    rowsRead: 0, wrongWidth: 0, firstWrongLine: 0, firstWrongWidth: 0, outsideRange: 0, firstOutsideLine: 0,
+    badVolume: 0, firstBadVolumeLine: 0, firstBadVolumeRow: '', firstBadVolumeCell: '',
+  };
   let line = 0;
-  let headerPending = layout.hasHeader;
+  // Non-blank lines before the first data row: the preamble and the header.
+  let skipPending = layout.preamble.length + (layout.hasHeader ? 1 : 0);
   const drop = (reason: DropReason, row: string[]): void => drops.add(reason, line, row.join(delimiter));
 
   const consume = (rows: string[][]): void => {
@@ -201,8 +340,8 @@ function streamRows(
       const n = row.length;
       // Blank lines, including rows of empty fields (",,,," from spreadsheets), are skipped.
       if ((n === 1 || n !== fieldCount || row[0].length === 0) && isBlankRow(row)) continue;
-      if (headerPending) {
-        headerPending = false;
+      if (skipPending > 0) {
+        skipPending--;
         continue;
       }
       stats.rowsRead++;
@@ -246,41 +385,48 @@ function streamRows(
       }
       let v = 0;
       if (vi >= 0) {
-        v = parseNumberCell(row[vi], decimalComma);
+        v = parseVolumeCell(row[vi], decimalComma);
         if (!(v >= 0)) {
-          drop('bad-volume', row);
-          continue;
+          if (stats.badVolume++ === 0) {
+            stats.firstBadVolumeLine = line;
+            stats.firstBadVolumeRow = row.join(delimiter);
+            stats.firstBadVolumeCell = row[vi];
+          }
+          v = Number.NaN;
         }
       }
-      if (o < l || o > h || c < l || c > h) {
+      if (v === v && (o < l || o > h || c < l || c > h)) {
         if (stats.outsideRange++ === 0) stats.firstOutsideLine = line;
       }
+      if (columns.length === maxRows) throw tooLarge(fileName, source, maxRows, 0, line);
       columns.push(t, o, h, l, c, v, line);
     }
   };
 
-  // A string input is parsed synchronously, chunk by chunk (papaparse's StringStreamer). The typings
-  // only declare chunk callbacks for file inputs, hence the separately typed config.
-  const config: Papa.ParseConfig<string[]> & { chunkSize: number; chunk: (results: Papa.ParseResult<string[]>) => void } = {
-    delimiter,
-    header: false,
-    skipEmptyLines: false,
-    chunkSize: CHUNK_CHARS,
-    chunk: (results) => {
-      const quoteError = results.errors.find((e) => e.type === 'Quotes');
-      if (quoteError) {
-        const at = line + (quoteError.row ?? 0) + 1;
-        throw new ImportError('parse-error', `${fileName} could not be parsed near line ${at}: ${quoteError.message.toLowerCase()}.`, {
-          hint: 'Check that every opening double quote has a closing one, or remove quotes around that field.',
-          fileName,
-          row: at,
-        });
-      }
-      consume(results.data);
-      options.onProgress?.(stats.rowsRead);
-    },
-  };
-  Papa.parse(text, config);
+  // papaparse's own parser over each decoded chunk; the row cut off at the chunk's end is carried into the next.
+  const parser = new Papa.Parser({ delimiter, newline: sample.newline });
+  let carry = '';
+  for await (const chunk of source.chunks(IMPORT_LIMITS.chunkUnits)) {
+    const last = chunk.offset >= source.size;
+    const text = carry + chunk.text;
+    const results = parser.parse(text, 0, !last) as Papa.ParseResult<string[]>;
+    const quoteError = results.errors.find((e) => e.type === 'Quotes');
+    if (quoteError) {
+      const at = line + (quoteError.row ?? 0) + 1;
+      throw new ImportError('parse-error', `${fileName} could not be parsed near line ${at}: ${quoteError.message.toLowerCase()}.`, {
+        hint: 'Check that every opening double quote has a closing one, or remove quotes around that field.',
+        fileName,
+        row: at,
+      });
+    }
+    consume(results.data);
+    carry = last ? '' : text.slice(results.meta.cursor);
+    if (carry.length > IMPORT_LIMITS.maxLineChars) {
+      // An opening quote never closed swallows the rest of the file as one field.
+      throw carry.indexOf('"') >= 0 ? unterminatedQuote(fileName, line + 1) : lineTooLong(fileName, line + 1, carry.slice(0, IMPORT_LIMITS.maxLineChars));
+    }
+    options.onProgress?.(stats.rowsRead, chunk.offset - source.start, source.size - source.start);
+  }
 
   if (stats.wrongWidth > Math.max(RAGGED_TOLERANCE.rows, RAGGED_TOLERANCE.share * stats.rowsRead)) {
     throw raggedError(stats.firstWrongLine, stats.firstWrongWidth, fieldCount, stats.wrongWidth, stats.rowsRead, fileName, false);
@@ -311,10 +457,29 @@ function finish(
   layout: Layout,
   stats: StreamStats,
   delimiter: Delimiter,
-  options: ImportOptions,
+  source: TextSource,
   fileName: string,
+  options: ImportOptions,
 ): ImportResult {
   const notes = [...layout.notes];
+  const warnings = [...layout.warnings];
+  const roles = { ...layout.roles };
+  if (source.encoding !== 'utf-8') notes.push(`Read as ${source.encoding.toUpperCase()} text (${source.encodingEvidence}).`);
+  if (stats.badVolume > 0) {
+    const volumeName = displayName(layout.columns, roles.volume!);
+    const cell = clip(stats.firstBadVolumeCell);
+    // Volume is optional: a column that mostly cannot be read is left out rather than costing rows.
+    if (stats.badVolume === columns.length || stats.badVolume > Math.max(VOLUME_TOLERANCE.rows, VOLUME_TOLERANCE.share * columns.length)) {
+      columns.dropVolume();
+      delete roles.volume;
+      warnings.push(
+        `The volume column "${clip(volumeName)}" could not be read on ${stats.badVolume} of ${columns.length} rows (first: line ${stats.firstBadVolumeLine}, "${cell}"), ` +
+          'so it is left out: every row is kept and volume features are not used.',
+      );
+    } else {
+      columns.dropBadVolume(drops, stats.firstBadVolumeRow);
+    }
+  }
   if (stats.wrongWidth > 0) {
     notes.push(
       `${stats.wrongWidth} row(s) had a different number of fields than the ${layout.fieldCount} expected (first: line ${stats.firstWrongLine} ` +
@@ -344,7 +509,7 @@ function finish(
     throw new ImportError(
       'all-rows-invalid',
       `Every one of the ${stats.rowsRead} rows of ${fileName} was dropped. Most common reason (${top.count} rows): ${top.reason} — ${message} ` +
-        `Example, line ${top.line}: "${top.example}".`,
+        `Example, line ${top.line}: "${clip(top.example)}".`,
       { hint: 'Check the column mapping and the number and date formats of the file.', fileName, row: top.line },
     );
   }
@@ -375,7 +540,7 @@ function finish(
 
   const mapping: Partial<Record<ColumnRole, string>> = {};
   const used = new Set<number>();
-  for (const [role, index] of Object.entries(layout.roles) as [ColumnRole, number][]) {
+  for (const [role, index] of Object.entries(roles) as [ColumnRole, number][]) {
     mapping[role] = displayName(layout.columns, index);
     used.add(index);
   }
@@ -388,6 +553,8 @@ function finish(
     drops: drops.summaries(dropMessages(layout, layout.fieldCount)),
     columns: layout.columns,
     hasHeader: layout.hasHeader,
+    preamble: layout.preamble.map((r) => clip(r.fields.join(delimiter))),
+    encoding: source.encoding,
     mapping,
     ignoredColumns,
     delimiter,
@@ -401,6 +568,7 @@ function finish(
     gaps,
     hasVolume,
     notes,
+    warnings,
   };
   return { bars, report };
 }

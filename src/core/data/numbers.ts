@@ -87,3 +87,23 @@ export function looksDecimalComma(cell: string): boolean {
   if (after === 3 && dot < 0) return false;
   return Number.isFinite(parseSlow(cell, true));
 }
+
+/**
+ * A volume cell: a number as parseNumberCell reads it, or with a K/M/B suffix as Investing.com writes
+ * volumes ("564.84K", "1.73M", "3.17B"). "-" (no volume that day) is MISSING like an empty cell.
+ */
+export function parseVolumeCell(cell: string, decimalComma: boolean): number {
+  const value = parseNumberCell(cell, decimalComma);
+  if (value === value) return value;
+  const s = cell.trim();
+  if (s === '-') return MISSING;
+  const exponent = SUFFIX_EXPONENT[s.charCodeAt(s.length - 1) | 32];
+  if (exponent === undefined || s.length < 2) return Number.NaN;
+  const mantissa = parseNumberCell(s.slice(0, -1), decimalComma);
+  // Through the decimal string, so "1.73M" is 1730000 and not 1729999.9999999998.
+  if (mantissa === MISSING || mantissa !== mantissa) return Number.NaN;
+  const digits = String(mantissa);
+  return digits.includes('e') ? mantissa * 10 ** exponent : Number(`${digits}e${exponent}`);
+}
+
+const SUFFIX_EXPONENT: Record<number, number> = { 107: 3, 109: 6, 98: 9 }; // k m b

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MISSING, parseNumberCell } from './numbers';
+import { MISSING, parseNumberCell, parseVolumeCell } from './numbers';
 import { countGaps, describeInterval } from './series';
 import { detectDelimiter } from './sniff';
 import { parseCalendarCell, parseClockCell } from './timestamps';
@@ -29,6 +29,23 @@ describe('parseNumberCell', () => {
   });
 });
 
+describe('parseVolumeCell', () => {
+  it('reads K, M and B suffixes as thousands, millions and billions', () => {
+    expect(parseVolumeCell('564.84K', false)).toBe(564_840);
+    expect(parseVolumeCell('1.73M', false)).toBe(1_730_000);
+    expect(parseVolumeCell('3.17B', false)).toBe(3_170_000_000);
+    expect(parseVolumeCell('2,5k', true)).toBe(2500);
+    expect(parseVolumeCell('12000', false)).toBe(12000);
+  });
+
+  it('reads "-" and empty cells as MISSING and other text as NaN', () => {
+    expect(parseVolumeCell('-', false)).toBe(MISSING);
+    expect(parseVolumeCell('', false)).toBe(MISSING);
+    expect(parseVolumeCell('M', false)).toBeNaN();
+    expect(parseVolumeCell('1.5X', false)).toBeNaN();
+  });
+});
+
 describe('timestamp cells', () => {
   it('rejects impossible dates and times', () => {
     expect(parseCalendarCell('2023-02-29', 'ymd')).toBeNaN();
@@ -36,6 +53,16 @@ describe('timestamp cells', () => {
     expect(parseCalendarCell('2024-13-01', 'ymd')).toBeNaN();
     expect(parseCalendarCell('2024-01-01 25:00', 'ymd')).toBeNaN();
     expect(parseCalendarCell('2024-01-01 10:00 junk', 'ymd')).toBeNaN();
+  });
+
+  it('reads hour-only 12-hour stamps "2019-10-17 09-AM", with 12-AM as midnight and 12-PM as noon', () => {
+    const day = Date.UTC(2019, 9, 17);
+    expect(parseCalendarCell('2019-10-17 09-AM', 'ymd')).toBe(day + 9 * 3_600_000);
+    expect(parseCalendarCell('2019-10-17 09-PM', 'ymd')).toBe(day + 21 * 3_600_000);
+    expect(parseCalendarCell('2019-10-17 12-AM', 'ymd')).toBe(day);
+    expect(parseCalendarCell('2019-10-17 12-PM', 'ymd')).toBe(day + 12 * 3_600_000);
+    expect(parseCalendarCell('2019-10-17 13-PM', 'ymd')).toBeNaN();
+    expect(parseCalendarCell('2019-10-17 09-', 'ymd')).toBeNaN();
   });
 
   it('reads 12-hour clocks and compact times', () => {

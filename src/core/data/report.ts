@@ -11,8 +11,10 @@ export interface ImportOptions {
   mapping?: Partial<Record<ColumnRole, string | number>>;
   /** Fewer kept rows than this → ImportError 'too-few-rows'. */
   minRows?: number;
-  /** Called after every parsed chunk with the data rows seen so far. */
-  onProgress?: (rowsRead: number) => void;
+  /** Called after every parsed chunk with the data rows seen so far and how far through the file that is. */
+  onProgress?: (rowsRead: number, bytesRead: number, totalBytes: number) => void;
+  /** Most rows a file may have (IMPORT_LIMITS.maxRows by default); a larger one is refused with 'too-large'. */
+  maxRows?: number;
 }
 
 export interface ImportResult {
@@ -47,6 +49,10 @@ export interface ImportReport {
   /** Header as used (or "column 1".. when there is none). */
   columns: string[];
   hasHeader: boolean;
+  /** Lines before the header that are not part of the table (a source URL, a title), skipped; clipped to 200 characters. */
+  preamble: string[];
+  /** Text encoding the file was read in. */
+  encoding: 'utf-8' | 'utf-16le' | 'utf-16be';
   /** Role → column name used. */
   mapping: Partial<Record<ColumnRole, string>>;
   /** Columns present in the file but not used, e.g. "Adj Close", "OpenInterest". */
@@ -68,4 +74,6 @@ export interface ImportReport {
   hasVolume: boolean;
   /** Anything else the user should know (volume all zero, header/row mismatch fixed…). */
   notes: string[];
+  /** Guesses and left-out data the user should check: an ambiguous date order, a volume column that could not be read. */
+  warnings: string[];
 }

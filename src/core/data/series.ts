@@ -18,7 +18,7 @@ export class BarColumns {
   close: Float64Array;
   volume: Float64Array | null;
   /** 1-based file line of each row, for messages about duplicates. */
-  line: Float64Array;
+  line: Uint32Array;
 
   constructor(capacity: number, withVolume: boolean) {
     const c = Math.max(16, Math.ceil(capacity));
@@ -28,7 +28,7 @@ export class BarColumns {
     this.low = new Float64Array(c);
     this.close = new Float64Array(c);
     this.volume = withVolume ? new Float64Array(c) : null;
-    this.line = new Float64Array(c);
+    this.line = new Uint32Array(c);
   }
 
   push(time: number, open: number, high: number, low: number, close: number, volume: number, line: number): void {
@@ -44,10 +44,15 @@ export class BarColumns {
     this.length = i + 1;
   }
 
+  get capacity(): number {
+    return this.time.length;
+  }
+
   private grow(): void {
-    const c = this.time.length * 2;
-    const bigger = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(c);
+    // Capacity is sized from the file up front; growing by half (not double) bounds the overshoot when that estimate was short.
+    const c = Math.ceil(this.time.length * 1.5);
+    const bigger = <T extends Float64Array | Uint32Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(c);
       b.set(a);
       return b;
     };
@@ -60,8 +65,8 @@ export class BarColumns {
     this.line = bigger(this.line);
   }
 
-  private columns(): Float64Array[] {
-    const all = [this.time, this.open, this.high, this.low, this.close, this.line];
+  private columns(): (Float64Array | Uint32Array)[] {
+    const all: (Float64Array | Uint32Array)[] = [this.time, this.open, this.high, this.low, this.close, this.line];
     if (this.volume) all.push(this.volume);
     return all;
   }
@@ -105,16 +110,42 @@ export class BarColumns {
     this.length = w;
   }
 
-  /** Exact-length copies; volume only when asked. */
+  /** Drops the rows whose volume is NaN (unreadable), tallying them as 'bad-volume'. */
+  dropBadVolume(drops: DropTally, firstExample: string): void {
+    const volume = this.volume;
+    if (!volume) return;
+    const cols = this.columns();
+    let w = 0;
+    for (let i = 0; i < this.length; i++) {
+      if (volume[i] !== volume[i]) {
+        drops.add('bad-volume', this.line[i], firstExample);
+        continue;
+      }
+      if (w !== i) for (const a of cols) a[w] = a[i];
+      w++;
+    }
+    this.length = w;
+  }
+
+  /** Forgets the volume column (it could not be read). */
+  dropVolume(): void {
+    this.volume = null;
+  }
+
+  /**
+   * The bars; volume only when asked. Nearly full columns are handed over as views, so a large import
+   * does not need a second copy of every column at its peak; sparse ones are copied to their length.
+   */
   toBars(withVolume: boolean): Bars {
     const n = this.length;
+    const take = n >= 0.875 * this.capacity ? (a: Float64Array) => a.subarray(0, n) : (a: Float64Array) => a.slice(0, n);
     return {
-      time: this.time.slice(0, n),
-      open: this.open.slice(0, n),
-      high: this.high.slice(0, n),
-      low: this.low.slice(0, n),
-      close: this.close.slice(0, n),
-      volume: withVolume && this.volume ? this.volume.slice(0, n) : null,
+      time: take(this.time),
+      open: take(this.open),
+      high: take(this.high),
+      low: take(this.low),
+      close: take(this.close),
+      volume: withVolume && this.volume ? take(this.volume) : null,
     };
   }
 }

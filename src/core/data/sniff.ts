@@ -17,11 +17,14 @@ export function assertText(text: string, fileName: string): void {
   const probe = text.slice(0, BINARY_PROBE_CHARS);
   const zip = probe.startsWith('PK\u0003\u0004') || probe.startsWith('PK\u0005\u0006');
   let nul = 0;
+  let nulEveryOther = 0;
   let odd = 0;
   for (let i = 0; i < probe.length; i++) {
     const c = probe.charCodeAt(i);
-    if (c === 0) nul++;
-    else if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 0xfffd) odd++;
+    if (c === 0) {
+      nul++;
+      if (i >= 2 && probe.charCodeAt(i - 2) === 0) nulEveryOther++;
+    } else if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 0xfffd) odd++;
   }
   if (!zip && nul === 0 && odd <= probe.length * 0.1) return;
   if (zip || probe.startsWith('PK')) {
@@ -30,8 +33,15 @@ export function assertText(text: string, fileName: string): void {
       fileName,
     });
   }
+  // ASCII text in UTF-16 read as 8-bit text: a NUL after every character.
+  if (nul >= 8 && nulEveryOther >= 0.8 * nul && nul >= 0.3 * probe.length) {
+    throw new ImportError('binary-file', `${fileName} looks like UTF-16 text (a NUL byte between every two characters) that was read as 8-bit text.`, {
+      hint: 'Import the file itself rather than its text, or save it as UTF-8 (in Excel: "CSV UTF-8") and import it again.',
+      fileName,
+    });
+  }
   throw new ImportError('binary-file', `${fileName} is a binary file (${nul > 0 ? 'it contains NUL bytes' : 'most of its first 4 KB is not text'}), not CSV text.`, {
-    hint: 'If it is a spreadsheet, export it as CSV first; otherwise choose the CSV or TXT export of your price data.',
+    hint: 'If it is a spreadsheet, export it as CSV first; if it is UTF-16 or UTF-32 text, save it as UTF-8; otherwise choose the CSV or TXT export of your price data.',
     fileName,
   });
 }
@@ -91,11 +101,11 @@ export function detectDelimiter(lines: string[]): Delimiter {
   return best;
 }
 
-/** Lines from `from` (after the first newline when skipPartial) until `max` non-blank ones are taken. */
-function takeLines(text: string, from: number, max: number, skipPartial: boolean): { lines: string[]; end: number } {
-  let pos = from;
+/** Lines of `text` (after its first newline when skipPartial) until `max` non-blank ones are taken. */
+function takeLines(text: string, max: number, skipPartial: boolean): { lines: string[]; end: number } {
+  let pos = 0;
   if (skipPartial) {
-    const nl = text.indexOf('\n', pos);
+    const nl = text.indexOf('\n');
     if (nl < 0) return { lines: [], end: text.length };
     pos = nl + 1;
   }
@@ -109,21 +119,24 @@ function takeLines(text: string, from: number, max: number, skipPartial: boolean
     if (line.trim() !== '') nonBlank++;
     pos = nl + 1;
   }
-  return { lines, end: pos };
+  return { lines, end: Math.min(pos, text.length) };
 }
 
 const HEAD_LINES = 200;
-const SPREAD_BLOCKS = 8;
 const SPREAD_LINES = 40;
 
 export interface TextSample {
   delimiter: Delimiter;
+  /** Line ends used by the file. */
+  newline: '\n' | '\r\n' | '\r';
   /** Rows at the start of the file, blank ones left out, with their 1-based line numbers. */
   head: SampleRow[];
   /** Rows from spread-out places further on (line numbers unknown: 0). */
   spread: SampleRow[];
-  /** Mean characters per line of the head, to size buffers. */
-  meanLineLength: number;
+  /** Characters of the head's lines, to find where the rest of the file begins. */
+  headChars: number;
+  /** Lines the head spans (blank ones included). */
+  headLineCount: number;
 }
 
 function parseLines(lines: string[], delimiter: Delimiter): Papa.ParseResult<string[]> {
@@ -135,9 +148,23 @@ function isBlankRow(fields: string[]): boolean {
   return true;
 }
 
-/** Samples the text; an unbalanced quote near the start is a 'parse-error'. */
-export function sampleText(text: string, fileName: string): TextSample {
-  const head = takeLines(text, 0, HEAD_LINES, false);
+/** '\r\n' when the first line break is one, '\r' for old Mac files without any '\n'. */
+function detectNewline(text: string): TextSample['newline'] {
+  const nl = text.indexOf('\n');
+  if (nl > 0 && text.charCodeAt(nl - 1) === 13) return '\r\n';
+  return nl < 0 && text.indexOf('\r') >= 0 ? '\r' : '\n';
+}
+
+/**
+ * Samples the start of the file (complete lines only) and blocks of text from further on, which
+ * `readSpread` reads given where the head's lines end (their first and last, partial, lines are left
+ * out). An unbalanced quote near the start is a 'parse-error'.
+ */
+export async function sampleText(headText: string, readSpread: (headChars: number) => Promise<string[]>, fileName: string): Promise<TextSample> {
+  const newline = detectNewline(headText);
+  const text = newline === '\r' ? headText.replace(/\r/g, '\n') : headText;
+  const head = takeLines(text, HEAD_LINES, false);
+  const spreadTexts = await readSpread(head.end);
   const delimiter = detectDelimiter(head.lines.filter((l) => l.trim() !== '').slice(0, 40));
   const headRows: SampleRow[] = [];
   const parsed = parseLines(head.lines, delimiter);
@@ -155,17 +182,14 @@ export function sampleText(text: string, fileName: string): TextSample {
     if (!isBlankRow(fields)) headRows.push({ line: i + 1, fields });
   });
   const spread: SampleRow[] = [];
-  const rest = text.length - head.end;
-  if (rest > 0) {
-    for (let b = 1; b <= SPREAD_BLOCKS; b++) {
-      const from = head.end + Math.floor((rest * b) / (SPREAD_BLOCKS + 1));
-      for (const fields of parseLines(takeLines(text, from, SPREAD_LINES, true).lines, delimiter).data) {
-        if (!isBlankRow(fields)) spread.push({ line: 0, fields });
-      }
+  for (const block of spreadTexts) {
+    const cut = block.lastIndexOf('\n');
+    const whole = cut < 0 ? '' : block.slice(0, cut + 1);
+    for (const fields of parseLines(takeLines(newline === '\r' ? whole.replace(/\r/g, '\n') : whole, SPREAD_LINES, true).lines, delimiter).data) {
+      if (!isBlankRow(fields)) spread.push({ line: 0, fields });
     }
   }
-  const meanLineLength = head.lines.length > 0 ? head.end / head.lines.length : 64;
-  return { delimiter, head: headRows, spread, meanLineLength };
+  return { delimiter, newline, head: headRows, spread, headChars: head.end, headLineCount: head.lines.length };
 }
 
 /** ',' when the price cells of the sample are written with decimal commas ("1234,56", "1.234,56"). */

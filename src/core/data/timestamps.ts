@@ -21,6 +21,7 @@ let cursor = 0;
 let clockSeconds = false;
 let clockFractionDigits = 0;
 let clockCompact = false;
+let clockHourOnly = false;
 let zoneKind: '' | 'Z' | 'offset' = '';
 
 // Consecutive rows of intraday files share a date: remember the last one.
@@ -55,6 +56,7 @@ function readClock(s: string, i: number, allowCompact: boolean): number {
   clockSeconds = false;
   clockFractionDigits = 0;
   clockCompact = false;
+  clockHourOnly = false;
   let h = 0;
   let m = 0;
   let sec = 0;
@@ -106,6 +108,11 @@ function readClock(s: string, i: number, allowCompact: boolean): number {
       clockSeconds = true;
     }
     clockCompact = true;
+  } else if (lead <= 2 && isHourAmPm(s, i)) {
+    // CryptoDataDownload's hourly "09-AM": an hour and AM/PM, no minutes.
+    h = lead === 1 ? s.charCodeAt(start) - 48 : (s.charCodeAt(start) - 48) * 10 + s.charCodeAt(start + 1) - 48;
+    if (s.charCodeAt(i) === 45 /* - */) i++;
+    clockHourOnly = true;
   } else {
     return Number.NaN;
   }
@@ -124,6 +131,14 @@ function readClock(s: string, i: number, allowCompact: boolean): number {
   if (h > 24 || m > 59 || sec > 60 || (h === 24 && (m > 0 || sec > 0))) return Number.NaN;
   cursor = i;
   return ((h * 60 + m) * 60 + sec) * 1000 + frac;
+}
+
+/** True when s[i..] is "-AM", "-PM", " AM", "pm"…: the rest of an hour-only 12-hour time. */
+function isHourAmPm(s: string, i: number): boolean {
+  if (s.charCodeAt(i) === 45 /* - */) i++;
+  while (s.charCodeAt(i) === 32) i++;
+  const ap = s.charCodeAt(i) | 32;
+  return (ap === 97 || ap === 112) && (s.charCodeAt(i + 1) | 32) === 109;
 }
 
 /** Milliseconds since midnight of a time-of-day cell ("09:30", "09:30:00.5", "093000"), NaN when invalid. */
@@ -319,6 +334,7 @@ function calendarLabel(order: DateOrder, sep: string, sample: string, clockSampl
 }
 
 function clockPattern(): string {
+  if (clockHourOnly) return 'hh-AM/PM';
   if (clockCompact) return clockSeconds ? 'HHMMSS' : 'HHMM';
   let p = clockSeconds ? 'HH:MM:SS' : 'HH:MM';
   if (clockFractionDigits > 0) p += '.' + 'f'.repeat(clockFractionDigits);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { importCsv } from '../data/importCsv';
 import { barsToCsv, generateSampleBars } from '../data/sampleData';
+import { computeFeatures, defaultFeatureNames } from '../features';
 import { summariseDataset } from './dataset';
 
 describe('summariseDataset', () => {
@@ -25,5 +26,11 @@ describe('summariseDataset', () => {
     expect(s.splitSpans).toEqual([]);
     expect(s.splitError).toMatchObject({ kind: 'SplitError', code: 'split-too-short' });
     expect(s.splitError?.message).toMatch(/lookback/i);
+  });
+
+  it('finds the same warm-up on a long series as the full feature matrix does', async () => {
+    const { bars, report } = await importCsv(barsToCsv(generateSampleBars({ bars: 30_000, seed: 7, intervalMs: 60_000 })), { fileName: 'm.csv' });
+    const names = defaultFeatureNames({ hasVolume: report.hasVolume, intervalMs: report.intervalMs });
+    expect(summariseDataset(bars, report).warmup).toBe(computeFeatures(bars, names).warmup);
   });
 });

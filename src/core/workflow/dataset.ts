@@ -1,4 +1,4 @@
-import type { Bars } from '../data/bars';
+import { sliceBars, type Bars } from '../data/bars';
 import type { ImportReport } from '../data/report';
 import { chronologicalSplit, computeFeatures, defaultFeatureNames, DEFAULT_SPLIT_RATIOS, trendRegime, type FeatureName, type SplitRatios, type Splits } from '../features';
 import { sharedWarmup } from '../env/prepare';
@@ -33,10 +33,28 @@ export interface SummaryOptions {
   maxChartPoints?: number;
 }
 
+/** Bars the warm-up is first looked for in; more only when every feature is not yet defined there. */
+const WARMUP_PROBE_BARS = 10_000;
+
+/**
+ * First bar at which every feature is defined. Features are causal, so a prefix of the bars gives the
+ * same rows as the whole series: probing a prefix spares a large file a full feature matrix (15M
+ * minute bars would need ~1 GB) just to learn the warm-up.
+ */
+function featureWarmup(bars: Bars, names: FeatureName[]): number {
+  const n = bars.close.length;
+  if (n > WARMUP_PROBE_BARS) {
+    const probe = computeFeatures(sliceBars(bars, 0, WARMUP_PROBE_BARS), names).warmup;
+    if (probe < WARMUP_PROBE_BARS) return probe;
+  }
+  return computeFeatures(bars, names).warmup;
+}
+
 export function summariseDataset(bars: Bars, report: ImportReport, options: SummaryOptions = {}): DatasetSummary {
   const lookback = options.lookback ?? DEFAULT_ENV_CONFIG.lookback;
   const featureNames = defaultFeatureNames({ hasVolume: report.hasVolume, intervalMs: report.intervalMs });
-  const warmup = sharedWarmup(computeFeatures(bars, featureNames).warmup, trendRegime(bars));
+  // The regime trend is causal too: its warm-up shows in a prefix.
+  const warmup = sharedWarmup(featureWarmup(bars, featureNames), trendRegime(sliceBars(bars, 0, Math.min(bars.close.length, WARMUP_PROBE_BARS))));
   let splits: Splits | null = null;
   let splitError: UserError | null = null;
   try {

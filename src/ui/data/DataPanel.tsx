@@ -11,6 +11,7 @@ export function DataPanel() {
   const importFile = useLabStore((s) => s.importFile);
   const loadSample = useLabStore((s) => s.loadSample);
   const inputId = useId();
+  const progressId = useId();
 
   return (
     <section className="panel" aria-labelledby="data-title">
@@ -39,9 +40,14 @@ export function DataPanel() {
       </div>
       <p className="hint">Drop a CSV of OHLCV bars anywhere on this page, or choose one. Your data never leaves the browser.</p>
       {importing ? (
-        <p className="status" role="status" data-testid="import-progress">
-          Importing {importing.fileName}… {formatCount(importing.rowsRead)} rows read
-        </p>
+        <div className="status" role="status" data-testid="import-progress">
+          <label htmlFor={progressId}>
+            Importing {importing.fileName}… {formatCount(importing.rowsRead)} rows read
+          </label>{' '}
+          <progress id={progressId} max={1} value={importing.fraction} data-testid="import-progress-bar">
+            {Math.round(importing.fraction * 100)}%
+          </progress>
+        </div>
       ) : null}
       {dataset ? (
         <>

@@ -57,6 +57,13 @@ export function ImportReportView({ dataset }: { dataset: DatasetSummary }) {
       ) : (
         <p className="ok">No rows dropped.</p>
       )}
+      {r.warnings.length ? (
+        <ul className="warning" data-testid="import-warnings" aria-label="Import warnings">
+          {r.warnings.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      ) : null}
       {r.notes.length ? (
         <ul className="notes">
           {r.notes.map((n) => (
