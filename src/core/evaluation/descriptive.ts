@@ -64,6 +64,14 @@ export function moments(x: ArrayLike<number>): Moments {
   return { n, mean: m, std, skewness: m2 > 0 ? m3 / m2 ** 1.5 : Number.NaN, kurtosis: m2 > 0 ? m4 / (m2 * m2) : Number.NaN };
 }
 
+/**
+ * Whether a sample with this std and mean varies at all: a constant series can come out with a std
+ * of a few ulps of its mean from rounding, which must not become a Sharpe ratio of 10^15.
+ */
+export function varies(std: number, mean: number): boolean {
+  return std > 1e-12 * Math.abs(mean) && std > 0;
+}
+
 /** The q-quantile (0 ≤ q ≤ 1) of values sorted ascending, linear between order statistics. */
 export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   const n = sorted.length;

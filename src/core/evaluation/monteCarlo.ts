@@ -150,8 +150,9 @@ export function bootstrapBlocks(input: BlockBootstrapInput, config: Partial<Mont
   if (m < 1) return emptyResult('blocks', cfg, null, 'The backtest has fewer than two bars, so there are no returns to resample.');
   const blockLength = Math.max(1, Math.min(m, Math.round(cfg.blockLength ?? Math.cbrt(m))));
 
-  const returns = new Float64Array(m);
-  for (let k = 0; k < m; k++) returns[k] = equity[k] > 0 ? equity[k + 1] / equity[k] - 1 : 0;
+  // 1 + r_k, so the hot loop does one multiplication per bar.
+  const growth = new Float64Array(m);
+  for (let k = 0; k < m; k++) growth[k] = equity[k] > 0 ? equity[k + 1] / equity[k] : 1;
   const periodCount = periodEnds(time).length;
   const ends = withSentinel(periodEnds(time));
   const sharpeDefined = periodCount >= MIN_SHARPE_PERIODS;
@@ -170,9 +171,13 @@ export function bootstrapBlocks(input: BlockBootstrapInput, config: Partial<Mont
     let value = 1;
     let peak = 1;
     let maxDrawdown = 0;
+    // peak · (1 + maxDrawdown): a value below it deepens the max drawdown, with no division per bar.
+    let floor = 1;
     let band = 0;
     if (bandAt[0] === 0) acc.bands[band++ * R + rep] = 1;
     let end = 0;
+    // The next path index at which a period closes or a band point is due.
+    let nextEvent = nextOf(ends[0], bandAt[band]);
     let periodStart = 1;
     let periods = 0;
     let periodMean = 0;
@@ -180,26 +185,37 @@ export function bootstrapBlocks(input: BlockBootstrapInput, config: Partial<Mont
     let k = 0;
     while (k < m) {
       let index = rng.int(0, m);
-      let length = stationary ? blockLengthDraw(rng, logStay) : blockLength;
-      if (length > m - k) length = m - k;
-      for (let j = 0; j < length; j++) {
-        value *= 1 + returns[index];
-        if (++index === m) index = 0;
-        k++;
-        if (value > peak) peak = value;
-        const drawdown = value / peak - 1;
-        if (drawdown < maxDrawdown) maxDrawdown = drawdown;
-        if (k === ends[end]) {
-          // Welford's update of the daily returns' mean and squared deviations.
-          const r = periodStart > 0 ? value / periodStart - 1 : 0;
-          periods++;
-          const delta = r - periodMean;
-          periodMean += delta / periods;
-          periodM2 += delta * (r - periodMean);
-          periodStart = value;
-          end++;
+      let remaining = stationary ? blockLengthDraw(rng, logStay) : blockLength;
+      if (remaining > m - k) remaining = m - k;
+      // A block that runs past the last bar wraps to the first: at most two contiguous stretches.
+      while (remaining > 0) {
+        const stop = Math.min(m, index + remaining);
+        remaining -= stop - index;
+        for (; index < stop; index++) {
+          value *= growth[index];
+          k++;
+          if (value > peak) {
+            peak = value;
+            floor = value * (1 + maxDrawdown);
+          } else if (value < floor) {
+            maxDrawdown = value / peak - 1;
+            floor = value;
+          }
+          if (k !== nextEvent) continue;
+          if (k === ends[end]) {
+            // Welford's update of the daily returns' mean and squared deviations.
+            const r = periodStart > 0 ? value / periodStart - 1 : 0;
+            periods++;
+            const delta = r - periodMean;
+            periodMean += delta / periods;
+            periodM2 += delta * (r - periodMean);
+            periodStart = value;
+            end++;
+          }
+          if (k === bandAt[band]) acc.bands[band++ * R + rep] = value;
+          nextEvent = nextOf(ends[end], bandAt[band]);
         }
-        if (k === bandAt[band]) acc.bands[band++ * R + rep] = value;
+        if (index === m) index = 0;
       }
     }
     const sharpe = sharpeDefined && periodM2 > 0 ? (periodMean / Math.sqrt(periodM2 / (periods - 1))) * annualise : Number.NaN;
@@ -207,6 +223,13 @@ export function bootstrapBlocks(input: BlockBootstrapInput, config: Partial<Mont
   }
   const sharpeReason = sharpeDefined ? undefined : `${periodCount} daily return periods; a Sharpe ratio needs at least ${MIN_SHARPE_PERIODS}.`;
   return acc.result('blocks', cfg, blockLength, bandIndex, 'bar', equity[0], sharpeReason);
+}
+
+// The smaller of two upcoming indices, where −1 (a sentinel) means none.
+function nextOf(a: number, b: number): number {
+  if (a < 0) return b;
+  if (b < 0) return a;
+  return a < b ? a : b;
 }
 
 // Geometric on {1, 2, …} with P(L = k) = (1 − p)^{k−1} p, p = 1/mean, by inversion of one uniform.

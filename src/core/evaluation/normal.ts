@@ -19,7 +19,14 @@ export function erfc(x: number): number {
   if (x < 0) return 2 - erfc(-x);
   if (x < 2.5) return 1 - erfSeries(x);
   if (x > 27) return 0;
-  return (Math.exp(-x * x) / SQRT_PI) * continuedFraction(x);
+  return (expMinusSquare(x) / SQRT_PI) * continuedFraction(x);
+}
+
+// e^{−x²} without the rounding error of x² magnifying in the exponent: x = h + d with h a multiple
+// of 1/16, so h² is exact and e^{−x²} = e^{−h²}·e^{−d(x + h)} (W. J. Cody's trick in his erfc).
+function expMinusSquare(x: number): number {
+  const h = Math.trunc(x * 16) / 16;
+  return Math.exp(-h * h) * Math.exp(-(x - h) * (x + h));
 }
 
 function erfSeries(x: number): number {
@@ -31,7 +38,7 @@ function erfSeries(x: number): number {
     sum += term;
     if (term < sum * 1e-17) break;
   }
-  return (2 / SQRT_PI) * Math.exp(-x2) * sum;
+  return (2 / SQRT_PI) * expMinusSquare(x) * sum;
 }
 
 // 1 / (x + a1/(x + a2/(x + …))) with a_k = k/2, by Lentz's method (Numerical Recipes §5.2).

@@ -1,5 +1,5 @@
 import { annualisationFor } from '../backtest/annualisation';
-import { mean, sampleStd } from './descriptive';
+import { mean, sampleStd, varies } from './descriptive';
 
 const DAY_MS = 86_400_000;
 
@@ -68,6 +68,7 @@ export function annualisedSharpe(returns: Float64Array, periodsPerYear: number):
     return { value: null, reason: `${returns.length} return periods; a Sharpe ratio needs at least ${MIN_SHARPE_PERIODS}.` };
   }
   const sd = sampleStd(returns);
-  if (!(sd > 0)) return { value: null, reason: 'The returns do not vary, so their Sharpe ratio is undefined.' };
-  return { value: (mean(returns) / sd) * Math.sqrt(periodsPerYear) };
+  const m = mean(returns);
+  if (!varies(sd, m)) return { value: null, reason: 'The returns do not vary, so their Sharpe ratio is undefined.' };
+  return { value: (m / sd) * Math.sqrt(periodsPerYear) };
 }

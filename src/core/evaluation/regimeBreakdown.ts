@@ -4,7 +4,7 @@ import type { Bars } from '../data/bars';
 import { computeFeatures } from '../features/featureSet';
 import { fitVolatilityRegimes, trendRegime, volatilityRegime, type VolatilityThresholds } from '../features/regimes';
 import type { BarRange } from '../features/splits';
-import { mean, sampleStd } from './descriptive';
+import { mean, sampleStd, varies } from './descriptive';
 import { MIN_SHARPE_PERIODS } from './periodReturns';
 
 /** The regime of each backtest bar, aligned with its equity (index 0 = the backtest's first bar). */
@@ -127,7 +127,8 @@ function regimeRow(
     reasons.push(`sharpe: ${bars} bars in this regime; a Sharpe ratio needs at least ${MIN_SHARPE_PERIODS}.`);
   } else {
     const sd = sampleStd(selected);
-    if (sd > 0) sharpe = (mean(selected) / sd) * Math.sqrt(barsPerYear);
+    const m = mean(selected);
+    if (varies(sd, m)) sharpe = (m / sd) * Math.sqrt(barsPerYear);
     else reasons.push('sharpe: the returns in this regime do not vary.');
   }
   if (bars === 0) reasons.push('exposure: no bars in this regime.');

@@ -1,4 +1,4 @@
-import { moments, sampleStd } from './descriptive';
+import { moments, sampleStd, varies } from './descriptive';
 import { normalCdf, normalQuantile } from './normal';
 import { MIN_SHARPE_PERIODS } from './periodReturns';
 
@@ -38,7 +38,7 @@ export function probabilisticSharpe(returns: Float64Array, benchmarkSharpe = 0):
     return { ...base, psr: null, sharpe: null, skewness: null, kurtosis: null, reason: `${n} return periods; the probabilistic Sharpe ratio needs at least ${MIN_SHARPE_PERIODS}.` };
   }
   const mo = moments(returns);
-  if (!(mo.std > 0)) {
+  if (!varies(mo.std, mo.mean)) {
     return { ...base, psr: null, sharpe: null, skewness: null, kurtosis: null, reason: 'The returns do not vary, so their Sharpe ratio is undefined.' };
   }
   const sr = mo.mean / mo.std;
