@@ -74,13 +74,10 @@ export function skillReport(backtest: SkillBacktest, config: SkillConfig): Skill
     blocks: bootstrapBlocks({ equity, time }, config.monteCarlo),
   };
   const buyHoldPsr = probabilisticSharpe(buyHold.returns);
-  let psrVsBuyHold: ProbabilisticSharpe;
-  if (buyHoldPsr.sharpe === null) {
-    const reason = `Buy & hold has no Sharpe ratio here: ${buyHoldPsr.reason}`;
-    psrVsBuyHold = { ...probabilisticSharpe(agent.returns, Number.NaN), psr: null, reason };
-  } else {
-    psrVsBuyHold = probabilisticSharpe(agent.returns, buyHoldPsr.sharpe);
-  }
+  const psrVsBuyHold: ProbabilisticSharpe =
+    buyHoldPsr.sharpe === null
+      ? { ...probabilisticSharpe(agent.returns), psr: null, reason: `Buy & hold has no Sharpe ratio here: ${buyHoldPsr.reason}` }
+      : probabilisticSharpe(agent.returns, buyHoldPsr.sharpe);
   const psr = probabilisticSharpe(agent.returns);
   const dsr = deflatedSharpe(agent.returns, config.trials ?? { count: 1 });
   const timing = timingTest({ close, position: backtest.position, transactionCost: config.transactionCost, positionFraction: fraction }, config.timing);
