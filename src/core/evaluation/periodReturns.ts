@@ -1,4 +1,5 @@
 import { annualisationFor } from '../backtest/annualisation';
+import { periodReturns as metricsPeriodReturns } from '../backtest/metrics';
 import { mean, sampleStd, varies } from './descriptive';
 
 const DAY_MS = 86_400_000;
@@ -14,23 +15,14 @@ export interface PeriodReturns {
 }
 
 /**
- * Daily returns in the empyrical/quantstats convention: the equity is sampled at the last bar of
- * each UTC day, and the returns run between those closes. The first return starts from equity[0],
- * so a partial first day counts and the returns compound to exactly equity[last] / equity[0].
- * Bars coarser than a day are each their own period.
- * TODO(metrics): to be unified with src/core/backtest/metrics.ts when it moves to daily returns.
+ * Daily returns in the empyrical/quantstats convention, exactly as the backtest metrics compute them
+ * (backtest/metrics.ts `periodReturns`): equity sampled at the last bar of each UTC day, from
+ * equity[0], so the returns compound to equity[last] / equity[0]; bars coarser than a day are each
+ * their own period.
  */
 export function periodReturns(equity: Float64Array, time: Float64Array): PeriodReturns {
-  const ends = periodEnds(time);
-  const returns = new Float64Array(ends.length);
-  let previous = equity[0];
-  for (let j = 0; j < ends.length; j++) {
-    const value = equity[ends[j]];
-    // After a total loss there is nothing left to gain or lose (as in metrics.ts).
-    returns[j] = previous > 0 ? value / previous - 1 : 0;
-    previous = value;
-  }
-  return { returns, periodsPerYear: periodsPerYearFor(time) };
+  const annualisation = annualisationFor(time);
+  return { returns: metricsPeriodReturns(equity, time, annualisation), periodsPerYear: annualisation.periodsPerYear };
 }
 
 /**
@@ -46,14 +38,9 @@ export function periodEnds(time: Float64Array): Int32Array {
   return Int32Array.from(ends);
 }
 
-/**
- * Periods a year for daily returns: the trading days (252, or 365 when weekend bars are common), or
- * for bars coarser than a day their own count per year. annualisationFor reports barsPerDay < 1
- * exactly for the coarser bars.
- */
+/** Periods a year of those returns: the trading days (252, or 365 when weekends trade), or the coarser bars' count. */
 export function periodsPerYearFor(time: ArrayLike<number>): number {
-  const a = annualisationFor(time);
-  return a.barsPerDay < 1 ? a.barsPerYear : a.tradingDaysPerYear;
+  return annualisationFor(time).periodsPerYear;
 }
 
 /** A statistic that may be undefined for this run; then `value` is null and `reason` says why. */
