@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveTrainingConfig, type Variant } from '../ppo/config';
 import { ActorCritic, observationSize } from '../ppo/network';
 import { Adam, type AdamState } from '../ppo/adam';
+import { REGIME_CONTEXT_NAMES } from '../env/prepare';
 import { BundleError, createBundle, loadNetwork, parseBundle, restoreOptimizer, serializeBundle, type ModelBundle } from './bundle';
 
 beforeAll(async () => {
@@ -13,7 +14,9 @@ const FEATURES = ['ret1', 'ret5', 'rsi14'];
 
 async function makeBundle(variant: Variant): Promise<{ bundle: ModelBundle; net: ActorCritic; optimizerState: AdamState }> {
   const config = resolveTrainingConfig({ variant, env: { lookback: 6 }, network: { hidden: [16, 8], modelDim: 8 } });
-  const spec = { lookback: 6, featureCount: FEATURES.length, stateSize: 3, numActions: 3 };
+  // An Enhanced model observes the four regime inputs after the three account values, as trained ones do.
+  const enhanced = variant === 'enhanced-maskable';
+  const spec = { lookback: 6, featureCount: FEATURES.length, stateSize: enhanced ? 7 : 3, numActions: 3 };
   const net = new ActorCritic(spec, config.network, 5);
   // Move the weights off their initial values so the round trip is not trivially equal.
   net.setWeights(net.variables.map((v, i) => tf.tidy(() => tf.add(v, tf.randomNormal(v.shape, 0, 0.1, 'float32', i)))));
@@ -31,9 +34,9 @@ async function makeBundle(variant: Variant): Promise<{ bundle: ModelBundle; net:
     network: net,
     optimizer,
     featureNames: FEATURES,
-    contextNames: [],
+    contextNames: enhanced ? REGIME_CONTEXT_NAMES : [],
     scaler: { version: 1, names: FEATURES as never, mean: [0, 0, 0], std: [1, 1, 1], clip: 5 },
-    regimes: null,
+    regimes: enhanced ? { volatilityLow: 0.01, volatilityHigh: 0.02, trendScale: 0.5 } : null,
     data: { fileName: 'x.csv', columns: ['Date', 'Close'], rows: 100, firstTime: 0, lastTime: 1, intervalMs: 86_400_000, closeHash: '00' },
     training: { timesteps: 10, episodes: 1, updates: 1, wallTimeMs: 5, backend: 'cpu', stopReason: 'timesteps' },
     metrics: { validation: null, test: null },
@@ -114,11 +117,12 @@ describe('model bundle', () => {
     expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
   });
 
-  it('names a weight whose shape does not fit the described network', async () => {
+  it('names a weight whose shape does not fit the described network, on import and on load', async () => {
     const { bundle, net } = await makeBundle('maskable');
     net.dispose();
     const specs = bundle.network.weightSpecs.map((s) => (s.name === 'trunk1/kernel' ? { ...s, shape: [8, 16] } : s));
-    const broken = parseBundle(JSON.stringify({ ...bundle, network: { ...bundle.network, weightSpecs: specs } }));
+    const broken = { ...bundle, network: { ...bundle.network, weightSpecs: specs } };
+    expect(() => parseBundle(JSON.stringify(broken))).toThrow(/trunk1\/kernel have shape 8×16.*needs 16×8/);
     expect(() => loadNetwork(broken)).toThrow(/trunk1\/kernel have shape 8×16.*needs 16×8/);
   });
 

@@ -102,18 +102,25 @@ export class ActorCritic {
   readonly config: NetworkConfig;
   private readonly byName = new Map<string, tf.Variable>();
   private seed: number;
+  private initial: ReadonlyMap<string, Float32Array> | null;
 
-  constructor(spec: ObservationSpec, config: NetworkConfig, seed: number) {
+  /**
+   * With `initial` (every parameter by name, as checked by the model bundle), the values are taken
+   * from it and nothing is initialised: loading a saved model never runs the orthogonal initialiser,
+   * whose cost grows with the cube of the layer widths.
+   */
+  constructor(spec: ObservationSpec, config: NetworkConfig, seed: number, initial?: ReadonlyMap<string, Float32Array>) {
     this.spec = spec;
     this.config = config;
     this.seed = seed;
+    this.initial = initial ?? null;
     const hiddenGain = Math.SQRT2;
     let trunkInput: number;
     if (config.encoder === 'attention') {
       const d = config.modelDim;
       // Named "encoder/…" like the weights of the Layers export's encoder layer, so one set of weights serves both.
       this.addDense('encoder/embed', spec.featureCount, d, 1);
-      this.add('encoder/position', tf.tensor2d(scaledNormal(spec.lookback * d, 0.02, this.nextSeed()), [spec.lookback, d]));
+      this.add('encoder/position', [spec.lookback, d], () => scaledNormal(spec.lookback * d, 0.02, this.nextSeed()));
       for (let l = 0; l < config.attentionLayers; l++) {
         this.addNorm(`encoder/block${l}/norm1`, d);
         for (const p of ['query', 'key', 'value', 'out']) this.addDense(`encoder/block${l}/${p}`, d, d, 1);
@@ -133,6 +140,7 @@ export class ActorCritic {
     });
     this.addDense('policy', width, spec.numActions, 0.01);
     this.addDense('value', width, 1, 1);
+    this.initial = null;
   }
 
   get variables(): tf.Variable[] {
@@ -198,22 +206,31 @@ export class ActorCritic {
     return this.seed;
   }
 
-  private add(name: string, initial: tf.Tensor): void {
+  private add(name: string, shape: number[], init: () => Float32Array): void {
+    let values: Float32Array;
+    if (this.initial) {
+      const given = this.initial.get(name);
+      if (!given) throw new Error(`No initial values for parameter ${name}`);
+      values = given;
+    } else {
+      values = init();
+    }
     // tfjs names variables globally; a prefix keeps ours apart from Layers models' own ("trunk0/kernel_1").
-    const variable = tf.variable(initial, true, `actor_critic_${uniqueSuffix()}/${name}`);
-    initial.dispose();
+    const tensor = tf.tensor(values, shape);
+    const variable = tf.variable(tensor, true, `actor_critic_${uniqueSuffix()}/${name}`);
+    tensor.dispose();
     this.params.push({ name, variable });
     this.byName.set(name, variable);
   }
 
   private addDense(name: string, inputs: number, units: number, gain: number): void {
-    this.add(`${name}/kernel`, tf.tensor2d(orthogonal(inputs, units, gain, this.nextSeed()), [inputs, units]));
-    this.add(`${name}/bias`, tf.zeros([units]));
+    this.add(`${name}/kernel`, [inputs, units], () => orthogonal(inputs, units, gain, this.nextSeed()));
+    this.add(`${name}/bias`, [units], () => new Float32Array(units));
   }
 
   private addNorm(name: string, size: number): void {
-    this.add(`${name}/gamma`, tf.ones([size]));
-    this.add(`${name}/beta`, tf.zeros([size]));
+    this.add(`${name}/gamma`, [size], () => new Float32Array(size).fill(1));
+    this.add(`${name}/beta`, [size], () => new Float32Array(size));
   }
 }
 
@@ -314,5 +331,28 @@ export function encoderWeightShapes(dims: EncoderDims): [string, number[]][] {
     out.push([`${p}/ffn1/kernel`, [d, 2 * d]], [`${p}/ffn1/bias`, [2 * d]], [`${p}/ffn2/kernel`, [2 * d, d]], [`${p}/ffn2/bias`, [d]]);
   }
   out.push(['pool/norm/gamma', [d]], ['pool/norm/beta', [d]]);
+  return out;
+}
+
+/**
+ * Names and shapes of every parameter of the network a spec and config describe, in the order
+ * ActorCritic creates (and a bundle stores) them. Pure arithmetic: a model file's manifest is checked
+ * against it before any tensor exists.
+ */
+export function networkWeightShapes(spec: ObservationSpec, config: NetworkConfig): [string, number[]][] {
+  const out: [string, number[]][] = [];
+  const dense = (name: string, inputs: number, units: number) => out.push([`${name}/kernel`, [inputs, units]], [`${name}/bias`, [units]]);
+  let width = observationSize(spec);
+  if (config.encoder === 'attention') {
+    const dims = { lookback: spec.lookback, featureCount: spec.featureCount, modelDim: config.modelDim, heads: config.attentionHeads, layers: config.attentionLayers };
+    for (const [name, shape] of encoderWeightShapes(dims)) out.push([`encoder/${name}`, shape]);
+    width = config.modelDim + spec.stateSize;
+  }
+  config.hidden.forEach((units, i) => {
+    dense(`trunk${i}`, width, units);
+    width = units;
+  });
+  dense('policy', width, spec.numActions);
+  dense('value', width, 1);
   return out;
 }
