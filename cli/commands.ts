@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { importCsv, ImportError, type ImportReport, type ImportResult } from '../src/core/data';
@@ -9,6 +9,7 @@ import { runBacktest, type BacktestResult } from '../src/core/backtest/runner';
 import { equityCsv, tradesCsv } from '../src/core/backtest/export';
 import { VARIANTS, type TrainingOverrides, type Variant } from '../src/core/ppo/config';
 import { parseBundle, serializeBundle, type ModelBundle } from '../src/core/model/bundle';
+import { checkFileSize } from '../src/core/model/validation';
 import { backtestModel, predictLatest, trainModel, type SplitName } from '../src/core/workflow/session';
 import { NODE_BACKENDS, useNodeBackend, type NodeBackend } from './backend';
 import { BASELINES, baselinePolicy, type BaselineName } from '../src/core/backtest/policy';
@@ -183,6 +184,8 @@ function backendOption(value: unknown): NodeBackend {
 }
 
 async function loadBundle(path: string): Promise<ModelBundle> {
+  // Before reading: a file past the cap would take that much memory, or fail as a string too long.
+  checkFileSize((await stat(path)).size, `The model file ${basename(path)}`);
   const text = await readFile(path, 'utf8');
   return parseBundle(text);
 }

@@ -5,6 +5,7 @@ import { ActorCritic, observationSize } from '../ppo/network';
 import { Adam, type AdamState } from '../ppo/adam';
 import { REGIME_CONTEXT_NAMES } from '../env/prepare';
 import { BundleError, createBundle, loadNetwork, parseBundle, restoreOptimizer, serializeBundle, type ModelBundle } from './bundle';
+import { MAX_BUNDLE_CHARS } from './validation';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -139,6 +140,86 @@ function tfBuffer(bundle: ModelBundle): ArrayBuffer {
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return bytes.buffer;
 }
+
+/** The bundle with one weight's float32 value replaced. */
+function withWeight(bundle: ModelBundle, index: number, value: number): ModelBundle {
+  const bytes = Uint8Array.from(atob(bundle.network.weightData), (c) => c.charCodeAt(0));
+  new DataView(bytes.buffer).setFloat32(index * 4, value, true);
+  return { ...bundle, network: { ...bundle.network, weightData: btoa(String.fromCharCode(...bytes)) } };
+}
+
+type Probe = [string, (b: ModelBundle) => unknown, RegExp];
+
+// The hostile files of issue 16: each is refused by name, within a second, before any tensor exists.
+const PROBES: Probe[] = [
+  ['stateSize 1e6 and no weights', (b) => ({ ...b, observation: { ...b.observation, stateSize: 1e6 }, network: { modelTopology: null, weightSpecs: [], weightData: '' }, optimizer: null }), /"observation.stateSize".*<=7/],
+  ['a 4096-wide trunk and no weights', (b) => ({ ...b, config: { ...b.config, network: { ...b.config.network, hidden: [4096, 4096, 4096] } }, network: { modelTopology: null, weightSpecs: [], weightData: '' }, optimizer: null }), /no weights for layer trunk0\/kernel/],
+  ['a NaN weight', (b) => withWeight(b, 3, NaN), /holds NaN in trunk0\/kernel \(value 3\)/],
+  ['an infinite weight', (b) => withWeight(b, 3, -Infinity), /holds -Infinity in trunk0\/kernel/],
+  ['a 1e38 weight', (b) => withWeight(b, 3, 1e38), /trunk0\/kernel.*within \[-1000000, 1000000\]/],
+  ['a scaler std of 0', (b) => ({ ...b, scaler: { ...b.scaler, std: [0, 1, 1] } }), /"scaler.std\[0\]".*must be positive/],
+  ['a negative scaler std', (b) => ({ ...b, scaler: { ...b.scaler, std: [1, -2, 1] } }), /"scaler.std\[1\]".*must be positive/],
+  ['stateSize 1e9', (b) => ({ ...b, observation: { ...b.observation, stateSize: 1e9 } }), /"observation.stateSize"/],
+  ['stateSize 4', (b) => ({ ...b, observation: { ...b.observation, stateSize: 4 } }), /"observation.stateSize": a Maskable model has 3 state inputs/],
+  ...(['int32', 'bool', 'string'].map((dtype): Probe => [`${dtype} weights`, (b) => ({ ...b, network: { ...b.network, weightSpecs: b.network.weightSpecs.map((s, i) => (i === 0 ? { ...s, dtype } : s)) } }), new RegExp(`trunk0/kernel as ${dtype}; only float32`)])),
+  ['a 20 MB createdAt', (b) => ({ ...b, createdAt: 'x'.repeat(20_000_000) }), /"createdAt" field 20,000,000 characters long/],
+  ['a 300-character createdAt', (b) => ({ ...b, createdAt: 'x'.repeat(300) }), /"createdAt".*<=40/],
+  ['a 10 kB data file name', (b) => ({ ...b, data: { ...b.data, fileName: 'f'.repeat(10_000) } }), /"data.fileName".*<=255/],
+  ['a feature the app does not compute', (b) => ({ ...b, observation: { ...b.observation, featureNames: ['ret1', 'ret5', 'price'] } }), /"observation.featureNames.2"/],
+  ['a duplicated feature', (b) => ({ ...b, observation: { ...b.observation, featureNames: ['ret1', 'ret1', 'rsi14'] } }), /"observation.featureNames": a feature is listed twice/],
+  ['weights without a manifest entry', (b) => ({ ...b, network: { ...b.network, weightSpecs: b.network.weightSpecs.slice(0, -1) } }), /no weights for layer value\/bias/],
+  ['negative Adam second moments', (b) => {
+    const bytes = Uint8Array.from(atob(b.optimizer!.weightData), (c) => c.charCodeAt(0));
+    const first = b.optimizer!.weightSpecs[0].shape.reduce((x, y) => x * y, 1);
+    new DataView(bytes.buffer).setFloat32(first * 4, -1, true);
+    return { ...b, optimizer: { ...b.optimizer!, weightData: btoa(String.fromCharCode(...bytes)) } };
+  }, /optimizer.weightData holds -1 in v\/trunk0\/kernel/],
+];
+
+describe('model import of hostile files', () => {
+  let bundle: ModelBundle;
+  beforeAll(async () => {
+    const made = await makeBundle('maskable');
+    made.net.dispose();
+    bundle = made.bundle;
+  });
+
+  it.each(PROBES)('refuses %s by name, in under a second', (_probe, mutate, message) => {
+    const text = JSON.stringify(mutate(bundle));
+    const started = performance.now();
+    expect(() => parseBundle(text)).toThrow(BundleError);
+    expect(() => parseBundle(text)).toThrow(message);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('refuses a 200,000-deep topology before parsing it, and so before export could overflow the stack', () => {
+    const depth = 200_000;
+    const text = serializeBundle(bundle).replace('"modelTopology":{', `"modelTopology":{"deep":${'['.repeat(depth)}${']'.repeat(depth)},`);
+    const started = performance.now();
+    expect(() => parseBundle(text)).toThrow(/more than 64 levels deep/);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('refuses text longer than the largest model file', () => {
+    expect(() => parseBundle({ length: MAX_BUNDLE_CHARS + 1 } as string)).toThrow(/the largest model this app can write/);
+  });
+
+  it.each([
+    ['3 attention heads over modelDim 64', { attentionHeads: 3, modelDim: 64 }, /"config.network.modelDim": 64 must be divisible by attentionHeads \(3\)/],
+    ['no regime thresholds', null, /"regimes": an Enhanced model needs its regime thresholds/],
+    ['stateSize 3', 3, /"observation.stateSize": an Enhanced model has 7 state inputs/],
+  ] as const)('refuses an Enhanced model with %s', async (_probe, change, message) => {
+    const { bundle: enhanced, net } = await makeBundle('enhanced-maskable');
+    net.dispose();
+    const broken =
+      change === null
+        ? { ...enhanced, regimes: null }
+        : typeof change === 'number'
+          ? { ...enhanced, observation: { ...enhanced.observation, stateSize: change } }
+          : { ...enhanced, config: { ...enhanced.config, network: { ...enhanced.config.network, ...change } } };
+    expect(() => parseBundle(JSON.stringify(broken))).toThrow(message);
+  });
+});
 
 describe('TF.js export', () => {
   it.each(['maskable', 'enhanced-maskable'] as const)('writes a %s model.json + weights that tf.loadLayersModel reads back to the same outputs', async (variant) => {

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { trainingConfigSchema, type TrainingConfig } from '../ppo/config';
 import { PpoAttentionEncoder } from './attentionLayer';
-import { ActorCritic, encoderWeightShapes, observationSize, type ObservationSpec } from '../ppo/network';
+import { ActorCritic, observationSize, type ObservationSpec } from '../ppo/network';
+import { encoderWeightShapes } from '../ppo/weightShapes';
 import type { Adam } from '../ppo/adam';
 import type { BacktestMetrics } from '../backtest/types';
 import { bytesToBase64 } from './base64';
@@ -15,7 +16,7 @@ import {
   checkConfig,
   checkFileSize,
   checkManifest,
-  checkNesting,
+  checkRawText,
   checkObservation,
   checkScaler,
   checkTopology,
@@ -186,7 +187,7 @@ export function serializeBundle(bundle: ModelBundle): string {
  */
 export function parseBundle(text: string): ModelBundle {
   checkFileSize(text.length);
-  checkNesting(text);
+  checkRawText(text);
   let raw: unknown;
   try {
     raw = JSON.parse(text);

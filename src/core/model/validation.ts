@@ -6,7 +6,8 @@ import { FEATURE_NAMES } from '../features/featureSet';
 import { FeatureError } from '../features/errors';
 import { scalerFromJson, type Scaler } from '../features/scaler';
 import { checkTrainingConfig, NETWORK_LIMITS, type TrainingConfig, type Variant } from '../ppo/config';
-import { networkWeightShapes, type ObservationSpec } from '../ppo/network';
+import type { ObservationSpec } from '../ppo/network';
+import { networkWeightShapes } from '../ppo/weightShapes';
 import { base64ToBytes } from './base64';
 import { BundleError } from './errors';
 
@@ -40,6 +41,12 @@ export const STRING_LIMITS = {
   label: 64,
   weightName: 200,
 } as const;
+
+/**
+ * Longest string the raw scan lets through outside "weightData": the schema's own per-field limits
+ * (STRING_LIMITS) are far lower and name the field; this one stops huge text before it is parsed.
+ */
+const MAX_TEXT_CHARS = 10_000;
 
 /** The Layers topology of the largest network is ~20 KB of JSON; a megabyte is ample. */
 export const MAX_TOPOLOGY_CHARS = 1_000_000;
@@ -95,21 +102,42 @@ export function checkFileSize(chars: number, what = 'The model file'): void {
   }
 }
 
+/** A file name as messages show it: a long one is cut, so the error stays readable. */
+export function shortFileName(name: string): string {
+  return name.length > 120 ? `${name.slice(0, 100)}…${name.slice(-19)}` : name;
+}
+
 function megabytes(n: number): string {
   return `${(n / 1e6).toFixed(n < 1e7 ? 2 : 0)} MB`;
 }
 
 /**
- * Refuses JSON nested deeper than MAX_JSON_DEPTH before JSON.parse sees it: parsing, validating and
- * re-serialising a 200,000-deep array would each recurse that deep. Strings are skipped with indexOf,
- * so a multi-megabyte weightData costs one native scan.
+ * Scans the raw text before JSON.parse sees it. Nesting deeper than MAX_JSON_DEPTH is refused, since
+ * parsing, validating and re-serialising a 200,000-deep array would each recurse that deep; so is a
+ * string value longer than MAX_TEXT_CHARS anywhere but under "weightData", naming the key it sits
+ * under, so a 200 MB "createdAt" costs one scan rather than a parse. Strings are skipped with
+ * indexOf: a multi-megabyte weightData costs one native search.
  */
-export function checkNesting(text: string): void {
+export function checkRawText(text: string): void {
   let depth = 0;
+  let key = '';
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
-      i = closingQuote(text, i);
+      const end = closingQuote(text, i);
+      const length = end - i - 1;
+      let next = end + 1;
+      while (next < text.length && text.charCodeAt(next) <= 0x20) next++;
+      const isKey = text.charCodeAt(next) === 0x3a;
+      if (length > MAX_TEXT_CHARS && (isKey || key !== 'weightData')) {
+        const what = isKey ? 'has a field name' : key ? `has a "${key}" field` : 'is a text';
+        throw new BundleError(
+          `The model file ${what} ${length.toLocaleString('en-US')} characters long; text fields hold at most ${MAX_TEXT_CHARS.toLocaleString('en-US')}. ${REEXPORT}`,
+          isKey || !key ? 'file' : key,
+        );
+      }
+      if (isKey) key = text.slice(i + 1, end);
+      i = end;
     } else if (c === 0x5b || c === 0x7b) {
       if (++depth > MAX_JSON_DEPTH) {
         throw new BundleError(
@@ -152,7 +180,7 @@ export function checkScaler(json: unknown): Scaler {
   } catch (error) {
     if (!(error instanceof FeatureError)) throw error;
     const field = error.field && error.field !== 'scaler' ? `scaler.${error.field}` : 'scaler';
-    throw new BundleError(`The model file is invalid at "${field}": ${error.message}`, field);
+    throw new BundleError(`The model file is invalid at "${field}": ${error.message.replace(/^Invalid scaler: /, '')}`, field);
   }
   const extra = Object.keys(json as object).find((key) => !['version', 'names', 'mean', 'std', 'clip'].includes(key));
   if (extra !== undefined) throw new BundleError(`The model file is invalid at "scaler.${extra}": unknown field. ${REEXPORT}`, `scaler.${extra}`);
@@ -191,15 +219,16 @@ export function checkObservation(
     fail('scaler.names', `the scaler covers [${scaler.names.join(', ')}] but the model observes [${o.featureNames.join(', ')}].`);
   }
   const enhanced = variant === 'enhanced-maskable';
+  const aModel = { standard: 'a Standard model', maskable: 'a Maskable model', 'enhanced-maskable': 'an Enhanced model' }[variant];
   const wantContext = enhanced ? REGIME_CONTEXT_NAMES : [];
   if (enhanced && regimes === null) fail('regimes', 'an Enhanced model needs its regime thresholds, and this file has none.');
-  if (!enhanced && regimes !== null) fail('regimes', `a ${variant} model has no regime inputs, but the file carries regime thresholds.`);
+  if (!enhanced && regimes !== null) fail('regimes', `${aModel} has no regime inputs, but the file carries regime thresholds.`);
   if (o.contextNames.join() !== wantContext.join()) {
-    fail('observation.contextNames', `a ${variant} model has the context inputs [${wantContext.join(', ')}], not [${o.contextNames.join(', ')}].`);
+    fail('observation.contextNames', `${aModel} has the context inputs [${wantContext.join(', ')}], not [${o.contextNames.join(', ')}].`);
   }
   const stateSize = ACCOUNT_FEATURES.length + wantContext.length;
   if (o.stateSize !== stateSize) {
-    fail('observation.stateSize', `a ${variant} model has ${stateSize} state inputs (${ACCOUNT_FEATURES.length} account values + ${wantContext.length} regime inputs), not ${o.stateSize}.`);
+    fail('observation.stateSize', `${aModel} has ${stateSize} state inputs (${ACCOUNT_FEATURES.length} account values + ${wantContext.length} regime inputs), not ${o.stateSize}.`);
   }
 }
 

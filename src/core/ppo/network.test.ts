@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../../../cli/backend';
-import { ActorCritic, dense, inputDense, networkWeightShapes } from './network';
+import { ActorCritic, dense, inputDense } from './network';
+import { networkWeightShapes } from './weightShapes';
 
 afterAll(async () => {
   await tf.setBackend('cpu');
