@@ -162,7 +162,7 @@ const PROBES: Probe[] = [
   ['stateSize 1e9', (b) => ({ ...b, observation: { ...b.observation, stateSize: 1e9 } }), /"observation.stateSize"/],
   ['stateSize 4', (b) => ({ ...b, observation: { ...b.observation, stateSize: 4 } }), /"observation.stateSize": a Maskable model has 3 state inputs/],
   ...(['int32', 'bool', 'string'].map((dtype): Probe => [`${dtype} weights`, (b) => ({ ...b, network: { ...b.network, weightSpecs: b.network.weightSpecs.map((s, i) => (i === 0 ? { ...s, dtype } : s)) } }), new RegExp(`trunk0/kernel as ${dtype}; only float32`)])),
-  ['a 20 MB createdAt', (b) => ({ ...b, createdAt: 'x'.repeat(20_000_000) }), /"createdAt" field 20,000,000 characters long/],
+  ['a 2 MB createdAt', (b) => ({ ...b, createdAt: 'x'.repeat(2_000_000) }), /"createdAt" field 2,000,000 characters long/],
   ['a 300-character createdAt', (b) => ({ ...b, createdAt: 'x'.repeat(300) }), /"createdAt".*<=40/],
   ['a 10 kB data file name', (b) => ({ ...b, data: { ...b.data, fileName: 'f'.repeat(10_000) } }), /"data.fileName".*<=255/],
   ['a feature the app does not compute', (b) => ({ ...b, observation: { ...b.observation, featureNames: ['ret1', 'ret5', 'price'] } }), /"observation.featureNames.2"/],

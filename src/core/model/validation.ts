@@ -19,16 +19,17 @@ export const REEXPORT = 'The file is damaged or was not written by PPO Trading L
 
 /**
  * Largest |value| accepted for a weight or an Adam first moment. Networks start orthogonal (|w| ≤ √2)
- * and Adam moves a weight by about the learning rate per step (≤ 1, default 3e-4), so a trained
- * weight of 1e6 is already far out of reach, while 1e6 × a clipped input (≤ 1000) × the widest layer
- * (14,343 inputs) stays 10^22 below float32's overflow at 3.4e38, where NaN predictions begin.
+ * and Adam moves a weight by about the learning rate per step at most (≤ 1, default 3e-4), so trained
+ * weights stay orders of magnitude below 1e6. At 1e6 a layer over the widest input (14,343 values
+ * clipped to ±1000) still sums to ~1e13, far from float32's overflow at 3.4e38 where NaN predictions
+ * start; a weight of 1e38 overflows at once.
  */
 export const MAX_WEIGHT_MAGNITUDE = 1e6;
 
 /** Scaled inputs are clipped to ±clip; the app writes 5, and far larger values only feed overflow. */
 export const MAX_SCALER_CLIP = 1000;
 
-/** A saved model nests at most ~12 levels (its Layers topology); this leaves room without recursion risk. */
+/** A saved model nests 10 levels deep (in its Layers topology); 64 leaves room without any recursion risk. */
 export const MAX_JSON_DEPTH = 64;
 
 /** Longest text fields, each named in the error that enforces it. */
@@ -36,8 +37,8 @@ export const STRING_LIMITS = {
   name: 200,
   createdAt: 40,
   fileName: 255,
-  column: 200,
-  columns: 256,
+  column: 1000,
+  columns: 10_000,
   label: 64,
   weightName: 200,
 } as const;
@@ -48,7 +49,7 @@ export const STRING_LIMITS = {
  */
 const MAX_TEXT_CHARS = 10_000;
 
-/** The Layers topology of the largest network is ~20 KB of JSON; a megabyte is ample. */
+/** A network's Layers topology is a few kilobytes of JSON; a megabyte is ample. */
 export const MAX_TOPOLOGY_CHARS = 1_000_000;
 
 /** Everything but the weights: config, scaler, metrics, topology and the short strings. */
@@ -141,7 +142,7 @@ export function checkRawText(text: string): void {
     } else if (c === 0x5b || c === 0x7b) {
       if (++depth > MAX_JSON_DEPTH) {
         throw new BundleError(
-          `The model file nests its data more than ${MAX_JSON_DEPTH} levels deep (at character ${i}); a model file needs about 12. ${REEXPORT}`,
+          `The model file nests its data more than ${MAX_JSON_DEPTH} levels deep (at character ${i}); a model file needs 10. ${REEXPORT}`,
           'file',
         );
       }
