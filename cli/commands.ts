@@ -12,6 +12,7 @@ import type { SampleCheck } from '../src/core/workflow/sampleCheck';
 import { equityCsv, tradesCsv } from '../src/core/backtest/export';
 import { VARIANTS, type TrainingOverrides, type Variant } from '../src/core/ppo/config';
 import { parseBundle, serializeBundle, type ModelBundle } from '../src/core/model/bundle';
+import { checkFileSize } from '../src/core/model/validation';
 import { backtestModel, predictLatest, trainModel, type SplitName } from '../src/core/workflow/session';
 import { NODE_BACKENDS, useNodeBackend, type NodeBackend } from './backend';
 import { BASELINES, baselinePolicy, type BaselineName } from '../src/core/backtest/policy';
@@ -237,6 +238,8 @@ function backendOption(value: unknown): NodeBackend {
 }
 
 async function loadBundle(path: string): Promise<ModelBundle> {
+  // Before reading: a file past the cap would take that much memory, or fail as a string too long.
+  checkFileSize((await stat(path)).size, `The model file ${basename(path)}`);
   const text = await readFile(path, 'utf8');
   return parseBundle(text);
 }

@@ -13,6 +13,7 @@ import type { BacktestMetrics } from '../src/core/backtest/types';
 import type { TrainingOverrides, Variant, TrainingConfig } from '../src/core/ppo/config';
 import type { TrainingControl, StopReason } from '../src/core/ppo/trainer';
 import { loadNetwork, parseBundle, serializeBundle, tfjsModelFiles, type CheckpointSelection, type DataFingerprint, type ModelBundle } from '../src/core/model/bundle';
+import { shortFileName } from '../src/core/model/validation';
 import { ModelLibrary, type ModelMeta } from '../src/library/modelLibrary';
 import { probeAdapter, startBackend, type BackendChoice, type BackendInfo, type Calibration } from './backend';
 
@@ -256,10 +257,11 @@ export class LabApi {
       try {
         bundle = parseBundle(text);
       } catch (error) {
-        if (error instanceof Error) error.message = `${fileName}: ${error.message}`;
+        if (error instanceof Error) error.message = `${shortFileName(fileName)}: ${error.message}`;
         throw error;
       }
-      // Building the network proves the weights fit the described shapes before anything is stored.
+      // parseBundle checked every weight against the config; building the network once on this backend
+      // proves it runs here before anything is stored.
       await this.useBackend(this.backend?.requested ?? 'auto');
       loadNetwork(bundle).dispose();
       return (await this.openLibrary()).save(bundle, text);

@@ -1,6 +1,8 @@
 import { create } from 'zustand';
 import { callback, labClient, type ModelMeta, type Prediction } from '../api/labClient';
 import { useLabStore } from './labStore';
+import { checkFileSize, shortFileName } from '../core/model/validation';
+import { toUserError } from '../core/errors';
 
 interface LibraryState {
   models: ModelMeta[];
@@ -74,11 +76,15 @@ export const useLibraryStore = create<LibraryState>((set, get) => {
 
     async importFile(file) {
       try {
+        // Refused before reading: the text of an oversized file would sit in this tab's memory.
+        checkFileSize(file.size, `The model file ${shortFileName(file.name)}`);
         const outcome = await labClient().importModel(await file.text(), file.name);
         if (!outcome.ok) fail(outcome.error);
         else useLabStore.getState().dismissError();
       } catch (error) {
-        unexpected(`Importing ${file.name}`, error);
+        const userError = toUserError(error);
+        if (userError) fail(userError);
+        else unexpected(`Importing ${shortFileName(file.name)}`, error);
       }
       await get().refresh();
     },

@@ -76,10 +76,13 @@ export const DEFAULT_ENV_CONFIG: EnvConfig = {
   seed: 1,
 };
 
+/** The longest observation window a config may ask for. */
+export const MAX_LOOKBACK = 1024;
+
 const fraction = z.number().min(0).max(1);
 
 export const envConfigSchema = z.object({
-  lookback: z.number().int().min(1).max(1024),
+  lookback: z.number().int().min(1).max(MAX_LOOKBACK),
   numEnvs: z.number().int().min(1).max(1024),
   episodeLength: z.number().int().min(1),
   initialCapital: z.number().positive(),

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { encodeWindow, encoderWeightShapes, type EncoderDims } from '../ppo/network';
+import { encodeWindow, type EncoderDims } from '../ppo/network';
+import { encoderWeightShapes } from '../ppo/weightShapes';
 
 export interface AttentionEncoderConfig extends EncoderDims {
   stateSize: number;

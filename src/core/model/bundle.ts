@@ -2,26 +2,37 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { trainingConfigSchema, type TrainingConfig } from '../ppo/config';
 import { PpoAttentionEncoder } from './attentionLayer';
-import { ActorCritic, encoderWeightShapes, observationSize, type ObservationSpec } from '../ppo/network';
+import { ActorCritic, observationSize, type ObservationSpec } from '../ppo/network';
+import { encoderWeightShapes } from '../ppo/weightShapes';
 import type { Adam } from '../ppo/adam';
 import type { BacktestMetrics } from '../backtest/types';
-import { base64ToBytes, bytesToBase64 } from './base64';
-import type { Scaler } from '../features';
-import type { RegimeSpec } from '../env/prepare';
+import { bytesToBase64 } from './base64';
+import { FEATURE_NAMES, type Scaler } from '../features';
+import { MAX_LOOKBACK } from '../env/config';
+import { REGIME_CONTEXT_NAMES, type RegimeSpec } from '../env/prepare';
+import { ACCOUNT_FEATURES } from '../env/tradingEnv';
+import { BundleError } from './errors';
+import {
+  checkConfig,
+  checkFileSize,
+  checkManifest,
+  checkRawText,
+  checkObservation,
+  checkScaler,
+  checkTopology,
+  decodeWeights,
+  expectedMoments,
+  expectedWeights,
+  momentRange,
+  REEXPORT,
+  STRING_LIMITS,
+  weightRange,
+} from './validation';
 
 export const BUNDLE_FORMAT = 'ppo-trading-lab/model';
 export const BUNDLE_VERSION = 1;
 
-/** A problem with a model file or with using it on some data; the message says what and what to do. */
-export class BundleError extends Error {
-  override name = 'BundleError';
-  constructor(
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-  }
-}
+export { BundleError };
 
 /** Where the training data came from, to recognise it later (not the data itself). */
 export interface DataFingerprint {
@@ -89,53 +100,55 @@ export interface ModelBundle {
 
 const splitSpanSchema = z.strictObject({ firstTime: z.number(), lastTime: z.number(), bars: z.number().int().min(0) });
 
-const weightSpec = z.object({
-  name: z.string().min(1),
-  shape: z.array(z.number().int().min(0)),
-  dtype: z.enum(['float32', 'int32', 'bool', 'string', 'complex64']),
+const weightSpec = z.strictObject({
+  name: z.string().min(1).max(STRING_LIMITS.weightName),
+  shape: z.array(z.number().int().min(0)).max(4),
+  dtype: z.string().max(STRING_LIMITS.label),
+  quantization: z.unknown().optional(),
 });
 
-const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+// A network of the largest allowed config has under a hundred weights; the manifest is compared
+// name by name with the config's, so this bound only keeps a hostile list short.
+const MAX_WEIGHT_SPECS = 512;
 
-// Strict object schemas: unknown keys are rejected, and zod builds fresh objects, so a "__proto__"
-// key in an imported file never reaches an object prototype.
+const text = (max: number) => z.string().max(max);
 // Bundles saved before the metrics said why a figure is missing have no `unavailable`.
 const metricsSchema = z
-  .object({ unavailable: z.record(z.string(), z.string().max(200)).optional() })
+  .object({ unavailable: z.record(text(STRING_LIMITS.label), text(200)).optional() })
   .catchall(z.number().nullable())
   .nullable();
 
+// Strict object schemas: unknown keys are rejected, and zod builds fresh objects, so a "__proto__"
+// key in an imported file never reaches an object prototype. zod 4 numbers are finite, so 1e999
+// (Infinity after JSON.parse) is refused everywhere.
 export const bundleSchema = z.strictObject({
   format: z.literal(BUNDLE_FORMAT),
   formatVersion: z.number().int(),
-  name: z.string().min(1).max(200),
-  createdAt: z.string(),
+  name: z.string().min(1).max(STRING_LIMITS.name),
+  createdAt: text(STRING_LIMITS.createdAt).refine((s) => Number.isFinite(Date.parse(s)), 'must be a date such as 2024-05-01T12:00:00.000Z'),
   variant: z.enum(['standard', 'maskable', 'enhanced-maskable']),
   config: trainingConfigSchema,
   observation: z.strictObject({
-    lookback: z.number().int().min(1),
-    featureCount: z.number().int().min(1),
-    stateSize: z.number().int().min(0),
+    lookback: z.number().int().min(1).max(MAX_LOOKBACK),
+    featureCount: z.number().int().min(1).max(FEATURE_NAMES.length),
+    stateSize: z.number().int().min(ACCOUNT_FEATURES.length).max(ACCOUNT_FEATURES.length + REGIME_CONTEXT_NAMES.length),
     numActions: z.literal(3),
-    featureNames: z.array(z.string()),
-    contextNames: z.array(z.string()),
+    featureNames: z.array(z.enum(FEATURE_NAMES as [string, ...string[]])).min(1).max(FEATURE_NAMES.length),
+    contextNames: z.array(text(STRING_LIMITS.label)).max(REGIME_CONTEXT_NAMES.length),
   }),
-  scaler: z.strictObject({
-    version: z.literal(1),
-    names: z.array(z.string()),
-    mean: z.array(finite),
-    std: z.array(finite),
-    clip: finite,
-  }),
-  regimes: z.strictObject({ volatilityLow: finite, volatilityHigh: finite, trendScale: finite }).nullable(),
+  scaler: z.unknown(),
+  regimes: z
+    .strictObject({ volatilityLow: z.number().min(0), volatilityHigh: z.number().min(0), trendScale: z.number().gt(0) })
+    .refine((r) => r.volatilityLow <= r.volatilityHigh, { message: 'volatilityLow must not exceed volatilityHigh', path: ['volatilityLow'] })
+    .nullable(),
   data: z.strictObject({
-    fileName: z.string(),
-    columns: z.array(z.string()),
-    rows: z.number().int(),
+    fileName: text(STRING_LIMITS.fileName),
+    columns: z.array(text(STRING_LIMITS.column)).max(STRING_LIMITS.columns),
+    rows: z.number().int().min(0),
     firstTime: z.number(),
     lastTime: z.number(),
-    intervalMs: z.number(),
-    closeHash: z.string(),
+    intervalMs: z.number().min(0),
+    closeHash: text(STRING_LIMITS.label),
     splits: z
       .strictObject({ train: splitSpanSchema, validation: splitSpanSchema, test: splitSpanSchema })
       .optional(),
@@ -145,8 +158,8 @@ export const bundleSchema = z.strictObject({
     episodes: z.number().int().min(0),
     updates: z.number().int().min(0),
     wallTimeMs: z.number().min(0),
-    backend: z.string(),
-    stopReason: z.string(),
+    backend: text(STRING_LIMITS.label),
+    stopReason: text(STRING_LIMITS.label),
     selection: z
       .strictObject({
         update: z.number().int().min(0),
@@ -160,8 +173,10 @@ export const bundleSchema = z.strictObject({
       .optional(),
   }),
   metrics: z.strictObject({ validation: metricsSchema, test: metricsSchema }),
-  network: z.strictObject({ modelTopology: z.unknown().nullable(), weightSpecs: z.array(weightSpec), weightData: z.string() }),
-  optimizer: z.strictObject({ step: z.number().int().min(0), weightSpecs: z.array(weightSpec), weightData: z.string() }).nullable(),
+  network: z.strictObject({ modelTopology: z.unknown().nullable(), weightSpecs: z.array(weightSpec).max(MAX_WEIGHT_SPECS), weightData: z.string() }),
+  optimizer: z
+    .strictObject({ step: z.number().int().min(0), weightSpecs: z.array(weightSpec).max(2 * MAX_WEIGHT_SPECS), weightData: z.string() })
+    .nullable(),
 });
 
 export interface BundleInput {
@@ -217,8 +232,15 @@ export function serializeBundle(bundle: ModelBundle): string {
   return JSON.stringify(bundle);
 }
 
-/** Parses and validates a bundle file's text; every failure names what is wrong. */
+/**
+ * Parses and validates a bundle file's text; every failure is a BundleError naming the field. The
+ * text's size and nesting are checked before parsing, and every dimension against the feature list,
+ * the variant and the weights before any tensor exists, so a hostile file costs time and memory in
+ * proportion to its own size.
+ */
 export function parseBundle(text: string): ModelBundle {
+  checkFileSize(text.length);
+  checkRawText(text);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -233,7 +255,7 @@ export function parseBundle(text: string): ModelBundle {
   const version = (raw as { formatVersion?: unknown }).formatVersion;
   if (version !== BUNDLE_VERSION) {
     throw new BundleError(
-      `The model file has format version ${String(version)}; this app reads version ${BUNDLE_VERSION}. ` +
+      `The model file has format version ${String(version).slice(0, 20)}; this app reads version ${BUNDLE_VERSION}. ` +
         (typeof version === 'number' && version > BUNDLE_VERSION ? 'Update the app to open it.' : 'Re-export it from a current version.'),
       'formatVersion',
     );
@@ -241,35 +263,30 @@ export function parseBundle(text: string): ModelBundle {
   const parsed = bundleSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new BundleError(`The model file is invalid at "${issue.path.join('.')}": ${issue.message}.`, issue.path.join('.'));
+    const field = issue.path.join('.');
+    throw new BundleError(`The model file is invalid at "${field}": ${issue.message}. ${REEXPORT}`, field);
   }
-  const bundle = parsed.data as ModelBundle;
-  checkConsistency(bundle);
+  const b = parsed.data;
+  checkConfig(b.config as TrainingConfig);
+  const bundle = { ...b, scaler: checkScaler(b.scaler) } as ModelBundle;
+  checkObservation(bundle.variant, bundle.config, bundle.observation, bundle.scaler, bundle.regimes);
+  checkTopology(bundle.network.modelTopology);
+  const weights = expectedWeights(bundle.observation, bundle.config);
+  checkManifest(bundle.network.weightSpecs, weights, 'network.weightSpecs');
+  decodeWeights(bundle.network.weightData, weights, 'network.weightData', weightRange);
+  if (bundle.optimizer) {
+    const moments = expectedMoments(weights);
+    checkManifest(bundle.optimizer.weightSpecs, moments, 'optimizer.weightSpecs');
+    decodeWeights(bundle.optimizer.weightData, moments, 'optimizer.weightData', momentRange);
+  }
   return bundle;
 }
 
-function checkConsistency(b: ModelBundle): void {
-  const o = b.observation;
-  if (o.featureNames.length !== o.featureCount) {
-    throw new BundleError(`The model file lists ${o.featureNames.length} feature names but says it has ${o.featureCount} features.`, 'observation');
-  }
-  if (b.scaler.names.join() !== o.featureNames.join() || b.scaler.mean.length !== o.featureCount || b.scaler.std.length !== o.featureCount) {
-    throw new BundleError('The model file\'s scaler does not match its feature list.', 'scaler');
-  }
-  if (o.lookback !== b.config.env.lookback) {
-    throw new BundleError(`The model file's lookback (${o.lookback}) differs from its config (${b.config.env.lookback}).`, 'observation.lookback');
-  }
-  const expectedBytes = b.network.weightSpecs.reduce((sum, s) => sum + 4 * s.shape.reduce((a, c) => a * c, 1), 0);
-  const actualBytes = Math.floor((b.network.weightData.length * 3) / 4) - (b.network.weightData.match(/=*$/)?.[0].length ?? 0);
-  if (actualBytes !== expectedBytes) {
-    throw new BundleError(
-      `The model file's weights are ${actualBytes} bytes but its manifest needs ${expectedBytes}: the file is truncated or was altered. Export the model again.`,
-      'network.weightData',
-    );
-  }
-}
-
-/** Builds the network a bundle describes and loads its weights; shape mismatches are named. */
+/**
+ * Builds the network a bundle describes from its weights. The manifest is checked against the
+ * config and every value decoded before the network exists, which then takes the saved values
+ * instead of being initialised.
+ */
 export function loadNetwork(bundle: ModelBundle): ActorCritic {
   const spec: ObservationSpec = {
     lookback: bundle.observation.lookback,
@@ -277,72 +294,23 @@ export function loadNetwork(bundle: ModelBundle): ActorCritic {
     stateSize: bundle.observation.stateSize,
     numActions: bundle.observation.numActions,
   };
-  const net = new ActorCritic(spec, bundle.config.network, bundle.config.seed);
-  try {
-    const tensors = decode(bundle.network.weightSpecs, bundle.network.weightData, 'network.weightData');
-    try {
-      const ordered = net.params.map((p) => {
-        const t = tensors[p.name];
-        if (!t) throw new BundleError(`The model file has no weights for layer ${p.name}.`, 'network.weightSpecs');
-        const got = t.shape.join('×');
-        const want = p.variable.shape.join('×');
-        if (got !== want) throw new BundleError(`Weights ${p.name} have shape ${got}; the network described by the file needs ${want}.`, 'network.weightSpecs');
-        return t;
-      });
-      net.setWeights(ordered);
-    } finally {
-      Object.values(tensors).forEach((t) => t.dispose());
-    }
-  } catch (error) {
-    net.dispose();
-    throw error;
-  }
-  return net;
+  const weights = expectedWeights(spec, bundle.config);
+  checkManifest(bundle.network.weightSpecs, weights, 'network.weightSpecs');
+  const values = decodeWeights(bundle.network.weightData, weights, 'network.weightData', weightRange);
+  return new ActorCritic(spec, bundle.config.network, bundle.config.seed, values);
 }
 
 /** Restores Adam's moments from a bundle into an optimizer built over `net`. */
 export function restoreOptimizer(bundle: ModelBundle, net: ActorCritic, optimizer: Adam): boolean {
   if (!bundle.optimizer) return false;
   // Plain arrays, not tensors: reading tensors back synchronously would stall (or, on WebGPU, break) the device.
-  const arrays = decodeArrays(bundle.optimizer.weightSpecs, bundle.optimizer.weightData, 'optimizer.weightData');
-  const m = net.params.map((p) => arrays.get(`m/${p.name}`));
-  const v = net.params.map((p) => arrays.get(`v/${p.name}`));
-  const fits = (a: Float32Array | undefined, i: number): a is Float32Array => a !== undefined && a.length === net.params[i].variable.size;
-  if (!m.every(fits) || !v.every(fits)) throw new BundleError('The model file\'s optimizer state does not match its network.', 'optimizer');
+  const moments = expectedMoments(net.params.map((p) => [p.name, p.variable.shape]));
+  checkManifest(bundle.optimizer.weightSpecs, moments, 'optimizer.weightSpecs');
+  const arrays = decodeWeights(bundle.optimizer.weightData, moments, 'optimizer.weightData', momentRange);
+  const m = net.params.map((p) => arrays.get(`m/${p.name}`)!);
+  const v = net.params.map((p) => arrays.get(`v/${p.name}`)!);
   optimizer.restore({ step: bundle.optimizer.step, m, v });
   return true;
-}
-
-/** float32 weights as named arrays, checked against the bytes there are. */
-function decodeArrays(specs: tf.io.WeightsManifestEntry[], data: string, field: string): Map<string, Float32Array> {
-  let bytes: Uint8Array;
-  try {
-    bytes = base64ToBytes(data);
-  } catch (error) {
-    throw new BundleError(`The model file's ${field} is damaged: ${(error as Error).message}.`, field);
-  }
-  const out = new Map<string, Float32Array>();
-  let offset = 0;
-  for (const spec of specs) {
-    if (spec.dtype !== 'float32' || spec.quantization) throw new BundleError(`The model file's ${field} holds ${spec.name} as ${spec.dtype}${spec.quantization ? ' (quantized)' : ''}; only float32 is supported.`, field);
-    const size = spec.shape.reduce((a, b) => a * b, 1);
-    if (offset + size * 4 > bytes.byteLength) throw new BundleError(`The model file's ${field} is shorter than its weights need (${spec.name}).`, field);
-    // A copy: the decoded bytes need not be 4-byte aligned.
-    out.set(spec.name, new Float32Array(bytes.slice(offset, offset + size * 4).buffer));
-    offset += size * 4;
-  }
-  return out;
-}
-
-function decode(specs: tf.io.WeightsManifestEntry[], data: string, field: string): tf.NamedTensorMap {
-  let bytes: Uint8Array;
-  try {
-    bytes = base64ToBytes(data);
-  } catch (error) {
-    throw new BundleError(`The model file's ${field} is damaged: ${(error as Error).message}.`, field);
-  }
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  return tf.io.decodeWeights(buffer, specs);
 }
 
 /**

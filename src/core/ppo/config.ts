@@ -203,13 +203,16 @@ const ppoSchema = z.object({
   adaptiveLrRange: z.tuple([z.number().gt(0), z.number().gt(0)]),
 });
 
+/** The largest network a config may describe; model import derives its size limits from these. */
+export const NETWORK_LIMITS = { hiddenLayers: 8, hiddenUnits: 4096, attentionLayers: 4, attentionHeads: 16, modelDim: 512 } as const;
+
 const networkSchema = z.object({
   encoder: z.enum(['mlp', 'attention']),
-  hidden: z.array(z.number().int().min(1).max(4096)).min(1).max(8),
+  hidden: z.array(z.number().int().min(1).max(NETWORK_LIMITS.hiddenUnits)).min(1).max(NETWORK_LIMITS.hiddenLayers),
   activation: z.enum(['tanh', 'relu']),
-  attentionLayers: z.number().int().min(1).max(4),
-  attentionHeads: z.number().int().min(1).max(16),
-  modelDim: z.number().int().min(4).max(512),
+  attentionLayers: z.number().int().min(1).max(NETWORK_LIMITS.attentionLayers),
+  attentionHeads: z.number().int().min(1).max(NETWORK_LIMITS.attentionHeads),
+  modelDim: z.number().int().min(4).max(NETWORK_LIMITS.modelDim),
 });
 
 const stopSchema = z.object({

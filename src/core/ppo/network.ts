@@ -102,18 +102,25 @@ export class ActorCritic {
   readonly config: NetworkConfig;
   private readonly byName = new Map<string, tf.Variable>();
   private seed: number;
+  private initial: ReadonlyMap<string, Float32Array> | null;
 
-  constructor(spec: ObservationSpec, config: NetworkConfig, seed: number) {
+  /**
+   * With `initial` (every parameter by name, as checked by the model bundle), the values are taken
+   * from it and nothing is initialised: loading a saved model never runs the orthogonal initialiser,
+   * whose cost grows with the cube of the layer widths.
+   */
+  constructor(spec: ObservationSpec, config: NetworkConfig, seed: number, initial?: ReadonlyMap<string, Float32Array>) {
     this.spec = spec;
     this.config = config;
     this.seed = seed;
+    this.initial = initial ?? null;
     const hiddenGain = Math.SQRT2;
     let trunkInput: number;
     if (config.encoder === 'attention') {
       const d = config.modelDim;
       // Named "encoder/…" like the weights of the Layers export's encoder layer, so one set of weights serves both.
       this.addDense('encoder/embed', spec.featureCount, d, 1);
-      this.add('encoder/position', tf.tensor2d(scaledNormal(spec.lookback * d, 0.02, this.nextSeed()), [spec.lookback, d]));
+      this.add('encoder/position', [spec.lookback, d], () => scaledNormal(spec.lookback * d, 0.02, this.nextSeed()));
       for (let l = 0; l < config.attentionLayers; l++) {
         this.addNorm(`encoder/block${l}/norm1`, d);
         for (const p of ['query', 'key', 'value', 'out']) this.addDense(`encoder/block${l}/${p}`, d, d, 1);
@@ -133,6 +140,7 @@ export class ActorCritic {
     });
     this.addDense('policy', width, spec.numActions, 0.01);
     this.addDense('value', width, 1, 1);
+    this.initial = null;
   }
 
   get variables(): tf.Variable[] {
@@ -198,22 +206,31 @@ export class ActorCritic {
     return this.seed;
   }
 
-  private add(name: string, initial: tf.Tensor): void {
+  private add(name: string, shape: number[], init: () => Float32Array): void {
+    let values: Float32Array;
+    if (this.initial) {
+      const given = this.initial.get(name);
+      if (!given) throw new Error(`No initial values for parameter ${name}`);
+      values = given;
+    } else {
+      values = init();
+    }
     // tfjs names variables globally; a prefix keeps ours apart from Layers models' own ("trunk0/kernel_1").
-    const variable = tf.variable(initial, true, `actor_critic_${uniqueSuffix()}/${name}`);
-    initial.dispose();
+    const tensor = tf.tensor(values, shape);
+    const variable = tf.variable(tensor, true, `actor_critic_${uniqueSuffix()}/${name}`);
+    tensor.dispose();
     this.params.push({ name, variable });
     this.byName.set(name, variable);
   }
 
   private addDense(name: string, inputs: number, units: number, gain: number): void {
-    this.add(`${name}/kernel`, tf.tensor2d(orthogonal(inputs, units, gain, this.nextSeed()), [inputs, units]));
-    this.add(`${name}/bias`, tf.zeros([units]));
+    this.add(`${name}/kernel`, [inputs, units], () => orthogonal(inputs, units, gain, this.nextSeed()));
+    this.add(`${name}/bias`, [units], () => new Float32Array(units));
   }
 
   private addNorm(name: string, size: number): void {
-    this.add(`${name}/gamma`, tf.ones([size]));
-    this.add(`${name}/beta`, tf.zeros([size]));
+    this.add(`${name}/gamma`, [size], () => new Float32Array(size).fill(1));
+    this.add(`${name}/beta`, [size], () => new Float32Array(size));
   }
 }
 
@@ -300,19 +317,4 @@ export function encodeWindow(window: tf.Tensor2D, weight: (name: string) => tf.T
     x = tf.add(x, tf.reshape(ffn, [batch, L, d]));
   }
   return layerNorm(tf.mean(x, 1), weight('pool/norm/gamma'), weight('pool/norm/beta')) as tf.Tensor2D;
-}
-
-/** Names and shapes of the encoder's weights, in the order ActorCritic creates them. */
-export function encoderWeightShapes(dims: EncoderDims): [string, number[]][] {
-  const { lookback: L, featureCount: F, modelDim: d, layers } = dims;
-  const out: [string, number[]][] = [['embed/kernel', [F, d]], ['embed/bias', [d]], ['position', [L, d]]];
-  for (let l = 0; l < layers; l++) {
-    const p = `block${l}`;
-    out.push([`${p}/norm1/gamma`, [d]], [`${p}/norm1/beta`, [d]]);
-    for (const n of ['query', 'key', 'value', 'out']) out.push([`${p}/${n}/kernel`, [d, d]], [`${p}/${n}/bias`, [d]]);
-    out.push([`${p}/norm2/gamma`, [d]], [`${p}/norm2/beta`, [d]]);
-    out.push([`${p}/ffn1/kernel`, [d, 2 * d]], [`${p}/ffn1/bias`, [2 * d]], [`${p}/ffn2/kernel`, [2 * d, d]], [`${p}/ffn2/bias`, [d]]);
-  }
-  out.push(['pool/norm/gamma', [d]], ['pool/norm/beta', [d]]);
-  return out;
 }
