@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { importCsv } from '../data/importCsv';
 import { barsToCsv, generateSampleBars } from '../data/sampleData';
 import { computeFeatures, defaultFeatureNames } from '../features';
+import { prepareMarket } from '../env/prepare';
 import { summariseDataset } from './dataset';
 
 describe('summariseDataset', () => {
@@ -28,9 +29,16 @@ describe('summariseDataset', () => {
     expect(s.splitError?.message).toMatch(/lookback/i);
   });
 
-  it('finds the same warm-up on a long series as the full feature matrix does', async () => {
+  it('finds the same warm-up on a long series as the training preparation does, for every variant', async () => {
     const { bars, report } = await importCsv(barsToCsv(generateSampleBars({ bars: 30_000, seed: 7, intervalMs: 60_000 })), { fileName: 'm.csv' });
     const names = defaultFeatureNames({ hasVolume: report.hasVolume, intervalMs: report.intervalMs });
-    expect(summariseDataset(bars, report).warmup).toBe(computeFeatures(bars, names).warmup);
+    const summary = summariseDataset(bars, report);
+    // The Enhanced variant's trend input (SMA(50) and a 5-bar slope) starts after the features do.
+    expect(summary.warmup).toBeGreaterThan(computeFeatures(bars, names).warmup);
+    for (const regimes of [null, 'fit'] as const) {
+      const prepared = prepareMarket(bars, names, summary.lookback, { regimes });
+      expect(prepared.warmup).toBe(summary.warmup);
+      expect(prepared.splits).toEqual(summary.splits);
+    }
   });
 });
