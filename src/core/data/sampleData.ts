@@ -52,12 +52,22 @@ export function generateSampleBars(config: Partial<SampleDataConfig> = {}): Bars
   const close = new Float64Array(n);
   const volume = new Float64Array(n);
 
+  // The regimes are calibrated per day; other bar sizes keep their daily drift, volatility and
+  // persistence (drift ∝ Δt, volatility ∝ √Δt, stay^Δt), so minute bars look like minute bars.
+  const days = cfg.intervalMs / DAY_MS;
+  const scaled = REGIMES.map((r) => ({
+    ...r,
+    drift: r.drift * days,
+    volatility: r.volatility * Math.sqrt(days),
+    stay: r.stay ** days,
+    volume: r.volume * days,
+  }));
   let regime = 0;
   let t = cfg.startTime;
   let prevClose = cfg.startPrice;
   for (let i = 0; i < n; i++) {
-    if (rng.next() > REGIMES[regime].stay) regime = (regime + 1 + rng.int(0, REGIMES.length - 1)) % REGIMES.length;
-    const r = REGIMES[regime];
+    if (rng.next() > scaled[regime].stay) regime = (regime + 1 + rng.int(0, REGIMES.length - 1)) % REGIMES.length;
+    const r = scaled[regime];
     const gap = r.volatility * 0.2 * rng.normal();
     const o = prevClose * Math.exp(gap);
     const c = o * Math.exp(r.drift + r.volatility * rng.normal());
