@@ -98,6 +98,17 @@ for (const backend of ['wasm', 'cpu'] as const) {
     await page.getByTestId('backtest-run').click();
     await expect(page.getByTestId('backtest-metrics').getByTestId('metric-totalReturn')).toHaveAttribute('data-value', /^-?\d/);
     await expect(page.getByTestId('backtest-result')).toContainText('test split');
+    await expect(page.getByTestId('backtest-assumptions')).toContainText("0.10 % cost per side, 0 bp slippage, fills at the next bar's open");
+    await expect(page.getByTestId('sample-note')).toContainText('Out of sample');
+    await expect(page.getByTestId('in-sample-badge')).toHaveCount(0);
+    if (backend === 'wasm') {
+      // The training split is in sample, and the result says so.
+      await page.getByTestId('backtest-split').selectOption('train');
+      await page.getByTestId('backtest-run').click();
+      await expect(page.getByTestId('backtest-result')).toContainText('train split');
+      await expect(page.getByTestId('in-sample-badge')).toBeVisible();
+      await expect(page.getByTestId('sample-note')).toContainText(/In sample: \d+ of \d+ bars were used for training/);
+    }
   });
 }
 
