@@ -372,8 +372,15 @@ async function train(args: string[], io: CliIo): Promise<number> {
     io.out(JSON.stringify(summary));
   } else {
     io.out(`Saved ${outPath} after ${s.timesteps} timesteps (${s.stopReason}), ${summary.stepsPerSecond.toFixed(0)} steps/s`);
+    const sel = outcome.bundle.training.selection;
+    io.out(
+      sel
+        ? `Kept the checkpoint of update ${sel.update} of ${s.updates}: best validation ${sel.basis} ${sel.score.toFixed(2)} among ${sel.evaluations} compared (at least ${sel.minTrades} trades)`
+        : `No checkpoint made the ${outcome.bundle.config.eval.minTrades} validation trades needed to be selected: kept the last weights`,
+    );
     if (outcome.test) {
-      io.out('Test split:');
+      io.out('Test split (out of sample):');
+      io.out(`Assumptions: ${describeAssumptions(outcome.test.assumptions)}`);
       io.out(formatMetrics(outcome.test.metrics));
     }
   }

@@ -1,4 +1,5 @@
 import type { SelectionScore } from '../backtest/selection';
+import { describeAssumptions } from '../backtest/runner';
 import type { BacktestMetrics } from '../backtest/types';
 import type { EpisodeStats } from '../env/tradingEnv';
 import type { EvaluationEvent, ProgressEvent } from '../ppo/trainer';
@@ -41,6 +42,8 @@ export interface EvaluationPoint {
   /** What checkpoints are ranked by, e.g. { score: 1.2, basis: 'daily Sharpe', trades: 14 }. */
   selection: SelectionScore;
   metrics: BacktestMetrics;
+  /** Costs, slippage and fills behind the metrics, in one line. */
+  assumptions: string;
   curve: { time: Float64Array; equity: Float64Array; buyHold: Float64Array };
 }
 
@@ -112,6 +115,7 @@ export class TrainingStream {
       isBest: e.isBest,
       selection: e.selection,
       metrics: r.metrics,
+      assumptions: describeAssumptions(r.assumptions),
       curve: {
         time: Float64Array.from(index, (i) => r.time[i]),
         equity: Float64Array.from(index, (i) => r.equity[i]),

@@ -75,7 +75,14 @@ export function TrainPanel() {
               <h3>
                 Best validation so far ({latest.variant}, update {latest.best.update}, {formatSteps(latest.best.timesteps)} steps)
               </h3>
+              <p className="hint" data-testid="best-selection">
+                Chosen by {latest.best.selection.basis} {formatNumber(latest.best.selection.score, 2)} with {latest.best.selection.trades} trades. These
+                validation bars pick the checkpoint, so they flatter it: judge the model on the test split.
+              </p>
               <MetricsTable metrics={latest.best.metrics} testId="best-metrics" />
+              <p className="hint" data-testid="best-assumptions">
+                Assumptions: {latest.best.assumptions}.
+              </p>
             </div>
           ) : null}
           {groupRuns.length > 1 || groupRuns.some((r) => r.result) ? <CompareTable runs={groupRuns} /> : null}
