@@ -1,29 +1,8 @@
 import type { EnvConfig } from './config';
+import { BUY, HOLD, NUM_ACTIONS, observationSize, writeActionMask, writeObservation, type AccountView, type MarketData } from './observation';
 import { createRng, type Rng } from '../random/rng';
 
-export const HOLD = 0;
-export const BUY = 1;
-export const SELL = 2;
-export const NUM_ACTIONS = 3;
-export const ACTION_NAMES = ['Hold', 'Buy', 'Sell'] as const;
-
-/** Account features appended to every observation window, in this order. */
-export const ACCOUNT_FEATURES = ['equityChange', 'position', 'unrealizedPnl'] as const;
-
-/** What the environment trades: scaled features and the prices they came from, bar for bar. */
-export interface MarketData {
-  /** Scaled features, row-major rows × featureCount; row t describes bar t. */
-  features: Float32Array;
-  featureCount: number;
-  close: Float64Array;
-  /** Opening prices, needed when orders fill at the next bar's open. */
-  open?: Float64Array;
-  time: Float64Array;
-  /** Per-bar state appended after the account features (the Enhanced variant's regimes), rows × count. */
-  context?: { values: Float32Array; count: number };
-  /** 1 on bars in the high-volatility regime; used by the blockHighVolatility mask. */
-  highVolatility?: Uint8Array;
-}
+export { ACCOUNT_FEATURES, ACTION_NAMES, BUY, HOLD, NUM_ACTIONS, SELL, type MarketData } from './observation';
 
 /** Bars [start, end) an environment may use; decisions happen at start+lookback-1 … end-2. */
 export interface EnvRange {
@@ -143,6 +122,8 @@ export class TradingEnv {
   private readonly tradeCount: Int32Array;
   private readonly recentReturns: Float64Array;
   private readonly recentCursor: Int32Array;
+  /** Reused for every env and step: the hot loop allocates nothing. */
+  private readonly view: AccountView = { equityChange: 0, position: 0, entryPrice: 0, heldBars: 0, solvent: true, withinDrawdownLimit: true };
 
   constructor(config: EnvConfig, data: MarketData, range: EnvRange, options: EnvOptions = {}) {
     this.cfg = config;
@@ -150,7 +131,7 @@ export class TradingEnv {
     this.options = options;
     this.numEnvs = config.numEnvs;
     this.windowSize = config.lookback * data.featureCount;
-    this.obsSize = this.windowSize + ACCOUNT_FEATURES.length + (data.context?.count ?? 0);
+    this.obsSize = observationSize(data, config.lookback);
     this.firstDecision = range.start + config.lookback - 1;
     this.lastDecision = range.end - 2;
     if (this.lastDecision < this.firstDecision) {
@@ -399,31 +380,28 @@ export class TradingEnv {
     return Math.sqrt(sq / count);
   }
 
+  /** Env i's account as the shared observation and mask functions read it. */
+  private account(i: number): AccountView {
+    const view = this.view;
+    view.equityChange = this.equity[i] / this.cfg.initialCapital - 1;
+    view.position = this.position[i];
+    view.entryPrice = this.entryPrice[i];
+    view.heldBars = this.heldBars[i];
+    view.solvent = this.equity[i] > 0;
+    view.withinDrawdownLimit = true;
+    return view;
+  }
+
   private writeObservation(i: number, out: Float32Array): void {
-    const t = this.barIndex[i];
-    const f = this.data.featureCount;
-    const offset = i * this.obsSize;
-    const first = t - this.cfg.lookback + 1;
-    out.set(this.data.features.subarray(first * f, (t + 1) * f), offset);
-    const price = this.data.close[t];
-    const a = offset + this.windowSize;
-    out[a] = this.equity[i] / this.cfg.initialCapital - 1;
-    out[a + 1] = this.position[i];
-    out[a + 2] = this.position[i] === 0 ? 0 : (this.position[i] * (price - this.entryPrice[i])) / this.entryPrice[i];
-    const context = this.data.context;
-    if (context) out.set(context.values.subarray(t * context.count, (t + 1) * context.count), a + ACCOUNT_FEATURES.length);
+    writeObservation(out, i * this.obsSize, this.data, this.cfg.lookback, this.barIndex[i], this.account(i));
   }
 
   private writeMask(i: number): void {
-    const m = i * NUM_ACTIONS;
-    const pos = this.position[i];
-    const cfg = this.cfg;
-    const mayClose = this.heldBars[i] >= cfg.minHoldingBars;
-    const calmEnough = !cfg.blockHighVolatility || !this.data.highVolatility || this.data.highVolatility[this.barIndex[i]] === 0;
-    const mayOpen = calmEnough && this.equity[i] > 0 && this.withinDrawdownLimit(i);
-    this.masks[m] = 1;
-    this.masks[m + 1] = pos === 1 ? 0 : pos === -1 ? (mayClose ? 1 : 0) : mayOpen ? 1 : 0;
-    this.masks[m + 2] = pos === -1 ? 0 : pos === 1 ? (mayClose ? 1 : 0) : !cfg.longOnly && mayOpen ? 1 : 0;
+    const account = this.account(i);
+    // Evaluated only when opening is otherwise possible: the cool-down clock counts blocked flat bars.
+    const calmEnough = !this.cfg.blockHighVolatility || !this.data.highVolatility || this.data.highVolatility[this.barIndex[i]] === 0;
+    account.withinDrawdownLimit = !(calmEnough && account.solvent) || this.withinDrawdownLimit(i);
+    writeActionMask(this.masks, i * NUM_ACTIONS, this.cfg, this.data, this.barIndex[i], account);
   }
 
   /**

@@ -4,7 +4,9 @@ import { importCsv } from '../data/importCsv';
 import { barsToCsv, generateSampleBars } from '../data/sampleData';
 import type { ModelBundle } from '../model/bundle';
 import type { TrainingOverrides } from '../ppo/config';
-import { trainModel } from './session';
+import { sliceBars } from '../data/bars';
+import { ACTION_NAMES, BUY, HOLD, TradingEnv } from '../env/tradingEnv';
+import { predictLatest, prepareForModel, trainModel, type PredictAccount } from './session';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -60,5 +62,43 @@ describe('trainModel checkpoints and resume', () => {
     let checkpoint: ModelBundle | null = null;
     await trainModel(a.bars, a.report, { ...overrides, stop: { totalTimesteps: 64 } }, 'run', {}, { checkpoint: { everyUpdates: 1, save: async (x) => void (checkpoint = x) } });
     await expect(trainModel(b.bars, b.report, {}, 'run', {}, { resumeFrom: checkpoint! })).rejects.toThrow(/trained on a\.csv; load that data/);
+  });
+});
+
+describe('predictLatest', () => {
+  it('masks actions exactly as the environment does: high-volatility block and minimum holding period', async () => {
+    const { bars, report } = await importCsv(barsToCsv(generateSampleBars({ bars: 800, seed: 4 })), { fileName: 's.csv' });
+    const { bundle } = await trainModel(bars, report, {
+      variant: 'enhanced-maskable',
+      env: { lookback: 8, numEnvs: 2, episodeLength: 50, blockHighVolatility: true, minHoldingBars: 5 },
+      ppo: { numSteps: 32, minibatchSize: 32, epochs: 1 },
+      network: { hidden: [16], modelDim: 8, attentionHeads: 1, attentionLayers: 1 },
+      stop: { totalTimesteps: 64 },
+      eval: { everyUpdates: 0 },
+    }, 'enhanced');
+    const prepared = prepareForModel(bundle, bars, report.hasVolume);
+    const high = prepared.market.highVolatility!;
+    // A high-volatility bar t whose bar t − 2 is calm, so the environment can open a long before it.
+    let t = prepared.warmup + 20;
+    while (!(high[t] === 1 && high[t - 2] === 0)) t++;
+
+    const envMask = (actions: number[]) => {
+      const env = new TradingEnv({ ...bundle.config.env, numEnvs: 1 }, prepared.market, { start: prepared.warmup, end: bars.close.length }, { fixedStart: t - actions.length });
+      env.reset();
+      for (const a of actions) env.step([a]);
+      expect(env.currentBar(0)).toBe(t);
+      return ACTION_NAMES.filter((_, a) => env.masks[a] === 1);
+    };
+    const upToT = sliceBars(bars, 0, t + 1);
+    const predictMask = async (account: PredictAccount) => (await predictLatest(bundle, upToT, report.hasVolume, account)).valid_actions;
+
+    // Flat on a high-volatility bar: no new exposure.
+    expect(envMask([])).toEqual(['Hold']);
+    expect(await predictMask({ position: 'flat' })).toEqual(['Hold']);
+    // Long for 2 bars of a 5-bar minimum: it may not close yet.
+    expect(envMask([BUY, HOLD])).toEqual(['Hold']);
+    expect(await predictMask({ position: 'long', heldBars: 2 })).toEqual(['Hold']);
+    // Past the minimum the close is allowed, even on a turbulent bar.
+    expect(await predictMask({ position: 'long', heldBars: 5 })).toEqual(['Hold', 'Sell']);
   });
 });

@@ -4,7 +4,8 @@ import type { EnvConfig } from '../env/config';
 import { checkSample, type SampleCheck } from './sampleCheck';
 import { defaultFeatureNames, type FeatureName, type Splits } from '../features';
 import { prepareMarket, type PreparedMarket } from '../env/prepare';
-import { ACTION_NAMES, BUY, HOLD, NUM_ACTIONS, SELL, type EnvRange } from '../env/tradingEnv';
+import type { EnvRange } from '../env/tradingEnv';
+import { ACTION_NAMES, NUM_ACTIONS, observationSize, writeActionMask, writeObservation, type AccountView } from '../env/observation';
 import { annualisationFor } from '../backtest/annualisation';
 import { runBacktest, type BacktestResult } from '../backtest/runner';
 import { resolveTrainingConfig, type TrainingConfig, type TrainingOverrides } from '../ppo/config';
@@ -242,20 +243,45 @@ export interface Prediction {
   confidence: number;
   value_estimate: number;
   probabilities: Record<string, number>;
+  /**
+   * Actions the environment would allow for this account at this bar. The Standard variant does not
+   * mask its policy: an action outside this list would execute as Hold.
+   */
+  valid_actions: string[];
   bar_time: string;
   position: 'flat' | 'long' | 'short';
 }
 
+/** The account a prediction is for; everything but the side is optional. */
+export interface PredictAccount {
+  position: 'flat' | 'long' | 'short';
+  /**
+   * Bars the open position has been held. Unknown by default, and then taken as past the model's
+   * minimum holding period (a position of unknown age may be closed).
+   */
+  heldBars?: number;
+  /** Fill price of the open position; the latest close (no unrealised PnL) by default. */
+  entryPrice?: number;
+  /** Equity over initial capital − 1; 0 by default. */
+  equityChange?: number;
+  /** The account's drawdown from its peak as a fraction (0.12 = 12 %); 0 by default. */
+  drawdown?: number;
+}
+
 /**
  * The model's action for the latest bar, for an account in the given position (flat by default:
- * equity unchanged, no open trade). Confidence is the probability of the chosen action under the mask.
+ * equity unchanged, no open trade). The observation and the action mask come from the same
+ * functions the environment uses, so a prediction never offers an action the environment would
+ * forbid (high-volatility block, minimum holding period, drawdown limit, long-only). Confidence is
+ * the probability of the chosen action under the mask.
  */
 export async function predictLatest(
   bundle: ModelBundle,
   bars: Bars,
   hasVolume: boolean,
-  position: 'flat' | 'long' | 'short' = 'flat',
+  accountOrPosition: PredictAccount | PredictAccount['position'] = 'flat',
 ): Promise<Prediction> {
+  const account: PredictAccount = typeof accountOrPosition === 'string' ? { position: accountOrPosition } : accountOrPosition;
   const prepared = prepareForModel(bundle, bars, hasVolume);
   const t = bars.close.length - 1;
   const lookback = bundle.observation.lookback;
@@ -264,17 +290,20 @@ export async function predictLatest(
       `The file has ${bars.close.length} bars; the model needs ${prepared.warmup + lookback} (indicator warm-up ${prepared.warmup} + lookback ${lookback}) to predict.`,
     );
   }
-  const market = prepared.market;
-  const f = market.featureCount;
-  const obs = new Float32Array(lookback * f + bundle.observation.stateSize);
-  obs.set(market.features.subarray((t - lookback + 1) * f, (t + 1) * f), 0);
-  const pos = position === 'long' ? 1 : position === 'short' ? -1 : 0;
-  obs[lookback * f + 1] = pos;
-  if (market.context) obs.set(market.context.values.subarray(t * market.context.count, (t + 1) * market.context.count), lookback * f + 3);
+  const env = bundle.config.env;
+  const pos = account.position === 'long' ? 1 : account.position === 'short' ? -1 : 0;
+  const view: AccountView = {
+    equityChange: account.equityChange ?? 0,
+    position: pos,
+    entryPrice: account.entryPrice ?? bars.close[t],
+    heldBars: account.heldBars ?? env.minHoldingBars,
+    solvent: (account.equityChange ?? 0) > -1,
+    withinDrawdownLimit: env.drawdownMaskLimit === null || (account.drawdown ?? 0) <= env.drawdownMaskLimit,
+  };
+  const obs = new Float32Array(observationSize(prepared.market, lookback));
+  writeObservation(obs, 0, prepared.market, lookback, t, view);
   const mask = new Uint8Array(NUM_ACTIONS);
-  mask[HOLD] = 1;
-  mask[BUY] = pos === 1 ? 0 : 1;
-  mask[SELL] = pos === -1 || (pos === 0 && bundle.config.env.longOnly) ? 0 : 1;
+  writeActionMask(mask, 0, env, prepared.market, t, view);
 
   const net = loadNetwork(bundle);
   try {
@@ -287,8 +316,9 @@ export async function predictLatest(
       confidence: probs[best],
       value_estimate: value,
       probabilities: Object.fromEntries(ACTION_NAMES.map((n, a) => [n, probs[a]])),
+      valid_actions: ACTION_NAMES.filter((_, a) => mask[a] === 1),
       bar_time: new Date(bars.time[t]).toISOString(),
-      position,
+      position: account.position,
     };
   } finally {
     net.dispose();
