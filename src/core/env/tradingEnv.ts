@@ -1,4 +1,4 @@
-import type { EnvConfig } from './config';
+import { ConfigError, type EnvConfig } from './config';
 import { createRng, type Rng } from '../random/rng';
 
 export const HOLD = 0;
@@ -143,9 +143,10 @@ export class TradingEnv {
     this.lastDecision = range.end - 2;
     if (this.lastDecision < this.firstDecision) {
       const needed = config.lookback + 1;
-      throw new RangeError(
+      throw new ConfigError(
         `The range has ${range.end - range.start} bars but a lookback of ${config.lookback} needs at least ${needed}. ` +
           'Use a smaller lookback or more data.',
+        'lookback',
       );
     }
     if (options.fixedStart !== undefined && (options.fixedStart < this.firstDecision || options.fixedStart > this.lastDecision)) {
