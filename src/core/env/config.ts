@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../schema';
 
 /** Settings of the trading environment; one field per line, defaults in DEFAULT_ENV_CONFIG. */
 export interface EnvConfig {
