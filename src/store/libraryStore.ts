@@ -139,6 +139,8 @@ export const useLibraryStore = create<LibraryState>((set, get) => {
 
     runEnded() {
       set({ runEntries: [] });
+      // The worker removed the run's checkpoint as it ended.
+      changes?.postMessage('run-ended');
     },
   };
 });
