@@ -1,12 +1,9 @@
-import { open, readFile, stat, writeFile } from 'node:fs/promises';
-import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { importCsv, ImportError, type ImportReport, type ImportResult } from '../src/core/data';
+import { importCsv, type ImportReport, type ImportResult } from '../src/core/data';
 import { barsToCsv, generateSampleBars } from '../src/core/data/sampleData';
 import { defaultFeatureNames, SplitError, type FeatureName } from '../src/core/features';
 import type { Bars } from '../src/core/data/bars';
-import { ConfigError, FILL_AT, prepareMarket, resolveEnvConfig, type EnvConfig, type EnvRange } from '../src/core/env';
+import { FILL_AT, prepareMarket, resolveEnvConfig, type EnvConfig, type EnvRange } from '../src/core/env';
 import { describeAssumptions, runBacktest, type BacktestResult } from '../src/core/backtest/runner';
 import type { SampleCheck } from '../src/core/workflow/sampleCheck';
 import { equityCsv, tradesCsv } from '../src/core/backtest/export';
@@ -19,6 +16,9 @@ import { BASELINES, baselinePolicy, type BaselineName } from '../src/core/backte
 import { annualisationFor } from '../src/core/backtest/annualisation';
 import type { BacktestMetrics } from '../src/core/backtest/types';
 import { formatMetric, METRIC_ROWS, unavailableReason } from '../src/core/backtest/metricTable';
+import { toUserError, UsageError } from '../src/core/errors';
+import { checkOutputs, inputSize, openInput, readInput, writeOutput, type FileFlag } from './files';
+import { integerFlag as integerOption, parseFlags as parse, positiveNumberFlag as positiveNumber, type Flags } from './flags';
 
 export interface CliIo {
   out: (line: string) => void;
@@ -26,9 +26,7 @@ export interface CliIo {
 }
 
 /** A problem with the user's input or arguments: printed as one line, exit code 1. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError };
 
 const SPLITS: readonly SplitName[] = ['all', 'train', 'validation', 'test'];
 
@@ -39,14 +37,17 @@ Usage:
   npm run cli -- train --data FILE [--type standard|maskable|enhanced-maskable] [--steps N]
                        [--episodes N] [--minutes M] [--episode-length 1000] [--learning-rate 3e-4]
                        [--lookback 60] [--seed S] [--config FILE.json] [--output NAME]
-                       [--backend wasm|cpu] [--json]
+                       [--checkpoint-every 10] [--force] [--backend wasm|cpu] [--json]
   npm run cli -- backtest (--model BUNDLE | --baseline buy-and-hold|flat|random) --data FILE
                           [--split all|train|validation|test] (default: test with --model, all with --baseline)
                           [--fill-at nextOpen|close] [--transaction-cost 0.001] [--slippage-bps 0]
                           [--risk-free-rate 0] [--lookback 60] [--seed 1]
-                          [--equity-out FILE.csv] [--trades-out FILE.csv] [--backend wasm|cpu] [--json]
+                          [--equity-out FILE.csv] [--trades-out FILE.csv] [--force] [--backend wasm|cpu] [--json]
   npm run cli -- predict --model BUNDLE --data FILE [--position flat|long|short] [--json]
-  npm run cli -- generate-sample --out FILE [--bars 5000] [--seed 42] [--interval-minutes 1440]
+  npm run cli -- generate-sample --out FILE [--bars 5000] [--seed 42] [--interval-minutes 1440] [--force]
+
+Outputs are checked before any work starts; an existing file is replaced only with --force, and an
+input file never. train writes its model every --checkpoint-every updates (0: only at the end).
 
 Exit codes: 0 success, 1 bad input or arguments (one line on stderr), 2 internal error.`;
 
@@ -81,30 +82,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-/** The one-line message for errors caused by input; null for bugs. */
+/** The one-line message for errors caused by input (file errors are named by cli/files.ts); null for bugs. */
 export function userMessage(error: unknown): string | null {
-  if (error instanceof ImportError || error instanceof UsageError || error instanceof ConfigError) return error.message;
-  if (error instanceof Error && ['SplitError', 'FeatureError', 'RangeError', 'BundleError'].includes(error.name)) return error.message;
-  if (isNodeFileError(error)) {
-    if (error.code === 'ENOENT') return `File not found: ${error.path}. Check the path given to --data.`;
-    if (error.code === 'EISDIR') return `${error.path} is a folder; give a CSV file to --data.`;
-    if (error.code === 'EACCES') return `Cannot read ${error.path}: permission denied.`;
-  }
-  return null;
-}
-
-function isNodeFileError(error: unknown): error is NodeJS.ErrnoException & { path: string } {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && 'path' in error;
-}
-
-type Flags = Record<string, string | boolean | undefined>;
-
-function parse(args: string[], options: NonNullable<ParseArgsConfig['options']>): Flags {
-  try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Flags;
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}. See --help.`);
-  }
+  return toUserError(error)?.message ?? null;
 }
 
 function requireString(value: unknown, flag: string): string {
@@ -112,23 +92,8 @@ function requireString(value: unknown, flag: string): string {
   return value;
 }
 
-function integerOption(value: unknown, flag: string, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be a whole number ≥ ${min}, got "${String(value)}".`);
-  return n;
-}
-
 async function loadData(path: string, minRows?: number): Promise<ImportResult> {
-  // A file-backed Blob: the importer reads it in slices, so a large file is never one string in memory.
-  return importCsv(await openFileBlob(path), { fileName: basename(path), minRows });
-}
-
-/** openAsBlob fails on a missing or unreadable path without an error code; open it first so the usual ENOENT/EISDIR/EACCES messages apply. */
-async function openFileBlob(path: string): Promise<Blob> {
-  if ((await stat(path)).isDirectory()) throw Object.assign(new Error(`EISDIR: ${path}`), { code: 'EISDIR', path });
-  await (await open(path, 'r')).close();
-  return openAsBlob(path);
+  return importCsv(await openInput({ flag: '--data', path }), { fileName: basename(path), minRows });
 }
 
 async function inspect(args: string[], io: CliIo): Promise<number> {
@@ -152,6 +117,7 @@ async function backtest(args: string[], io: CliIo): Promise<number> {
     'risk-free-rate': { type: 'string' },
     'equity-out': { type: 'string' },
     'trades-out': { type: 'string' },
+    force: { type: 'boolean' },
     backend: { type: 'string' },
     json: { type: 'boolean' },
   });
@@ -168,7 +134,9 @@ async function backtest(args: string[], io: CliIo): Promise<number> {
     seed: integerOption(values.seed, '--seed', 1, 0),
     ...tradingOverrides(values),
   });
-  const { bars, report } = await loadData(requireString(values.data, '--data'));
+  const dataPath = requireString(values.data, '--data');
+  await checkOutputs(backtestOutputs(values), [{ flag: '--data', path: dataPath }], values.force === true);
+  const { bars, report } = await loadData(dataPath);
   const names = defaultFeatureNames({ hasVolume: report.hasVolume, intervalMs: report.intervalMs });
   // A whole-series backtest needs no train/validation/test cut, so short files still run.
   const prepared = prepareBaselineMarket(bars, names, env.lookback, split, report.fileName);
@@ -239,16 +207,20 @@ function backendOption(value: unknown): NodeBackend {
 
 async function loadBundle(path: string): Promise<ModelBundle> {
   // Before reading: a file past the cap would take that much memory, or fail as a string too long.
-  checkFileSize((await stat(path)).size, `The model file ${basename(path)}`);
-  const text = await readFile(path, 'utf8');
+  checkFileSize(await inputSize({ flag: '--model', path }), `The model file ${basename(path)}`);
+  const text = await readInput({ flag: '--model', path });
   return parseBundle(text);
 }
 
 async function backtestWithModel(values: Flags, io: CliIo): Promise<number> {
   // Out of sample by default: the test split is the only one the model neither trained nor was selected on.
   const split = splitOption(values.split ?? 'test');
-  const bundle = await loadBundle(requireString(values.model, '--model'));
-  const { bars, report } = await loadData(requireString(values.data, '--data'));
+  const modelPath = requireString(values.model, '--model');
+  const dataPath = requireString(values.data, '--data');
+  const inputs = [{ flag: '--model', path: modelPath }, { flag: '--data', path: dataPath }];
+  await checkOutputs(backtestOutputs(values), inputs, values.force === true);
+  const bundle = await loadBundle(modelPath);
+  const { bars, report } = await loadData(dataPath);
   await useNodeBackend(backendOption(values.backend), io.err);
   const result = await backtestModel(bundle, bars, report, split, {
     env: tradingOverrides(values),
@@ -281,9 +253,17 @@ function printBacktest(
   io.out(formatMetrics(result.metrics));
 }
 
+function backtestOutputs(values: Flags): FileFlag[] {
+  return (['--equity-out', '--trades-out'] as const).flatMap((flag) => {
+    const path = values[flag.slice(2)];
+    return typeof path === 'string' ? [{ flag, path }] : [];
+  });
+}
+
 async function writeBacktestFiles(result: BacktestResult, values: Flags): Promise<void> {
-  if (typeof values['equity-out'] === 'string') await writeFile(values['equity-out'], equityCsv(result));
-  if (typeof values['trades-out'] === 'string') await writeFile(values['trades-out'], tradesCsv(result.trades));
+  for (const output of backtestOutputs(values)) {
+    await writeOutput(output, output.flag === '--equity-out' ? equityCsv(result) : tradesCsv(result.trades));
+  }
 }
 
 async function train(args: string[], io: CliIo): Promise<number> {
@@ -299,6 +279,8 @@ async function train(args: string[], io: CliIo): Promise<number> {
     seed: { type: 'string' },
     config: { type: 'string' },
     output: { type: 'string' },
+    'checkpoint-every': { type: 'string' },
+    force: { type: 'boolean' },
     backend: { type: 'string' },
     json: { type: 'boolean' },
   });
@@ -327,13 +309,22 @@ async function train(args: string[], io: CliIo): Promise<number> {
       ...(values.minutes !== undefined ? { maxMinutes: positiveNumber(values.minutes, '--minutes') } : {}),
     },
   };
+  const checkpointEvery = integerOption(values['checkpoint-every'], '--checkpoint-every', 10, 0);
   const dataPath = requireString(values.data, '--data');
-  const { bars, report } = await loadData(dataPath);
-  const backend = await useNodeBackend(backendOption(values.backend), io.err);
   const name = typeof values.output === 'string' ? basename(values.output).replace(/\.ppo\.json$/, '') : `${variant}-${basename(dataPath).replace(/\.[^.]+$/, '')}`;
   const outPath = typeof values.output === 'string' ? (values.output.endsWith('.ppo.json') ? values.output : `${values.output}.ppo.json`) : `${name}.ppo.json`;
+  const output: FileFlag = { flag: '--output', path: outPath };
+  const inputs = [{ flag: '--data', path: dataPath }, ...(typeof values.config === 'string' ? [{ flag: '--config', path: values.config }] : [])];
+  await checkOutputs([output], inputs, values.force === true);
+  const { bars, report } = await loadData(dataPath);
+  const backend = await useNodeBackend(backendOption(values.backend), io.err);
   const log = values.json ? io.err : io.out;
   log(`Training ${variant} on ${report.fileName} (${report.rowsKept} bars, ${report.intervalLabel}) with the ${backend} backend`);
+  const checkpoint = {
+    everyUpdates: checkpointEvery,
+    // A failed checkpoint write (disk full…) is reported and training goes on; the final write retries.
+    save: (bundle: ModelBundle) => writeOutput(output, serializeBundle(bundle)).catch((error: unknown) => io.err(`Checkpoint not written: ${userMessage(error) ?? String(error)}`)),
+  };
   const outcome = await trainModel(bars, report, overrides, name, {
     onProgress: (p) => {
       const reward = p.meanEpisodeReward === null ? '—' : p.meanEpisodeReward.toFixed(4);
@@ -350,8 +341,8 @@ async function train(args: string[], io: CliIo): Promise<number> {
           `${e.selection.basis} ${e.selection.score.toFixed(2)}, ${e.selection.trades} trades${e.isBest ? '  ← best' : ''}`,
       );
     },
-  });
-  await writeFile(outPath, serializeBundle(outcome.bundle));
+  }, checkpointEvery > 0 ? { checkpoint } : {});
+  await writeOutput(output, serializeBundle(outcome.bundle));
   const s = outcome.summary;
   const summary = {
     model: outPath,
@@ -388,7 +379,7 @@ async function train(args: string[], io: CliIo): Promise<number> {
 }
 
 async function readConfigFile(path: string): Promise<TrainingOverrides> {
-  const text = await readFile(path, 'utf8');
+  const text = await readInput({ flag: '--config', path });
   try {
     const parsed: unknown = JSON.parse(text);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('expected an object');
@@ -396,12 +387,6 @@ async function readConfigFile(path: string): Promise<TrainingOverrides> {
   } catch (error) {
     throw new UsageError(`--config ${path} is not a JSON object of settings (${(error as Error).message}).`);
   }
-}
-
-function positiveNumber(value: unknown, flag: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number, got "${String(value)}".`);
-  return n;
 }
 
 async function predict(args: string[], io: CliIo): Promise<number> {
@@ -440,15 +425,17 @@ async function generateSample(args: string[], io: CliIo): Promise<number> {
     bars: { type: 'string' },
     seed: { type: 'string' },
     'interval-minutes': { type: 'string' },
+    force: { type: 'boolean' },
   });
-  const out = requireString(values.out, '--out');
+  const out: FileFlag = { flag: '--out', path: requireString(values.out, '--out') };
+  await checkOutputs([out], [], values.force === true);
   const bars = generateSampleBars({
     bars: integerOption(values.bars, '--bars', 5000, 2),
     seed: integerOption(values.seed, '--seed', 42, 0),
     intervalMs: integerOption(values['interval-minutes'], '--interval-minutes', 1440, 1) * 60_000,
   });
-  await writeFile(out, barsToCsv(bars));
-  io.out(`Wrote ${bars.close.length} bars to ${out}`);
+  await writeOutput(out, barsToCsv(bars));
+  io.out(`Wrote ${bars.close.length} bars to ${out.path}`);
   return 0;
 }
 

@@ -92,3 +92,85 @@ test('a run interrupted by a reload resumes from its checkpoint and keeps counti
   await page.getByTestId('train-stop').click();
   await expect(progress).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
 });
+
+test('two tabs share the library: saves, renames and deletes show in both, and the running checkpoint is safe', async ({ page, context }) => {
+  const other = await context.newPage();
+  await other.goto('/');
+  await fastSetup(page);
+  await page.getByTestId('train-steps').fill('512');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('train-progress')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  await page.getByTestId('model-name-input').fill('shared');
+  await page.getByTestId('model-save').click();
+
+  // The other tab hears of the change and lists the model without a reload.
+  const inOther = other.locator('[data-model-name="shared"]');
+  await expect(inOther).toBeVisible();
+  await inOther.getByTestId('model-rename').click();
+  await other.getByLabel('New name').fill('renamed elsewhere');
+  await other.getByLabel('New name').press('Enter');
+  const renamed = page.locator('[data-model-name="renamed elsewhere"]');
+  await expect(renamed).toBeVisible();
+  // The rename reached the stored bundle: the export carries the new name.
+  const [download] = await Promise.all([page.waitForEvent('download'), renamed.getByTestId('model-export').click()]);
+  expect(download.suggestedFilename()).toBe('renamed_elsewhere.ppo.json');
+  const exported = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  expect(exported.name).toBe('renamed elsewhere');
+
+  // A run's checkpoint cannot be deleted while it runs, from its own tab or another.
+  await page.getByTestId('train-steps').fill('100000');
+  await page.getByTestId('train-start').click();
+  const checkpoint = page.locator('[data-kind="checkpoint"]');
+  await expect(checkpoint).toBeVisible({ timeout: 120_000 });
+  await expect(checkpoint.getByTestId('model-delete')).toBeDisabled();
+  const checkpointElsewhere = other.locator('[data-kind="checkpoint"]');
+  await expect(checkpointElsewhere).toBeVisible();
+  other.once('dialog', (d) => void d.accept());
+  await checkpointElsewhere.getByTestId('model-delete').click();
+  await expect(other.getByTestId('error-banner')).toContainText('The run in progress autosaves to this entry, so it cannot be deleted now');
+  await expect(checkpointElsewhere).toBeVisible();
+  await page.getByTestId('train-stop').click();
+  await expect(page.getByTestId('train-progress')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+  await expect(checkpoint).toHaveCount(0);
+  await expect(checkpointElsewhere).toHaveCount(0);
+
+  // Another tab removing (or upgrading) the database is not blocked by this one, which then carries on.
+  const deleted = await other.evaluate(
+    () =>
+      new Promise<string>((resolve) => {
+        const request = indexedDB.deleteDatabase('ppo-trading-lab');
+        request.onsuccess = () => resolve('deleted');
+        request.onblocked = () => resolve('blocked');
+        request.onerror = () => resolve(`failed: ${request.error?.message}`);
+      }),
+  );
+  expect(deleted).toBe('deleted');
+  await page.getByTestId('model-name-input').fill('after the reset');
+  await page.getByTestId('model-save').click();
+  await expect(page.locator('[data-model-name="after the reset"]')).toBeVisible();
+  await expect(other.locator('[data-model-name="after the reset"]')).toBeVisible();
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+});
+
+test('a full storage stops autosaves, not training: the banner says what was kept and the result stays usable', async ({ page, context }) => {
+  await fastSetup(page);
+  const cdp = await context.newCDPSession(page);
+  const origin = new URL(page.url()).origin;
+  // As a nearly full disk would: this site may store almost nothing more.
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1 });
+  await page.getByTestId('train-steps').fill('6000');
+  await page.getByTestId('train-start').click();
+  const banner = page.getByTestId('error-banner');
+  const progress = page.getByTestId('train-progress');
+  await expect(banner).toContainText(/was not saved: the browser's storage for this site is full\. Training goes on\./, { timeout: 120_000 });
+  await expect(banner).toContainText('The library holds nothing of this run yet.');
+  const when = Number(await progress.getAttribute('data-timesteps'));
+  await expect.poll(async () => Number(await progress.getAttribute('data-timesteps')), { timeout: 60_000 }).toBeGreaterThan(when);
+  await expect(progress).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  await expect(banner).toContainText(/\d+ autosaves? failed during this run\. The library holds nothing of this run yet\. The finished model is kept in this session only/);
+  await expect(page.locator('[data-kind="checkpoint"]')).toHaveCount(0);
+
+  await page.getByTestId('backtest-run').click();
+  await expect(page.getByTestId('backtest-metrics').getByTestId('metric-totalReturn')).toHaveAttribute('data-value', /^-?\d/);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+});

@@ -8,11 +8,17 @@ test('a crashed worker is reported, restarts with the data reloaded, and trains 
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
   await page.getByTestId('train-steps').fill('1000000');
   await page.getByTestId('train-start').click();
-  await expect(page.getByTestId('train-progress')).not.toHaveAttribute('data-timesteps', '0', { timeout: 60_000 });
+  const progress = page.getByTestId('train-progress');
+  await expect(progress).not.toHaveAttribute('data-timesteps', '0', { timeout: 60_000 });
 
+  // Mid-training: the run is going and its step count still moving when the worker dies.
+  const before = Number(await progress.getAttribute('data-timesteps'));
+  await expect.poll(async () => Number(await progress.getAttribute('data-timesteps')), { timeout: 30_000 }).toBeGreaterThan(before);
+  await expect(progress).toHaveAttribute('data-status', 'running');
   // An uncaught error inside the worker, as a bug or an out-of-memory abort would raise.
   const lab = page.workers().find((w) => w.url().includes('lab.worker'));
   expect(lab, 'the lab worker is running').toBeDefined();
+  const ended = new Promise<void>((resolve) => lab!.once('close', () => resolve()));
   await lab!.evaluate(() => {
     setTimeout(() => {
       throw new Error('simulated crash');
@@ -22,9 +28,11 @@ test('a crashed worker is reported, restarts with the data reloaded, and trains 
   const banner = page.getByTestId('error-banner');
   await expect(banner).toContainText('The training worker stopped');
   await expect(banner).toContainText('simulated crash');
-  await expect(page.getByTestId('train-progress')).toHaveAttribute('data-status', 'failed');
+  await expect(progress).toHaveAttribute('data-status', 'failed');
   await expect(page.getByTestId('import-report')).toContainText('sample-ohlcv.csv');
 
+  // The crashed worker is ended at once, not left training and autosaving in the background.
+  await ended;
   await page.getByTestId('worker-restart').click();
   await expect(banner).toBeHidden();
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });

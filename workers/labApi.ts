@@ -14,7 +14,8 @@ import type { TrainingOverrides, Variant, TrainingConfig } from '../src/core/ppo
 import type { TrainingControl, StopReason } from '../src/core/ppo/trainer';
 import { loadNetwork, parseBundle, serializeBundle, tfjsModelFiles, type CheckpointSelection, type DataFingerprint, type ModelBundle } from '../src/core/model/bundle';
 import { shortFileName } from '../src/core/model/validation';
-import { ModelLibrary, type ModelMeta } from '../src/library/modelLibrary';
+import { LibraryError, ModelLibrary, type ModelMeta } from '../src/library/modelLibrary';
+import { holdWhileRunning, isHeldByRun } from '../src/library/runLocks';
 import { probeAdapter, startBackend, type BackendChoice, type BackendInfo, type Calibration } from './backend';
 
 export type { BackendChoice, BackendInfo, Calibration } from './backend';
@@ -49,7 +50,12 @@ export interface RunResult {
   splits: DataFingerprint['splits'] | null;
   /** How the saved checkpoint was chosen (null: none qualified, the last weights were kept). */
   selection: CheckpointSelection | null;
+  /** What the autosave did and did not keep, when something went wrong with it; null when all went well. */
+  autosaveNotice: string | null;
 }
+
+/** Each autosave of a run: the library entry written, or why it was not (training goes on either way). */
+export type AutosaveEvent = { ok: true; meta: ModelMeta } | { ok: false; error: UserError };
 
 /** Checkpoints are autosaved to the library every this many updates. */
 export const CHECKPOINT_EVERY_UPDATES = 5;
@@ -124,22 +130,39 @@ export class LabApi {
     backend: BackendChoice,
     onBatch: (batch: TrainingBatch) => void,
     // Separate arguments, not an options object: Comlink proxies only top-level callback arguments.
-    onCheckpoint?: (meta: ModelMeta) => void,
+    onAutosave?: (event: AutosaveEvent) => void,
     resumeModelId?: string,
   ): Promise<Outcome<RunResult>> {
     const dataset = this.dataset;
     if (!dataset) return { ok: false, error: { kind: 'UsageError', message: 'Load data before training: drop a CSV or use the sample data.' } };
     if (this.control) return { ok: false, error: { kind: 'UsageError', message: 'A training run is already going. Stop it before starting another.' } };
+    if (resumeModelId && (await isHeldByRun(resumeModelId))) {
+      return { ok: false, error: { kind: 'UsageError', message: 'This checkpoint is being trained in another tab. Stop it there first, or let it finish.' } };
+    }
     const stream = new TrainingStream((batch) => onBatch(Comlink.transfer(batch, batchBuffers(batch))), 500);
+    const checkpointId = resumeModelId ?? `ckpt-${Date.now().toString(36)}`;
+    const bestId = `best-${checkpointId}`;
+    const release = holdWhileRunning([checkpointId, bestId]);
     try {
       await this.useBackend(backend);
       const runId = `run-${++this.runCounter}`;
       const resumeFrom = resumeModelId ? await this.loadSaved(resumeModelId) : undefined;
       const variant = resumeFrom?.variant ?? overrides.variant ?? 'maskable';
       const name = resumeFrom?.name.replace(/ \(checkpoint\)$/, '') ?? `${variant} on ${dataset.report.fileName} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
-      const checkpointId = resumeModelId ?? `ckpt-${Date.now().toString(36)}`;
-      const bestId = `best-${checkpointId}`;
       const library = await this.openLibrary().catch(() => null);
+      const autosave = new AutosaveLog(resumeFrom?.training.timesteps ?? null);
+      // A failed autosave (storage full, a closed database) is reported and training goes on.
+      const keep = async (bundle: ModelBundle, what: 'checkpoint' | 'best') => {
+        if (!library) return;
+        const named = { ...bundle, name: `${name} (${what === 'checkpoint' ? 'checkpoint' : 'best so far'})` };
+        try {
+          const meta = await library.save(named, serializeBundle(named), what === 'checkpoint' ? { id: checkpointId, kind: 'checkpoint' } : { id: bestId, kind: 'model' });
+          autosave.saved(what, bundle.training.timesteps);
+          onAutosave?.({ ok: true, meta });
+        } catch (error) {
+          onAutosave?.({ ok: false, error: { kind: 'LibraryError', message: autosave.failed(what, bundle.training.timesteps, error) } });
+        }
+      };
       const outcome = await trainModel(dataset.bars, dataset.report, overrides, name, stream, {
         onTrainer: (trainer) => {
           this.control = trainer.control;
@@ -149,25 +172,23 @@ export class LabApi {
           ? {
               checkpoint: {
                 everyUpdates: CHECKPOINT_EVERY_UPDATES,
-                save: async (bundle: ModelBundle) => {
-                  const named = { ...bundle, name: `${name} (checkpoint)` };
-                  const meta = await library.save(named, serializeBundle(named), { id: checkpointId, kind: 'checkpoint' });
-                  onCheckpoint?.(meta);
-                },
+                save: (bundle: ModelBundle) => keep(bundle, 'checkpoint'),
                 // The best model so far is kept as a usable library model, so a reload never loses it.
-                saveBest: async (bundle: ModelBundle) => {
-                  const named = { ...bundle, name: `${name} (best so far)` };
-                  const meta = await library.save(named, serializeBundle(named), { id: bestId, kind: 'model' });
-                  onCheckpoint?.(meta);
-                },
+                saveBest: (bundle: ModelBundle) => keep(bundle, 'best'),
               },
             }
           : {}),
       });
-      // The run finished: its checkpoint has served its purpose.
-      if (library) await library.remove(checkpointId);
-      stream.close();
+      // The result is kept before the checkpoint goes, so no failure below can lose it.
       this.runs.set(runId, outcome.bundle);
+      stream.close();
+      if (library) {
+        try {
+          await library.remove(checkpointId);
+        } catch (error) {
+          autosave.notRemoved(error);
+        }
+      }
       const b = outcome.bundle;
       return {
         ok: true,
@@ -186,6 +207,7 @@ export class LabApi {
           test: b.metrics.test,
           splits: b.data.splits ?? null,
           selection: b.training.selection ?? null,
+          autosaveNotice: autosave.notice(),
         },
       };
     } catch (error) {
@@ -193,6 +215,7 @@ export class LabApi {
       return { ok: false, error: toUserError(error) ?? failure('Training', error) };
     } finally {
       this.control = null;
+      release();
     }
   }
 
@@ -223,11 +246,18 @@ export class LabApi {
   }
 
   async renameModel(id: string, name: string): Promise<Outcome<ModelMeta>> {
-    return attempt(async () => (await this.openLibrary()).rename(id, name));
+    return attempt(async () => {
+      await refuseWhileRunning(id, 'renamed');
+      const meta = await (await this.openLibrary()).rename(id, name);
+      // The cached bundle still has the old name; the next use reads the renamed one.
+      this.runs.delete(`saved:${id}`);
+      return meta;
+    });
   }
 
   async deleteModel(id: string): Promise<Outcome<null>> {
     return attempt(async () => {
+      await refuseWhileRunning(id, 'deleted');
       await (await this.openLibrary()).remove(id);
       this.runs.delete(`saved:${id}`);
       return null;
@@ -347,6 +377,60 @@ export class LabApi {
     });
     return this.library;
   }
+}
+
+async function refuseWhileRunning(id: string, what: 'renamed' | 'deleted'): Promise<void> {
+  if (await isHeldByRun(id)) {
+    throw new LibraryError(`The run in progress autosaves to this entry, so it cannot be ${what} now. Stop the run first (its checkpoint is removed when it ends).`);
+  }
+}
+
+/** What a run's autosaves kept and lost, to say exactly that in the banner and the result. */
+class AutosaveLog {
+  private lastCheckpoint: number | null;
+  private lastBest: number | null = null;
+  private failures = 0;
+  private leftover: string | null = null;
+
+  constructor(resumedAt: number | null) {
+    this.lastCheckpoint = resumedAt;
+  }
+
+  saved(what: 'checkpoint' | 'best', timesteps: number): void {
+    if (what === 'checkpoint') this.lastCheckpoint = timesteps;
+    else this.lastBest = timesteps;
+  }
+
+  /** The banner text for a failed autosave. */
+  failed(what: 'checkpoint' | 'best', timesteps: number, error: unknown): string {
+    this.failures++;
+    const reason = error instanceof LibraryError ? error.reason : error instanceof Error ? error.message : String(error);
+    const lost = what === 'checkpoint' ? `The checkpoint at ${steps(timesteps)} was not saved` : `The best model so far (at ${steps(timesteps)}) was not saved`;
+    return `${lost}: ${reason}. Training goes on. ${this.kept()} The finished model stays in this session; save or export it when the run ends.`;
+  }
+
+  notRemoved(error: unknown): void {
+    const reason = error instanceof LibraryError ? error.reason : error instanceof Error ? error.message : String(error);
+    this.leftover = `The finished run's checkpoint could not be removed from the library (${reason}); delete it there.`;
+  }
+
+  notice(): string | null {
+    if (this.failures === 0) return this.leftover;
+    const saved = `${this.failures} autosave${this.failures === 1 ? '' : 's'} failed during this run. ${this.kept()}`;
+    return `${saved} The finished model is kept in this session only: it is not in the library until you save it.${this.leftover ? ` ${this.leftover}` : ''}`;
+  }
+
+  private kept(): string {
+    const parts = [
+      this.lastCheckpoint === null ? null : `the checkpoint at ${steps(this.lastCheckpoint)}`,
+      this.lastBest === null ? null : `the best model so far at ${steps(this.lastBest)}`,
+    ].filter((p) => p !== null);
+    return parts.length ? `The library holds ${parts.join(' and ')}.` : 'The library holds nothing of this run yet.';
+  }
+}
+
+function steps(timesteps: number): string {
+  return `${timesteps.toLocaleString('en-US')} timesteps`;
 }
 
 function fileSafe(name: string): string {

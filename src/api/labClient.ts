@@ -2,7 +2,7 @@ import * as Comlink from 'comlink';
 import type { LabApi } from '../../workers/labApi';
 
 export type {
-  BackendChoice, BackendInfo, BacktestSource, Calibration, BacktestView, ExportKind, GpuStatus, ModelMeta, Prediction, RunResult, TrainingBatch,
+  AutosaveEvent, BackendChoice, BackendInfo, BacktestSource, Calibration, BacktestView, ExportKind, GpuStatus, ModelMeta, Prediction, RunResult, TrainingBatch,
 } from '../../workers/labApi';
 export type LabClient = Comlink.Remote<LabApi>;
 
@@ -16,6 +16,9 @@ export function labClient(): LabClient {
     worker = new Worker(new URL('../../workers/lab.worker.ts', import.meta.url), { type: 'module', name: 'lab' });
     worker.addEventListener('error', (event) => {
       event.preventDefault();
+      // An uncaught error leaves the worker alive in an unknown state, still training and autosaving:
+      // end it, so only a restarted worker touches the data and the library.
+      restartWorker();
       crashListener?.(event.message || 'the worker stopped unexpectedly');
     });
     client = Comlink.wrap<LabApi>(worker);

@@ -53,3 +53,89 @@ describe('ModelLibrary', () => {
     await expect(ModelLibrary.open(undefined as unknown as IDBFactory)).rejects.toThrow(/cannot be saved/);
   });
 });
+
+describe('ModelLibrary across tabs and transactions', () => {
+  const text = (name: string) => JSON.stringify({ name, weights: 'w' });
+
+  it('renames the stored bundle too, so export and resume carry the new name', async () => {
+    const lib = await ModelLibrary.open(new IDBFactory());
+    const a = await lib.save(bundle('alpha'), text('alpha'));
+    await lib.rename(a.id, 'beta');
+    expect(JSON.parse(await lib.bundleText(a.id))).toEqual({ name: 'beta', weights: 'w' });
+  });
+
+  it('gives two saves fired at once with the same name two distinct names, in the list and the bundles', async () => {
+    const factory = new IDBFactory();
+    const [tabA, tabB] = await Promise.all([ModelLibrary.open(factory), ModelLibrary.open(factory)]);
+    const saved = await Promise.all([tabA.save(bundle('run'), text('run')), tabB.save(bundle('run'), text('run')), tabA.save(bundle('run'), text('run'))]);
+    expect(saved.map((m) => m.name).sort()).toEqual(['run', 'run (2)', 'run (3)']);
+    for (const m of saved) expect(JSON.parse(await tabB.bundleText(m.id)).name).toBe(m.name);
+  });
+
+  it('checks a rename against the names in the same transaction', async () => {
+    const lib = await ModelLibrary.open(new IDBFactory());
+    const a = await lib.save(bundle('a'), text('a'));
+    const b = await lib.save(bundle('b'), text('b'));
+    const results = await Promise.allSettled([lib.rename(a.id, 'same'), lib.rename(b.id, 'same')]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect((await lib.list()).filter((m) => m.name === 'same')).toHaveLength(1);
+  });
+
+  it('steps aside when another tab deletes the database, and works again on the next call', async () => {
+    const factory = new IDBFactory();
+    const lib = await ModelLibrary.open(factory);
+    await lib.save(bundle('old'), text('old'));
+    await new Promise<void>((resolve, reject) => {
+      const request = factory.deleteDatabase('ppo-trading-lab');
+      request.onsuccess = () => resolve();
+      request.onerror = () => reject(request.error);
+      request.onblocked = () => reject(new Error('blocked by the open library'));
+    });
+    expect(await lib.list()).toEqual([]);
+    expect((await lib.save(bundle('new'), text('new'))).name).toBe('new');
+  });
+
+  it('lets another tab upgrade the database, then says to reload instead of throwing InvalidStateError', async () => {
+    const factory = new IDBFactory();
+    const lib = await ModelLibrary.open(factory);
+    const newer = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = factory.open('ppo-trading-lab', 2);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+      request.onblocked = () => reject(new Error('blocked by the open library'));
+    });
+    await expect(lib.list()).rejects.toThrow(/newer version of this app in another tab.*Reload this tab/);
+    newer.close();
+  });
+
+  it('opens a new connection when the cached one was closed under it', async () => {
+    const lib = await ModelLibrary.open(new IDBFactory());
+    await lib.save(bundle('kept'), text('kept'));
+    (lib as unknown as { db: IDBDatabase }).db.close();
+    expect((await lib.list()).map((m) => m.name)).toEqual(['kept']);
+  });
+
+  it('says what was and was not saved when storage is full', async () => {
+    const lib = await ModelLibrary.open(new IDBFactory());
+    const quota = Object.assign(new Error('quota'), { name: 'QuotaExceededError' });
+    const db = (lib as unknown as { db: IDBDatabase }).db;
+    const transaction = db.transaction.bind(db);
+    db.transaction = ((stores: string[], mode: IDBTransactionMode) => {
+      const tx = transaction(stores, mode);
+      if (mode === 'readwrite') {
+        const meta = tx.objectStore('meta');
+        meta.put = () => {
+          // As a browser over quota does: the transaction aborts with QuotaExceededError.
+          Object.defineProperty(tx, 'error', { value: quota });
+          tx.abort();
+          return {} as IDBRequest<IDBValidKey>;
+        };
+        tx.objectStore = () => meta;
+      }
+      return tx;
+    }) as typeof db.transaction;
+    const failure = await lib.save(bundle('big'), text('big')).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ name: 'LibraryError', reason: 'the browser\'s storage for this site is full' });
+    expect((failure as Error).message).toMatch(/was not saved; the library holds what it held before/);
+  });
+});

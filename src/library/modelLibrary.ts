@@ -22,6 +22,12 @@ export interface ModelMeta {
 /** A library operation that failed for a reason the user can act on (storage full, name taken…). */
 export class LibraryError extends Error {
   override name = 'LibraryError';
+  /** The cause alone, for messages that say themselves what was and was not saved. */
+  readonly reason: string;
+  constructor(message: string, reason: string = message) {
+    super(message);
+    this.reason = reason;
+  }
 }
 
 const DB_NAME = 'ppo-trading-lab';
@@ -29,107 +35,193 @@ const DB_VERSION = 1;
 const META = 'meta';
 const BUNDLES = 'bundles';
 
+type Work<T> = (tx: IDBTransaction, done: (value: T) => void, abort: (error: LibraryError) => void) => void;
+
 /**
  * Saved models in IndexedDB: a small `meta` store to list them quickly and a `bundles` store with
- * each model's full bundle text (the same JSON an export downloads). Both change in one transaction,
- * so a failed write (quota) leaves the library as it was.
+ * each model's full bundle text (the same JSON an export downloads). Every operation reads and writes
+ * both in one transaction, so a failed write (quota) leaves the library as it was and two tabs saving
+ * at once cannot take the same name.
  */
 export class ModelLibrary {
-  private constructor(private readonly db: IDBDatabase) {}
+  private db: IDBDatabase | null = null;
+  private opening: Promise<IDBDatabase> | null = null;
+
+  private constructor(
+    private readonly factory: IDBFactory,
+    db: IDBDatabase,
+  ) {
+    this.adopt(db);
+  }
 
   /** Opens the library, or explains why saving is off (e.g. IndexedDB blocked in a private window). */
   static async open(factory: IDBFactory | undefined = globalThis.indexedDB): Promise<ModelLibrary> {
     if (!factory) throw new LibraryError('This browser offers no IndexedDB here (a private window?), so models cannot be saved. Export them as files instead.');
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const request = factory.open(DB_NAME, DB_VERSION);
-      request.onupgradeneeded = () => {
-        request.result.createObjectStore(META, { keyPath: 'id' });
-        request.result.createObjectStore(BUNDLES);
-      };
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(new LibraryError(`The model library could not be opened: ${request.error?.message ?? 'unknown error'}. Saving is off; export models as files.`));
-      request.onblocked = () => reject(new LibraryError('The model library is held open by another tab of this app with an older version. Close the other tabs and reload.'));
-    });
-    return new ModelLibrary(db);
+    return new ModelLibrary(factory, await openDatabase(factory));
   }
 
   async list(): Promise<ModelMeta[]> {
-    const all = await this.request<ModelMeta[]>(META, 'readonly', (s) => s.getAll());
+    const all = await this.transact<ModelMeta[]>('readonly', (tx, done) => {
+      const request = tx.objectStore(META).getAll();
+      request.onsuccess = () => done(request.result as ModelMeta[]);
+    });
     return all.sort((a, b) => b.savedAt.localeCompare(a.savedAt));
   }
 
-  /** Saves a bundle under a name; a clash with another model's name gets " (2)", " (3)"… */
+  /** Saves a bundle under a name; a clash with another model's name gets " (2)", " (3)"… in the list and in the bundle. */
   async save(bundle: ModelBundle, text: string, options: { id?: string; kind?: ModelMeta['kind']; targetTimesteps?: number } = {}): Promise<ModelMeta> {
-    const existing = await this.list();
     const id = options.id ?? `m-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-    const name = uniqueName(bundle.name, existing.filter((m) => m.id !== id).map((m) => m.name));
-    const meta: ModelMeta = {
-      id,
-      name,
-      variant: bundle.variant,
-      createdAt: bundle.createdAt,
-      savedAt: new Date().toISOString(),
-      kind: options.kind ?? 'model',
-      data: { fileName: bundle.data.fileName, rows: bundle.data.rows, firstTime: bundle.data.firstTime, lastTime: bundle.data.lastTime, intervalMs: bundle.data.intervalMs },
-      timesteps: bundle.training.timesteps,
-      updates: bundle.training.updates,
-      targetTimesteps: options.targetTimesteps ?? bundle.config.stop.totalTimesteps,
-      validation: bundle.metrics.validation ? { totalReturn: bundle.metrics.validation.totalReturn, sharpe: bundle.metrics.validation.sharpe } : null,
-      sizeBytes: text.length,
-    };
-    await this.write((tx) => {
-      tx.objectStore(META).put(meta);
-      tx.objectStore(BUNDLES).put(text, id);
+    return this.transact('readwrite', (tx, done) => {
+      const request = tx.objectStore(META).getAll();
+      request.onsuccess = () => {
+        const taken = (request.result as ModelMeta[]).filter((m) => m.id !== id).map((m) => m.name);
+        const name = uniqueName(bundle.name, taken);
+        const stored = name === bundle.name ? text : withName(text, name);
+        const meta: ModelMeta = {
+          id,
+          name,
+          variant: bundle.variant,
+          createdAt: bundle.createdAt,
+          savedAt: new Date().toISOString(),
+          kind: options.kind ?? 'model',
+          data: { fileName: bundle.data.fileName, rows: bundle.data.rows, firstTime: bundle.data.firstTime, lastTime: bundle.data.lastTime, intervalMs: bundle.data.intervalMs },
+          timesteps: bundle.training.timesteps,
+          updates: bundle.training.updates,
+          targetTimesteps: options.targetTimesteps ?? bundle.config.stop.totalTimesteps,
+          validation: bundle.metrics.validation ? { totalReturn: bundle.metrics.validation.totalReturn, sharpe: bundle.metrics.validation.sharpe } : null,
+          sizeBytes: stored.length,
+        };
+        tx.objectStore(META).put(meta);
+        tx.objectStore(BUNDLES).put(stored, id);
+        done(meta);
+      };
     });
-    return meta;
   }
 
   async bundleText(id: string): Promise<string> {
-    const text = await this.request<string | undefined>(BUNDLES, 'readonly', (s) => s.get(id));
+    const text = await this.transact<string | undefined>('readonly', (tx, done) => {
+      const request = tx.objectStore(BUNDLES).get(id);
+      request.onsuccess = () => done(request.result as string | undefined);
+    });
     if (text === undefined) throw new LibraryError(`No model with id ${id} in the library; it may have been deleted in another tab.`);
     return text;
   }
 
+  /** Renames a model in the list and in its stored bundle, so export and resume carry the new name. */
   async rename(id: string, name: string): Promise<ModelMeta> {
     const trimmed = name.trim();
     if (!trimmed) throw new LibraryError('A model needs a name.');
-    const all = await this.list();
-    const meta = all.find((m) => m.id === id);
-    if (!meta) throw new LibraryError(`No model with id ${id} in the library.`);
-    if (all.some((m) => m.id !== id && m.name === trimmed)) throw new LibraryError(`A model named "${trimmed}" already exists. Choose another name.`);
-    const renamed = { ...meta, name: trimmed };
-    await this.write((tx) => tx.objectStore(META).put(renamed));
-    return renamed;
+    return this.transact('readwrite', (tx, done, abort) => {
+      const request = tx.objectStore(META).getAll();
+      request.onsuccess = () => {
+        const all = request.result as ModelMeta[];
+        const meta = all.find((m) => m.id === id);
+        if (!meta) return abort(new LibraryError(`No model with id ${id} in the library; it may have been deleted in another tab.`));
+        if (all.some((m) => m.id !== id && m.name === trimmed)) return abort(new LibraryError(`A model named "${trimmed}" already exists. Choose another name.`));
+        const text = tx.objectStore(BUNDLES).get(id);
+        text.onsuccess = () => {
+          const stored = typeof text.result === 'string' ? withName(text.result, trimmed) : null;
+          const renamed = { ...meta, name: trimmed, ...(stored === null ? {} : { sizeBytes: stored.length }) };
+          tx.objectStore(META).put(renamed);
+          if (stored !== null) tx.objectStore(BUNDLES).put(stored, id);
+          done(renamed);
+        };
+      };
+    });
   }
 
   async remove(id: string): Promise<void> {
-    await this.write((tx) => {
+    await this.transact<null>('readwrite', (tx, done) => {
       tx.objectStore(META).delete(id);
       tx.objectStore(BUNDLES).delete(id);
+      done(null);
     });
   }
 
   close(): void {
-    this.db.close();
+    this.db?.close();
+    this.db = null;
   }
 
-  private request<T>(store: string, mode: IDBTransactionMode, make: (s: IDBObjectStore) => IDBRequest): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const request = make(this.db.transaction(store, mode).objectStore(store));
-      request.onsuccess = () => resolve(request.result as T);
-      request.onerror = () => reject(storageError(request.error));
-    });
+  private adopt(db: IDBDatabase): void {
+    this.db = db;
+    // Another tab upgrading or deleting the database waits until every connection closes: close at
+    // once so it is not blocked, and open again on the next call.
+    db.onversionchange = () => {
+      db.close();
+      if (this.db === db) this.db = null;
+    };
+    // The browser closed the connection (site data cleared, disk error): the next call opens a new one.
+    db.onclose = () => {
+      if (this.db === db) this.db = null;
+    };
   }
 
-  private write(work: (tx: IDBTransaction) => void): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const tx = this.db.transaction([META, BUNDLES], 'readwrite');
-      tx.oncomplete = () => resolve();
-      tx.onabort = () => reject(storageError(tx.error));
-      tx.onerror = () => reject(storageError(tx.error));
-      work(tx);
+  private connection(): Promise<IDBDatabase> {
+    if (this.db) return Promise.resolve(this.db);
+    this.opening ??= openDatabase(this.factory)
+      .then((db) => {
+        this.adopt(db);
+        return db;
+      })
+      .finally(() => {
+        this.opening = null;
+      });
+    return this.opening;
+  }
+
+  private async begin(mode: IDBTransactionMode): Promise<IDBTransaction> {
+    const db = await this.connection();
+    try {
+      return db.transaction([META, BUNDLES], mode);
+    } catch (error) {
+      if (!(error instanceof Error) || error.name !== 'InvalidStateError') throw error;
+      // Closed under us without an event (a closing connection): open again, once.
+      if (this.db === db) this.db = null;
+      return (await this.connection()).transaction([META, BUNDLES], mode);
+    }
+  }
+
+  private async transact<T>(mode: IDBTransactionMode, work: Work<T>): Promise<T> {
+    const tx = await this.begin(mode);
+    return new Promise<T>((resolve, reject) => {
+      let result: { value: T } | null = null;
+      let refusal: LibraryError | null = null;
+      tx.oncomplete = () => (result ? resolve(result.value) : reject(new LibraryError('The model library did not answer. Try again.')));
+      tx.onabort = () => reject(refusal ?? storageError(tx.error));
+      const abort = (error: LibraryError) => {
+        refusal = error;
+        tx.abort();
+      };
+      work(tx, (value) => (result = { value }), abort);
     });
   }
+}
+
+function openDatabase(factory: IDBFactory): Promise<IDBDatabase> {
+  return new Promise<IDBDatabase>((resolve, reject) => {
+    const request = factory.open(DB_NAME, DB_VERSION);
+    request.onupgradeneeded = () => {
+      request.result.createObjectStore(META, { keyPath: 'id' });
+      request.result.createObjectStore(BUNDLES);
+    };
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => {
+      const error = request.error;
+      reject(
+        error?.name === 'VersionError'
+          ? new LibraryError('A newer version of this app in another tab has upgraded the model library. Reload this tab to use it.')
+          : new LibraryError(`The model library could not be opened: ${error?.message ?? 'unknown error'}. Saving is off; export models as files.`),
+      );
+    };
+    request.onblocked = () => reject(new LibraryError('The model library is held open by another tab of this app with an older version. Close the other tabs and reload.'));
+  });
+}
+
+/** The bundle text with another name; the name is one field of the bundle's JSON. */
+function withName(text: string, name: string): string {
+  const bundle = JSON.parse(text) as { name: string };
+  return JSON.stringify({ ...bundle, name });
 }
 
 function uniqueName(name: string, taken: string[]): string {
@@ -139,7 +231,11 @@ function uniqueName(name: string, taken: string[]): string {
 
 function storageError(error: DOMException | null): LibraryError {
   if (error?.name === 'QuotaExceededError') {
-    return new LibraryError('The browser\'s storage for this site is full, so the model was not saved; nothing else changed. Delete or export older models, then save again.');
+    return new LibraryError(
+      'The browser\'s storage for this site is full, so this was not saved; the library holds what it held before. Delete or export older models, then save again.',
+      'the browser\'s storage for this site is full',
+    );
   }
-  return new LibraryError(`The model library could not be written: ${error?.message ?? 'unknown error'}. Nothing was changed.`);
+  const detail = error?.message ?? 'unknown error';
+  return new LibraryError(`The model library could not be written: ${detail}. The library holds what it held before.`, `the model library could not be written (${detail})`);
 }

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { callback, labClient, type ModelMeta, type Prediction } from '../api/labClient';
+import { callback, labClient, type AutosaveEvent, type ModelMeta, type Prediction } from '../api/labClient';
 import { useLabStore } from './labStore';
 import { checkFileSize, shortFileName } from '../core/model/validation';
 import { toUserError } from '../core/errors';
@@ -11,6 +11,8 @@ interface LibraryState {
   storage: { usage: number; quota: number; persisted: boolean } | null;
   prediction: Prediction | null;
   predicting: boolean;
+  /** Library entries the run in progress autosaves to: they cannot be renamed or deleted meanwhile. */
+  runEntries: string[];
 
   refresh(): Promise<void>;
   save(ref: string, name: string): Promise<boolean>;
@@ -20,8 +22,13 @@ interface LibraryState {
   exportBundle(ref: string): Promise<void>;
   exportTfjs(ref: string): Promise<void>;
   predict(ref: string, file: File | null): Promise<void>;
-  checkpointSaved(meta: ModelMeta): void;
+  autosaved(event: AutosaveEvent): void;
+  runStarted(resumedId: string | undefined): void;
+  runEnded(): void;
 }
+
+// Tabs of the app share one library: each tells the others when it changed it.
+const changes = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel('ppo-trading-lab-library');
 
 export const useLibraryStore = create<LibraryState>((set, get) => {
   const fail = (error: Parameters<ReturnType<typeof useLabStore.getState>['showError']>[0]) => useLabStore.getState().showError(error);
@@ -34,6 +41,7 @@ export const useLibraryStore = create<LibraryState>((set, get) => {
     storage: null,
     prediction: null,
     predicting: false,
+    runEntries: [],
 
     async refresh() {
       try {
@@ -55,6 +63,7 @@ export const useLibraryStore = create<LibraryState>((set, get) => {
         }
         await navigator.storage?.persist?.().catch(() => false);
         await get().refresh();
+        changes?.postMessage('saved');
         return true;
       } catch (error) {
         unexpected('Saving the model', error);
@@ -65,12 +74,14 @@ export const useLibraryStore = create<LibraryState>((set, get) => {
     async rename(id, name) {
       const outcome = await labClient().renameModel(id, name);
       if (!outcome.ok) fail(outcome.error);
+      else changes?.postMessage('renamed');
       await get().refresh();
     },
 
     async remove(id) {
       const outcome = await labClient().deleteModel(id);
       if (!outcome.ok) fail(outcome.error);
+      else changes?.postMessage('deleted');
       await get().refresh();
     },
 
@@ -80,7 +91,10 @@ export const useLibraryStore = create<LibraryState>((set, get) => {
         checkFileSize(file.size, `The model file ${shortFileName(file.name)}`);
         const outcome = await labClient().importModel(await file.text(), file.name);
         if (!outcome.ok) fail(outcome.error);
-        else useLabStore.getState().dismissError();
+        else {
+          useLabStore.getState().dismissError();
+          changes?.postMessage('imported');
+        }
       } catch (error) {
         const userError = toUserError(error);
         if (userError) fail(userError);
@@ -115,14 +129,32 @@ export const useLibraryStore = create<LibraryState>((set, get) => {
       }
     },
 
-    checkpointSaved(meta) {
-      set((s) => ({ models: [meta, ...s.models.filter((m) => m.id !== meta.id)] }));
+    autosaved(event) {
+      if (!event.ok) return fail(event.error);
+      const { meta } = event;
+      set((s) => ({
+        models: [meta, ...s.models.filter((m) => m.id !== meta.id)],
+        runEntries: s.runEntries.includes(meta.id) ? s.runEntries : [...s.runEntries, meta.id],
+      }));
+      changes?.postMessage('autosaved');
+    },
+
+    runStarted(resumedId) {
+      set({ runEntries: resumedId ? [resumedId] : [] });
+    },
+
+    runEnded() {
+      set({ runEntries: [] });
+      // The worker removed the run's checkpoint as it ended.
+      changes?.postMessage('run-ended');
     },
   };
 });
 
-/** Proxied for the worker: called after each autosaved checkpoint. */
-export const onCheckpoint = callback((meta: ModelMeta) => useLibraryStore.getState().checkpointSaved(meta));
+changes?.addEventListener('message', () => void useLibraryStore.getState().refresh());
+
+/** Proxied for the worker: called after each autosave, saved or not. */
+export const onAutosave = callback((event: AutosaveEvent) => useLibraryStore.getState().autosaved(event));
 
 async function storageEstimate(): Promise<LibraryState['storage']> {
   if (!navigator.storage?.estimate) return null;

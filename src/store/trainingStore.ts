@@ -5,7 +5,7 @@ import { VARIANTS, type TrainingOverrides, type Variant } from '../core/ppo/conf
 import type { EvaluationPoint, ProgressPoint } from '../core/workflow/trainingStream';
 import { useLabStore } from './labStore';
 import { useConfigStore } from './configStore';
-import { onCheckpoint, useLibraryStore } from './libraryStore';
+import { onAutosave, useLibraryStore } from './libraryStore';
 
 export type RunStatus = 'running' | 'paused' | 'done' | 'failed';
 
@@ -70,17 +70,22 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
       evaluation: null, best: null, result: null, error: null,
     };
     set((s) => ({ runs: [...s.runs.filter((r) => r.status !== 'running'), run] }));
+    const library = useLibraryStore.getState();
+    library.runStarted(resumeModelId);
     try {
-      const outcome = await labClient().train({ ...overrides, variant }, backend, callback((batch: TrainingBatch) => applyBatch(key, batch)), onCheckpoint, resumeModelId);
-      void useLibraryStore.getState().refresh();
+      const outcome = await labClient().train({ ...overrides, variant }, backend, callback((batch: TrainingBatch) => applyBatch(key, batch)), onAutosave, resumeModelId);
+      library.runEnded();
+      void library.refresh();
       if (outcome.ok) {
         update(key, () => ({ status: 'done', result: outcome.value }));
         set((s) => ({ backtest: { ...s.backtest, runId: outcome.value.runId } }));
+        if (outcome.value.autosaveNotice) useLabStore.getState().showError({ kind: 'LibraryError', message: outcome.value.autosaveNotice });
         return true;
       }
       update(key, () => ({ status: 'failed', error: outcome.error }));
       useLabStore.getState().showError(outcome.error);
     } catch (error) {
+      library.runEnded();
       const message = error instanceof Error ? error.message : String(error);
       const userError = { kind: 'InternalError', message: `Training stopped unexpectedly: ${message}. Your data is unchanged; train again.` };
       update(key, () => ({ status: 'failed', error: userError }));
@@ -173,6 +178,7 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
     },
 
     crashed(message) {
+      useLibraryStore.getState().runEnded();
       set((s) => ({
         runs: s.runs.map((r) => (r.status === 'running' || r.status === 'paused' ? { ...r, status: 'failed' } : r)),
         backtest: { ...s.backtest, running: false, runId: null },

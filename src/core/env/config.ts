@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../schema';
 
 export const FILL_AT = ['nextOpen', 'close'] as const;
 export type FillAt = (typeof FILL_AT)[number];

@@ -1,4 +1,4 @@
-import type { EnvConfig } from './config';
+import { ConfigError, type EnvConfig } from './config';
 import { BUY, HOLD, NUM_ACTIONS, observationSize, writeActionMask, writeObservation, type AccountView, type MarketData } from './observation';
 import { createRng, type Rng } from '../random/rng';
 
@@ -136,9 +136,10 @@ export class TradingEnv {
     this.lastDecision = range.end - 2;
     if (this.lastDecision < this.firstDecision) {
       const needed = config.lookback + 1;
-      throw new RangeError(
+      throw new ConfigError(
         `The range has ${range.end - range.start} bars but a lookback of ${config.lookback} needs at least ${needed}. ` +
           'Use a smaller lookback or more data.',
+        'lookback',
       );
     }
     if (config.fillAt === 'nextOpen' && !data.open) {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
+import { z } from '../schema';
 import { trainingConfigSchema, type TrainingConfig } from '../ppo/config';
 import { PpoAttentionEncoder } from './attentionLayer';
 import { ActorCritic, observationSize, type ObservationSpec } from '../ppo/network';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../schema';
 import { ConfigError, DEFAULT_ENV_CONFIG, envConfigSchema, type EnvConfig } from '../env/config';
 
 export const VARIANTS = ['standard', 'maskable', 'enhanced-maskable'] as const;

@@ -103,6 +103,8 @@ function ModelRow({ meta }: { meta: ModelMeta }) {
   const { rename, remove, exportBundle, exportTfjs } = useLibraryStore();
   const resumeCheckpoint = useTrainingStore((s) => s.resumeCheckpoint);
   const busy = useTrainingStore((s) => s.runs.some((r) => r.status === 'running' || r.status === 'paused'));
+  const inRun = useLibraryStore((s) => s.runEntries.includes(meta.id));
+  const inRunHint = inRun ? 'The run in progress autosaves here; stop it first' : undefined;
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(meta.name);
   const ref = `saved:${meta.id}`;
@@ -144,7 +146,7 @@ function ModelRow({ meta }: { meta: ModelMeta }) {
         <button type="button" onClick={selectForBacktest} data-testid="model-backtest">
           Use
         </button>
-        <button type="button" onClick={() => setEditing(true)} data-testid="model-rename">
+        <button type="button" onClick={() => setEditing(true)} disabled={inRun} title={inRunHint} data-testid="model-rename">
           Rename
         </button>
         <button type="button" onClick={() => void exportBundle(ref)} data-testid="model-export">
@@ -155,6 +157,8 @@ function ModelRow({ meta }: { meta: ModelMeta }) {
         </button>
         <button
           type="button"
+          disabled={inRun}
+          title={inRunHint}
           onClick={() => {
             if (window.confirm(`Delete "${meta.name}"? This cannot be undone; export it first to keep a copy.`)) void remove(meta.id);
           }}
