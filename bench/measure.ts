@@ -15,7 +15,7 @@ import { defaultFeatureNames } from '../src/core/features';
 import { prepareMarket } from '../src/core/env/prepare';
 import { runBacktest } from '../src/core/backtest/runner';
 import { buyAndHoldPolicy } from '../src/core/backtest/policy';
-import { annualisationFor, DAILY_252 } from '../src/core/backtest/annualisation';
+import { annualisationFor } from '../src/core/backtest/annualisation';
 
 export interface BenchResult {
   backend: string;
@@ -117,9 +117,8 @@ export function syntheticData(featureCount: number, bars: number): TrainingData 
   const a = Math.floor(bars * 0.7);
   const b = Math.floor(bars * 0.85);
   return {
-    market: { features, featureCount, close, time },
+    market: { features, featureCount, close, open: close, time },
     splits: { train: { start: 0, end: a }, validation: { start: a, end: b }, test: { start: b, end: bars } },
-    annualisation: DAILY_252,
   };
 }
 

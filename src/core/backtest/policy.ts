@@ -1,11 +1,8 @@
 import { BUY, HOLD, NUM_ACTIONS } from '../env/tradingEnv';
 import { createRng } from '../random/rng';
+import type { Policy } from '../env/policy';
 
-/**
- * Chooses one action per env from the observations [numEnvs, obsSize] and validity masks
- * [numEnvs, 3], writing them into `actions`. May be async (a network on a GPU reads back).
- */
-export type Policy = (obs: Float32Array, masks: Uint8Array, numEnvs: number, actions: Int32Array) => void | Promise<void>;
+export type { Policy } from '../env/policy';
 
 export const BASELINES = ['buy-and-hold', 'flat', 'random'] as const;
 export type BaselineName = (typeof BASELINES)[number];

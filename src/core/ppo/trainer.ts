@@ -8,16 +8,12 @@ import { ppoUpdate, type UpdateDiagnostics } from './update';
 import { createRng } from '../random/rng';
 import { ACCOUNT_FEATURES, NUM_ACTIONS, TradingEnv, type EpisodeStats, type MarketData } from '../env/tradingEnv';
 import type { Splits } from '../features';
-import { runBacktest, type BacktestResult } from '../backtest/runner';
-import { isBetterCheckpoint, selectionScore, type SelectionScore } from '../backtest/selection';
-import type { Policy } from '../backtest/policy';
-import type { Annualisation } from '../backtest/types';
+import type { Policy } from '../env/policy';
 
-/** The market a run trains on, already featurised, scaled and split. */
+/** The market a run trains on, already featurised, scaled and split; the trainer uses the train split. */
 export interface TrainingData {
   market: MarketData;
   splits: Splits;
-  annualisation: Annualisation;
 }
 
 export interface ProgressEvent {
@@ -34,15 +30,6 @@ export interface ProgressEvent {
   diagnostics: UpdateDiagnostics;
 }
 
-export interface EvaluationEvent {
-  update: number;
-  timesteps: number;
-  result: BacktestResult;
-  /** What the checkpoint is ranked by (see backtest/selection.ts). */
-  selection: SelectionScore;
-  isBest: boolean;
-}
-
 /** Where a run stands: what a checkpoint's counters record. */
 export interface RunProgress {
   timesteps: number;
@@ -52,13 +39,25 @@ export interface RunProgress {
 
 export type StopReason = 'timesteps' | 'episodes' | 'minutes' | 'converged' | 'stopped';
 
-/** Hooks called as training goes; the trainer never touches UI or storage itself. */
+/**
+ * Hooks called as training goes (SB3's callbacks); the trainer never touches UI, storage or
+ * backtests itself. Evaluation is the caller's: the trainer says when one is due, and the hook may
+ * capture the trainer's state (captureState) to restore the best one after train() returns.
+ */
 export interface TrainingEvents {
   onProgress?(event: ProgressEvent): void;
   onEpisode?(stats: EpisodeStats, timesteps: number): void;
-  onEvaluation?(event: EvaluationEvent): void | Promise<void>;
+  /** Awaited every eval.everyUpdates updates, and once after the last update if that one was not evaluated. */
+  onEvaluationDue?(due: { trainer: PpoTrainer; update: number; timesteps: number }): void | Promise<void>;
   /** Awaited at each update boundary, after any evaluation (checkpointing hooks in here). */
   onUpdateEnd?(update: number): void | Promise<void>;
+}
+
+/** Everything that makes a checkpoint: weights, Adam state and counters. */
+export interface TrainerState {
+  weights: tf.Tensor[];
+  optimizer: AdamState;
+  progress: RunProgress;
 }
 
 /** Training cannot go on (it diverged); the message says what to change. */
@@ -104,7 +103,8 @@ export class TrainingControl {
   }
 }
 
-export interface TrainingSummary {
+/** How a run went; it describes the whole run even when a caller later restores an earlier state. */
+export interface RunSummary {
   stopReason: StopReason;
   updates: number;
   timesteps: number;
@@ -113,14 +113,6 @@ export interface TrainingSummary {
   backend: string;
   meanEpisodeReward: number | null;
   lastDiagnostics: UpdateDiagnostics | null;
-  /**
-   * Validation backtest of the selected checkpoint (best score with at least eval.minTrades trades),
-   * if any qualified. When one did, the trainer's network, optimizer and counters are that
-   * checkpoint's after train() returns; the fields above still describe the whole run.
-   */
-  bestValidation: { update: number; timesteps: number; result: BacktestResult; selection: SelectionScore } | null;
-  /** Validation backtests compared during selection (the number of trials behind the best one). */
-  evaluations: number;
 }
 
 export function observationSpecFor(market: MarketData, lookback: number): ObservationSpec {
@@ -134,8 +126,7 @@ export function observationSpecFor(market: MarketData, lookback: number): Observ
 
 /**
  * A PPO run: collects rollouts from the vectorized environment, updates the network, and reports as
- * it goes. `train()` returns when the first stop criterion is met; `network`, `optimizer` and the
- * counters then hold the selected checkpoint (or the last state when no checkpoint qualified).
+ * it goes. `train()` returns when the first stop criterion is met, holding the last state.
  */
 export class PpoTrainer {
   readonly network: ActorCritic;
@@ -146,8 +137,6 @@ export class PpoTrainer {
   private readonly rng;
   private readonly recentRewards: number[] = [];
   private readonly rewardHistory: number[] = [];
-  private best: { weights: tf.Tensor[]; optimizer: AdamState; progress: RunProgress; selection: SelectionScore } | null = null;
-  private evaluations = 0;
   private timesteps = 0;
   private episodes = 0;
   private updates = 0;
@@ -180,13 +169,12 @@ export class PpoTrainer {
     this.updates = progress.updates;
   }
 
-  async train(): Promise<TrainingSummary> {
+  async train(): Promise<RunSummary> {
     const { ppo, stop, eval: evalCfg } = this.config;
     const started = performance.now();
     const startSteps = this.timesteps;
     let learningRate = ppo.learningRate;
     let last: UpdateDiagnostics | null = null;
-    let bestValidation: TrainingSummary['bestValidation'] = null;
     let stopReason: StopReason = 'timesteps';
 
     for (;;) {
@@ -226,16 +214,12 @@ export class PpoTrainer {
         diagnostics: { ...last, learningRate },
       });
 
-      if (evalCfg.everyUpdates > 0 && this.updates % evalCfg.everyUpdates === 0 && this.canEvaluate()) {
-        bestValidation = await this.evaluate(bestValidation);
-      }
+      if (evalCfg.everyUpdates > 0 && this.updates % evalCfg.everyUpdates === 0) await this.evaluationDue();
       await this.events.onUpdateEnd?.(this.updates);
       await this.control.checkpoint();
     }
-    if (this.canEvaluate() && this.lastEvaluatedUpdate !== this.updates) {
-      bestValidation = await this.evaluate(bestValidation);
-    }
-    const summary: TrainingSummary = {
+    if (this.lastEvaluatedUpdate !== this.updates) await this.evaluationDue();
+    return {
       stopReason,
       updates: this.updates,
       timesteps: this.timesteps,
@@ -244,20 +228,28 @@ export class PpoTrainer {
       backend: tf.getBackend(),
       meanEpisodeReward: this.meanReward(),
       lastDiagnostics: last,
-      bestValidation,
-      evaluations: this.evaluations,
     };
-    this.restoreBest();
-    return summary;
   }
 
-  /** Weights, Adam moments and counters go back to the selected checkpoint, so they stay one state. */
-  private restoreBest(): void {
-    if (!this.best) return;
-    this.network.setWeights(this.best.weights);
-    this.optimizer.restore(this.best.optimizer);
-    this.resumeFrom(this.best.progress);
-    this.disposeBest();
+  private async evaluationDue(): Promise<void> {
+    this.lastEvaluatedUpdate = this.updates;
+    await this.events.onEvaluationDue?.({ trainer: this, update: this.updates, timesteps: this.timesteps });
+  }
+
+  /** A copy of the weights, Adam state and counters (the caller disposes it with disposeState). */
+  async captureState(): Promise<TrainerState> {
+    return {
+      weights: this.network.variables.map((v) => tf.keep(v.clone())),
+      optimizer: await this.optimizer.state(),
+      progress: this.progress(),
+    };
+  }
+
+  /** Weights, Adam moments and counters go back to a captured state together, so they stay one state. */
+  restoreState(state: TrainerState): void {
+    this.network.setWeights(state.weights);
+    this.optimizer.restore(state.optimizer);
+    this.resumeFrom(state.progress);
   }
 
   /** The deterministic (argmax) policy of the current network, for backtests. */
@@ -266,7 +258,6 @@ export class PpoTrainer {
   }
 
   dispose(): void {
-    this.disposeBest();
     this.network.dispose();
     this.optimizer.dispose();
   }
@@ -362,35 +353,6 @@ export class PpoTrainer {
   private meanReward(): number | null {
     const r = this.recentRewards;
     return r.length === 0 ? null : r.reduce((a, b) => a + b, 0) / r.length;
-  }
-
-  private canEvaluate(): boolean {
-    const v = this.data.splits.validation;
-    return v.end - v.start >= this.config.env.lookback + 2;
-  }
-
-  private async evaluate(best: TrainingSummary['bestValidation']): Promise<TrainingSummary['bestValidation']> {
-    this.lastEvaluatedUpdate = this.updates;
-    this.evaluations += 1;
-    const result = await runBacktest(this.greedyPolicy(), this.data.market, this.data.splits.validation, this.config.env, this.data.annualisation);
-    const selection = selectionScore(result);
-    const isBest = isBetterCheckpoint(selection, best?.selection ?? null, this.config.eval.minTrades);
-    if (isBest) {
-      this.disposeBest();
-      this.best = {
-        weights: this.network.variables.map((v) => tf.keep(v.clone())),
-        optimizer: await this.optimizer.state(),
-        progress: this.progress(),
-        selection,
-      };
-    }
-    await this.events.onEvaluation?.({ update: this.updates, timesteps: this.timesteps, result, selection, isBest });
-    return isBest ? { update: this.updates, timesteps: this.timesteps, result, selection } : best;
-  }
-
-  private disposeBest(): void {
-    this.best?.weights.forEach((t) => t.dispose());
-    this.best = null;
   }
 }
 

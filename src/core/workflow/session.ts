@@ -9,7 +9,8 @@ import { ACTION_NAMES, NUM_ACTIONS, observationSize, writeActionMask, writeObser
 import { annualisationFor } from '../backtest/annualisation';
 import { runBacktest, type BacktestResult } from '../backtest/runner';
 import { resolveTrainingConfig, type TrainingConfig, type TrainingOverrides } from '../ppo/config';
-import { greedyPolicy, PpoTrainer, type TrainingEvents, type TrainingSummary } from '../ppo/trainer';
+import { greedyPolicy, PpoTrainer, type TrainingEvents } from '../ppo/trainer';
+import { CheckpointSelector, type EvaluationEvent, type TrainingSummary } from './checkpointSelection';
 import type { ActorCritic } from '../ppo/network';
 import { actionProbabilities } from '../ppo/distribution';
 import {
@@ -59,6 +60,11 @@ export function prepareForTraining(bars: Bars, report: ImportReport, config: Tra
   });
 }
 
+/** What a training session reports: the trainer's events, and each validation of a checkpoint. */
+export type SessionEvents = Omit<TrainingEvents, 'onEvaluationDue'> & {
+  onEvaluation?(event: EvaluationEvent): void | Promise<void>;
+};
+
 export interface TrainOptions {
   /** Receives the trainer once built, e.g. to pause or stop it. */
   onTrainer?: (trainer: PpoTrainer) => void;
@@ -80,7 +86,7 @@ export async function trainModel(
   report: ImportReport,
   overrides: TrainingOverrides,
   name: string,
-  events: TrainingEvents = {},
+  events: SessionEvents = {},
   options: TrainOptions = {},
 ): Promise<TrainOutcome> {
   const resume = options.resumeFrom;
@@ -113,22 +119,24 @@ export async function trainModel(
       metrics,
     });
   const checkpoint = options.checkpoint;
-  const trainerEvents: TrainingEvents = checkpoint
-    ? {
-        ...events,
-        onEvaluation: async (event) => {
-          await events.onEvaluation?.(event);
-          if (trainer && event.isBest && checkpoint.saveBest) {
-            await checkpoint.saveBest(await pack(trainer, 'best-checkpoint', { validation: event.result.metrics, test: null }));
-          }
-        },
-        onUpdateEnd: async (update) => {
-          await events.onUpdateEnd?.(update);
-          if (trainer && update % checkpoint.everyUpdates === 0) await checkpoint.save(await pack(trainer, 'checkpoint', { validation: null, test: null }));
-        },
+  const selector = new CheckpointSelector(config, prepared.splits.validation, { market: prepared.market, annualisation }, async (event) => {
+    await events.onEvaluation?.(event);
+    if (trainer && event.isBest && checkpoint?.saveBest) {
+      await checkpoint.saveBest(await pack(trainer, 'best-checkpoint', { validation: event.result.metrics, test: null }));
+    }
+  });
+  const trainerEvents: TrainingEvents = {
+    onProgress: events.onProgress,
+    onEpisode: events.onEpisode,
+    onEvaluationDue: selector.evaluate,
+    onUpdateEnd: async (update) => {
+      await events.onUpdateEnd?.(update);
+      if (trainer && checkpoint && update % checkpoint.everyUpdates === 0) {
+        await checkpoint.save(await pack(trainer, 'checkpoint', { validation: null, test: null }));
       }
-    : events;
-  trainer = new PpoTrainer(config, { market: prepared.market, splits: prepared.splits, annualisation }, trainerEvents);
+    },
+  };
+  trainer = new PpoTrainer(config, { market: prepared.market, splits: prepared.splits }, trainerEvents);
   try {
     if (resume) {
       if (resume.data.closeHash !== hashSeries(bars.close)) {
@@ -141,13 +149,14 @@ export async function trainModel(
       trainer.resumeFrom(resume.training);
     }
     options.onTrainer?.(trainer);
-    const summary = await trainer.train();
+    const summary = selector.finish(trainer, await trainer.train());
     const test = hasDecisions(prepared.splits.test, config.env.lookback)
       ? await runBacktest(trainer.greedyPolicy(), prepared.market, prepared.splits.test, config.env, annualisation)
       : null;
     const bundle = await pack(trainer, summary.stopReason, { validation: summary.bestValidation?.result.metrics ?? null, test: test?.metrics ?? null }, summary);
     return { bundle, summary, test };
   } finally {
+    selector.dispose();
     trainer.dispose();
   }
 }

@@ -2,7 +2,8 @@ import type { SelectionScore } from '../backtest/selection';
 import { describeAssumptions } from '../backtest/runner';
 import type { BacktestMetrics } from '../backtest/types';
 import type { EpisodeStats } from '../env/tradingEnv';
-import type { EvaluationEvent, ProgressEvent } from '../ppo/trainer';
+import type { ProgressEvent } from '../ppo/trainer';
+import type { EvaluationEvent } from './checkpointSelection';
 import { downsampleIndices } from './downsample';
 
 /** One PPO update as the dashboard charts it. */

@@ -1,5 +1,5 @@
-import type { Bars } from '../data/bars';
-import { createRng } from '../random/rng';
+import type { Bars } from '../core/data/bars';
+import { createRng } from '../core/random/rng';
 
 /**
  * Daily bars whose log return follows r_t = φ·r_{t−1} + σ·ε: the next return is predictable from the
