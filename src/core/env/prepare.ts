@@ -125,7 +125,7 @@ function checkGivenSplits(splits: Splits, rows: number, warmup: number): Splits 
       });
     }
   }
-  return splits;
+  return { train: { ...splits.train }, validation: { ...splits.validation }, test: { ...splits.test } };
 }
 
 /**
