@@ -470,14 +470,21 @@ async function walkForwardCommand(args: string[], io: CliIo): Promise<number> {
   const prefix = typeof values.output === 'string' ? values.output.replace(/\.ppo\.json$/, '') : `${variant}-${basename(dataPath).replace(/\.[^.]+$/, '')}-wf`;
   const log = values.json ? io.err : io.out;
   const models: string[] = [];
+  let lookback = 1;
+  const span = (from: number, to: number) => `${isoDate(bars.time[from])} → ${isoDate(bars.time[to])}`;
   const result = await runWalkForward(bars, report, overrides, { ...folds, name: basename(prefix) }, {
-    onPlan: (plan) =>
+    onPlan: (plan) => {
+      lookback = plan.lookback;
       log(
         `Walk-forward of ${variant} on ${report.fileName} (${report.rowsKept} bars, ${report.intervalLabel}), ${backend} backend: ` +
           `${plan.folds.length} folds, ${plan.window} window, purge ${plan.purge}, embargo ${plan.embargo} bars`,
+      );
+    },
+    onFoldStart: (f) =>
+      log(
+        `fold ${f.index}: train ${span(f.train.start, f.train.end - 1)}, validation ${f.validation.end > f.validation.start ? span(f.validation.start, f.validation.end - 1) : 'none'}, ` +
+          `test decisions ${span(f.test.start + lookback - 1, f.test.end - 1)}`,
       ),
-    onFoldStart: (fold) =>
-      log(`fold ${fold.index}: train ${isoDate(bars.time[fold.train.start])} → ${isoDate(bars.time[fold.train.end - 1])}, test ${isoDate(bars.time[fold.test.start])} → ${isoDate(bars.time[fold.test.end - 1])}`),
     onProgress: (p) =>
       log(
         `  fold ${p.fold}/${p.folds}  timesteps ${p.training.timesteps}/${p.training.totalTimesteps}  ` +
