@@ -2,7 +2,7 @@ import type { Bars } from '../data/bars';
 import type { ImportReport } from '../data';
 import type { EnvConfig } from '../env/config';
 import { checkSample, type SampleCheck } from './sampleCheck';
-import { defaultFeatureNames, type FeatureName, type Splits } from '../features';
+import { defaultFeatureNames, SplitError, type FeatureName, type Splits } from '../features';
 import { prepareMarket, type PreparedMarket } from '../env/prepare';
 import { ACTION_NAMES, BUY, HOLD, NUM_ACTIONS, SELL, type EnvRange } from '../env/tradingEnv';
 import { annualisationFor } from '../backtest/annualisation';
@@ -185,14 +185,17 @@ export function prepareForModel(bundle: ModelBundle, bars: Bars, hasVolume: bool
       `The model "${bundle.name}" uses volume features, but this file has no volume column. Use a file with volume, or a model trained without volume.`,
     );
   }
+  const options = { ratios: bundle.config.split, scaler: bundle.scaler, regimes: bundle.regimes, allowShortSplits: true };
   const saved = savedSplits(bundle, bars);
-  return prepareMarket(bars, names, bundle.observation.lookback, {
-    ratios: bundle.config.split,
-    scaler: bundle.scaler,
-    regimes: bundle.regimes,
-    allowShortSplits: true,
-    ...(saved ? { splits: saved } : {}),
-  });
+  if (saved) {
+    try {
+      return prepareMarket(bars, names, bundle.observation.lookback, { ...options, splits: saved });
+    } catch (error) {
+      // A model saved when the warm-up was shorter has spans this version cannot use; cut by ratio as before.
+      if (!(error instanceof SplitError && error.code === 'invalid-arguments')) throw error;
+    }
+  }
+  return prepareMarket(bars, names, bundle.observation.lookback, options);
 }
 
 /**
