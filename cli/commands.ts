@@ -12,6 +12,7 @@ import { parseBundle, serializeBundle, type ModelBundle } from '../src/core/mode
 import { checkFileSize } from '../src/core/model/validation';
 import { backtestModel, predictLatest, trainModel, type SplitName } from '../src/core/workflow/session';
 import { NODE_BACKENDS, useNodeBackend, type NodeBackend } from './backend';
+import { DEFAULT_FOLD_OPTIONS, runWalkForward, summariseWalkForward, WINDOWS, type Spread, type WalkForwardWindow } from '../src/core/workflow/walkForward';
 import { BASELINES, baselinePolicy, type BaselineName } from '../src/core/backtest/policy';
 import { annualisationFor } from '../src/core/backtest/annualisation';
 import type { BacktestMetrics } from '../src/core/backtest/types';
@@ -45,6 +46,12 @@ Usage:
                           [--equity-out FILE.csv] [--trades-out FILE.csv] [--force] [--backend wasm|cpu] [--json]
   npm run cli -- predict --model BUNDLE --data FILE [--position flat|long|short] [--json]
   npm run cli -- generate-sample --out FILE [--bars 5000] [--seed 42] [--interval-minutes 1440] [--force]
+  npm run cli -- walk-forward --data FILE [--type standard|maskable|enhanced-maskable] [--folds 5]
+                              [--window expanding|rolling] [--purge B (default and minimum: lookback)]
+                              [--embargo B (default 0)] [--steps N per fold] [--lookback 60] [--seed S]
+                              [--config FILE.json] [--output PREFIX] [--report out.html] [--backend wasm|cpu] [--json]
+                 Trains a fresh agent per fold, tests each on its own later slice, and stitches the test
+                 slices into one out-of-sample curve; fold models are saved as PREFIX-fold<k>.ppo.json.
 
 Outputs are checked before any work starts; an existing file is replaced only with --force, and an
 input file never. train writes its model every --checkpoint-every updates (0: only at the end).
@@ -65,6 +72,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await predict(rest, io);
       case 'generate-sample':
         return await generateSample(rest, io);
+      case 'walk-forward':
+        return await walkForwardCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -72,7 +81,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         io.out(HELP);
         return command === undefined ? 1 : 0;
       default:
-        throw new UsageError(`Unknown command "${command}". Commands: inspect, train, backtest, predict, generate-sample (see --help).`);
+        throw new UsageError(`Unknown command "${command}". Commands: inspect, train, backtest, predict, generate-sample, walk-forward (see --help).`);
     }
   } catch (error) {
     const message = userMessage(error);
@@ -408,6 +417,110 @@ async function predict(args: string[], io: CliIo): Promise<number> {
   else {
     io.out(JSON.stringify(core));
     io.out(`for the bar at ${p.bar_time}, account ${p.position}; probabilities ${Object.entries(p.probabilities).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
+  }
+  return 0;
+}
+
+async function walkForwardCommand(args: string[], io: CliIo): Promise<number> {
+  const values = parse(args, {
+    data: { type: 'string' },
+    type: { type: 'string', default: 'maskable' },
+    folds: { type: 'string' },
+    window: { type: 'string', default: 'expanding' },
+    purge: { type: 'string' },
+    embargo: { type: 'string' },
+    steps: { type: 'string' },
+    lookback: { type: 'string' },
+    seed: { type: 'string' },
+    config: { type: 'string' },
+    output: { type: 'string' },
+    report: { type: 'string' },
+    backend: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const variant = String(values.type);
+  if (!(VARIANTS as readonly string[]).includes(variant)) throw new UsageError(`Unknown --type "${variant}". Choose one of: ${VARIANTS.join(', ')}.`);
+  const window = String(values.window);
+  if (!(WINDOWS as readonly string[]).includes(window)) throw new UsageError(`Unknown --window "${window}". Choose one of: ${WINDOWS.join(', ')}.`);
+  const fromFile: TrainingOverrides = typeof values.config === 'string' ? await readConfigFile(values.config) : {};
+  const overrides: TrainingOverrides = {
+    ...fromFile,
+    variant: variant as Variant,
+    seed: values.seed !== undefined ? integerOption(values.seed, '--seed', 1, 0) : fromFile.seed,
+    env: { ...fromFile.env, ...(values.lookback !== undefined ? { lookback: integerOption(values.lookback, '--lookback', 60, 1) } : {}) },
+    stop: { ...fromFile.stop, ...(values.steps !== undefined ? { totalTimesteps: integerOption(values.steps, '--steps', 100_000, 1) } : {}) },
+  };
+  const folds = {
+    folds: integerOption(values.folds, '--folds', DEFAULT_FOLD_OPTIONS.folds, 1),
+    window: window as WalkForwardWindow,
+    ...(values.purge !== undefined ? { purge: integerOption(values.purge, '--purge', 0, 0) } : {}),
+    embargo: integerOption(values.embargo, '--embargo', 0, 0),
+  };
+  const dataPath = requireString(values.data, '--data');
+  const { bars, report } = await loadData(dataPath);
+  const backend = await useNodeBackend(backendOption(values.backend), io.err);
+  const prefix = typeof values.output === 'string' ? values.output.replace(/\.ppo\.json$/, '') : `${variant}-${basename(dataPath).replace(/\.[^.]+$/, '')}-wf`;
+  const log = values.json ? io.err : io.out;
+  const models: string[] = [];
+  let lookback = 1;
+  const span = (from: number, to: number) => `${isoDate(bars.time[from])} → ${isoDate(bars.time[to])}`;
+  const result = await runWalkForward(bars, report, overrides, { ...folds, name: basename(prefix) }, {
+    onPlan: (plan) => {
+      lookback = plan.lookback;
+      log(
+        `Walk-forward of ${variant} on ${report.fileName} (${report.rowsKept} bars, ${report.intervalLabel}), ${backend} backend: ` +
+          `${plan.folds.length} folds, ${plan.window} window, purge ${plan.purge}, embargo ${plan.embargo} bars`,
+      );
+    },
+    onFoldStart: (f) =>
+      log(
+        `fold ${f.index}: train ${span(f.train.start, f.train.end - 1)}, validation ${f.validation.end > f.validation.start ? span(f.validation.start, f.validation.end - 1) : 'none'}, ` +
+          `test decisions ${span(f.test.start + lookback - 1, f.test.end - 1)}`,
+      ),
+    onProgress: (p) =>
+      log(
+        `  fold ${p.fold}/${p.folds}  timesteps ${p.training.timesteps}/${p.training.totalTimesteps}  ` +
+          `overall ${(p.overallProgress * 100).toFixed(0)}%  ETA ${p.etaMs === null ? '—' : formatDuration(p.etaMs)}`,
+      ),
+    onFoldEnd: async (outcome) => {
+      const path = `${prefix}-fold${outcome.fold.index}.ppo.json`;
+      await writeOutput({ flag: '--output', path }, serializeBundle(outcome.bundle));
+      models.push(path);
+      const m = outcome.test.metrics;
+      log(`  fold ${outcome.fold.index} test: return ${m.totalReturn.toFixed(2)}% (buy & hold ${m.buyHoldReturn.toFixed(2)}%), ${m.trades} trades; saved ${path}`);
+    },
+  });
+  const summary = summariseWalkForward(result, bars);
+  const output = { file: report.fileName, backend, ...summary, folds: summary.folds.map((f, i) => ({ ...f, model: models[i] })) };
+  if (typeof values.report === 'string') {
+    // The HTML report (renderReportHtml) is not in this build yet: the JSON summary goes next to the path asked for.
+    const jsonPath = values.report.replace(/\.html?$/i, '') + '.json';
+    await writeOutput({ flag: '--report', path: jsonPath }, JSON.stringify(output, null, 2));
+    io.err(`HTML reports are not available in this build yet; wrote the JSON summary to ${jsonPath} instead.`);
+  }
+  if (values.json) {
+    io.out(JSON.stringify(output));
+    return 0;
+  }
+  for (const f of summary.folds) {
+    const m = f.metrics;
+    io.out(
+      `Fold ${f.fold}: test ${f.testPeriod.firstTime.slice(0, 10)} → ${f.testPeriod.lastTime.slice(0, 10)}  return ${m.totalReturn.toFixed(2)}%  ` +
+        `buy & hold ${m.buyHoldReturn.toFixed(2)}%  Sharpe ${m.sharpe === null ? 'n/a' : m.sharpe.toFixed(2)}  ${m.trades} trades`,
+    );
+  }
+  if (summary.stopped) io.out(`Stopped after ${summary.folds.length} of ${summary.plan.folds} folds.`);
+  const stitched = summary.stitched;
+  if (stitched) {
+    io.out(`Stitched out-of-sample curve: ${stitched.bars} bars from ${stitched.firstTime.slice(0, 10)} to ${stitched.lastTime.slice(0, 10)}`);
+    io.out(formatMetrics(stitched.metrics));
+    const spread = (s: Spread, unit: string) => (s.mean === null ? 'n/a' : `mean ${s.mean.toFixed(2)}${unit}, std ${s.std === null ? 'n/a' : s.std.toFixed(2)}, min ${s.min!.toFixed(2)}, max ${s.max!.toFixed(2)} (${s.n} folds)`);
+    io.out(`Spread over folds: total return ${spread(summary.spread.totalReturn, '%')}; Sharpe ${spread(summary.spread.sharpe, '')}`);
+    const sig = stitched.significance;
+    const figure = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
+    io.out(`Significance: PSR ${figure(sig.psr)}, PSR vs buy & hold ${figure(sig.psrVsBuyHold)}, DSR ${figure(sig.dsr)} (${sig.trials} trials), timing p ${figure(sig.timingPValue)}`);
+    for (const [key, reason] of Object.entries(sig.reasons)) io.out(`  ${key} n/a: ${reason}`);
+    io.out(sig.verdict);
   }
   return 0;
 }

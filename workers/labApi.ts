@@ -8,6 +8,15 @@ import { summariseDataset, type DatasetSummary } from '../src/core/workflow/data
 import { backtestModel, predictLatest, trainModel, type ModelBacktest, type Prediction, type SplitName } from '../src/core/workflow/session';
 import { TrainingStream, batchBuffers, type TrainingBatch } from '../src/core/workflow/trainingStream';
 import { backtestView, backtestViewBuffers, type BacktestView } from '../src/core/workflow/backtestView';
+import {
+  runWalkForward,
+  summariseWalkForward,
+  WalkForwardControl,
+  type FoldOptions,
+  type WalkForwardProgress,
+  type WalkForwardSummary,
+} from '../src/core/workflow/walkForward';
+import { downsampleIndices } from '../src/core/workflow/downsample';
 import { equityCsv, tradesCsv } from '../src/core/backtest/export';
 import type { BacktestMetrics } from '../src/core/backtest/types';
 import type { TrainingOverrides, Variant, TrainingConfig } from '../src/core/ppo/config';
@@ -23,6 +32,7 @@ export type { TrainingBatch } from '../src/core/workflow/trainingStream';
 export type { BacktestView } from '../src/core/workflow/backtestView';
 export type { ModelMeta } from '../src/library/modelLibrary';
 export type { Prediction } from '../src/core/workflow/session';
+export type { FoldOptions, WalkForwardProgress, WalkForwardSummary } from '../src/core/workflow/walkForward';
 
 export interface GpuStatus {
   available: boolean;
@@ -57,6 +67,17 @@ export interface RunResult {
 /** Each autosave of a run: the library entry written, or why it was not (training goes on either way). */
 export type AutosaveEvent = { ok: true; meta: ModelMeta } | { ok: false; error: UserError };
 
+/** A finished walk-forward: its JSON summary, each fold's model as a run, and the stitched curve. */
+export interface WalkForwardRunResult extends WalkForwardSummary {
+  /** runId of each finished fold's model, in fold order; backtest, save or export them like trained runs. */
+  runIds: string[];
+  /** The stitched out-of-sample equity, downsampled for charts; null when no fold finished. */
+  curve: { time: number[]; equity: number[]; foldStartTimes: number[] } | null;
+}
+
+/** Points of the stitched equity curve sent to the UI. */
+const WALK_FORWARD_CURVE_POINTS = 2000;
+
 /** Checkpoints are autosaved to the library every this many updates. */
 export const CHECKPOINT_EVERY_UPDATES = 5;
 
@@ -73,7 +94,8 @@ export class LabApi {
   private backend: BackendInfo | null = null;
   private calibration: Calibration | null = null;
   private readonly runs = new Map<string, ModelBundle>();
-  private control: TrainingControl | null = null;
+  /** The running training or walk-forward, for pause / resume / stop. */
+  private control: Pick<TrainingControl, 'pause' | 'resume' | 'stop'> | null = null;
   private lastBacktest: { result: ModelBacktest; label: string } | null = null;
   private runCounter = 0;
   private library: Promise<ModelLibrary> | null = null;
@@ -216,6 +238,55 @@ export class LabApi {
     } finally {
       this.control = null;
       release();
+    }
+  }
+
+  /**
+   * Walk-forward evaluation on the current dataset: a fresh agent per fold, each tested on its own
+   * later slice, the test slices stitched into one out-of-sample curve. Progress goes to `onProgress`
+   * once per update; pause / resume / stop act on it as on training (between folds and within one).
+   * Each finished fold's model stays here as a run.
+   */
+  async walkForward(
+    overrides: TrainingOverrides,
+    folds: Partial<FoldOptions>,
+    backend: BackendChoice,
+    onProgress: (progress: WalkForwardProgress) => void,
+  ): Promise<Outcome<WalkForwardRunResult>> {
+    const dataset = this.dataset;
+    if (!dataset) return { ok: false, error: { kind: 'UsageError', message: 'Load data before a walk-forward: drop a CSV or use the sample data.' } };
+    if (this.control) return { ok: false, error: { kind: 'UsageError', message: 'A training run is already going. Stop it before starting another.' } };
+    const control = new WalkForwardControl();
+    this.control = control;
+    try {
+      await this.useBackend(backend);
+      const variant = overrides.variant ?? 'maskable';
+      const name = `${variant} walk-forward on ${dataset.report.fileName} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
+      const runIds: string[] = [];
+      const result = await runWalkForward(dataset.bars, dataset.report, overrides, { ...folds, name, control }, {
+        onProgress,
+        onFoldEnd: (outcome) => {
+          const runId = `run-${++this.runCounter}`;
+          this.runs.set(runId, outcome.bundle);
+          runIds.push(runId);
+        },
+      });
+      const curve = result.stitched?.curve ?? null;
+      const picks = curve ? downsampleIndices(curve.equity, WALK_FORWARD_CURVE_POINTS) : [];
+      return {
+        ok: true,
+        value: {
+          ...summariseWalkForward(result, dataset.bars),
+          runIds,
+          curve: curve
+            ? { time: picks.map((i) => curve.time[i]), equity: picks.map((i) => curve.equity[i]), foldStartTimes: curve.foldStarts.map((i) => curve.time[i]) }
+            : null,
+        },
+      };
+    } catch (error) {
+      return { ok: false, error: toUserError(error) ?? failure('Walk-forward', error) };
+    } finally {
+      this.control = null;
     }
   }
 

@@ -5,6 +5,7 @@ import {
   computeFeatures,
   fitScaler,
   fitVolatilityRegimes,
+  SplitError,
   trendRegime,
   volatilityRegime,
   type BarRange,
@@ -47,6 +48,11 @@ export interface PrepareOptions {
   regimes?: 'fit' | RegimeSpec | null;
   /** For backtests on new data: when the data is too short to split, every split is the whole range. */
   allowShortSplits?: boolean;
+  /**
+   * Given ranges instead of the ratio cut (a walk-forward fold's): the scaler and regimes are fitted
+   * on `splits.train` as usual, so nothing after it leaks in. Each range must lie in [warmup, rows).
+   */
+  splits?: Splits;
 }
 
 /**
@@ -63,13 +69,17 @@ export function prepareMarket(bars: Bars, featureNames: FeatureName[], lookback:
 
   let splits: Splits;
   let unsplit = false;
-  try {
-    splits = chronologicalSplit(rows, warmup, lookback, options.ratios);
-  } catch (error) {
-    if (!options.allowShortSplits) throw error;
-    const all: BarRange = { start: warmup, end: rows };
-    splits = { train: all, validation: all, test: all };
-    unsplit = true;
+  if (options.splits) {
+    splits = checkGivenSplits(options.splits, rows, warmup);
+  } else {
+    try {
+      splits = chronologicalSplit(rows, warmup, lookback, options.ratios);
+    } catch (error) {
+      if (!options.allowShortSplits) throw error;
+      const all: BarRange = { start: warmup, end: rows };
+      splits = { train: all, validation: all, test: all };
+      unsplit = true;
+    }
   }
   const scaler = options.scaler ?? fitScaler(matrix, splits.train);
   const market: MarketData = { features: applyScaler(matrix, scaler), featureCount: matrix.cols, close: bars.close, open: bars.open, time: bars.time };
@@ -102,6 +112,20 @@ export function prepareMarket(bars: Bars, featureNames: FeatureName[], lookback:
     regimes,
     warmup,
   };
+}
+
+function checkGivenSplits(splits: Splits, rows: number, warmup: number): Splits {
+  for (const name of ['train', 'validation', 'test'] as const) {
+    const r = splits[name];
+    const inside = Number.isInteger(r.start) && Number.isInteger(r.end) && r.start >= warmup && r.end <= rows && r.start <= r.end;
+    if (!inside || (name === 'train' && r.end === r.start)) {
+      throw new SplitError('invalid-arguments', `The ${name} range ${r.start}…${r.end} is not a range of usable bars (${warmup}…${rows}).`, {
+        hint: 'Give ranges that start at or after the indicator warm-up and end at or before the last bar.',
+        split: name,
+      });
+    }
+  }
+  return { train: { ...splits.train }, validation: { ...splits.validation }, test: { ...splits.test } };
 }
 
 /**

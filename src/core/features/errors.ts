@@ -27,7 +27,7 @@ export class FeatureError extends Error {
 
 export type SplitName = 'train' | 'validation' | 'test';
 
-export type SplitErrorCode = 'invalid-arguments' | 'invalid-ratios' | 'no-usable-bars' | 'split-too-short';
+export type SplitErrorCode = 'invalid-arguments' | 'invalid-ratios' | 'no-usable-bars' | 'split-too-short' | 'too-many-folds' | 'purge-too-short';
 
 export interface SplitErrorDetails {
   /** What the user can do about it, in one sentence. */
@@ -42,6 +42,8 @@ export interface SplitErrorDetails {
   suggestedLookback?: number;
   /** Bars in total the file would need for this lookback and these ratios. */
   suggestedRows?: number;
+  /** Most walk-forward folds that fit (too-many-folds only; 0 when not even one does). */
+  largestFolds?: number;
 }
 
 /** The data cannot be cut into train/validation/test ranges that each hold a full observation window. */
@@ -53,6 +55,7 @@ export class SplitError extends Error {
   readonly needed?: number;
   readonly suggestedLookback?: number;
   readonly suggestedRows?: number;
+  readonly largestFolds?: number;
 
   constructor(code: SplitErrorCode, problem: string, details: SplitErrorDetails) {
     super(`${problem} ${details.hint}`);
@@ -64,5 +67,6 @@ export class SplitError extends Error {
     if (details.needed !== undefined) this.needed = details.needed;
     if (details.suggestedLookback !== undefined) this.suggestedLookback = details.suggestedLookback;
     if (details.suggestedRows !== undefined) this.suggestedRows = details.suggestedRows;
+    if (details.largestFolds !== undefined) this.largestFolds = details.largestFolds;
   }
 }

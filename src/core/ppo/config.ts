@@ -11,102 +11,6 @@ export const VARIANT_DESCRIPTIONS: Record<Variant, string> = {
     'Maskable plus a self-attention encoder over the window, market-regime inputs, risk masks, a risk-aware reward and adaptive KL.',
 };
 
-/** The PPO algorithm's hyperparameters (CleanRL / SB3 names and defaults). */
-export interface PpoConfig {
-  /** Steps each env takes per rollout; transitions per update = numSteps × env.numEnvs. */
-  numSteps: number;
-  /** Discount factor γ. */
-  gamma: number;
-  /** GAE λ. */
-  gaeLambda: number;
-  /** Passes over each rollout. */
-  epochs: number;
-  /** Transitions per gradient step. */
-  minibatchSize: number;
-  /** Normalise advantages within each minibatch. */
-  normalizeAdvantages: boolean;
-  /** Surrogate clipping range ε. */
-  clipRange: number;
-  /** Clip the value update to ±clipRange around the rollout's values. */
-  clipValueLoss: boolean;
-  /** Weight of the entropy bonus. */
-  entropyCoef: number;
-  /** Weight of the value loss. */
-  valueCoef: number;
-  /** Adam step size. */
-  learningRate: number;
-  /** Anneal the learning rate linearly to 0 over totalTimesteps. */
-  annealLearningRate: boolean;
-  /** Global gradient-norm clip. */
-  maxGradNorm: number;
-  /** Stop an update's epochs early when approx KL exceeds this (null = never). */
-  targetKl: number | null;
-  /** Mask invalid actions inside the distribution (Maskable variants). */
-  maskActions: boolean;
-  /** Adapt the learning rate to approx KL around adaptiveKlTarget (Enhanced). */
-  adaptiveKl: boolean;
-  /** Target approx KL for adaptiveKl: halve lr above 2×, grow it below ½×, stop epochs past 1.5×. */
-  adaptiveKlTarget: number;
-  /** Bounds of the adapted learning rate, as multiples of learningRate. */
-  adaptiveLrRange: [number, number];
-}
-
-/** The actor-critic network. */
-export interface NetworkConfig {
-  /** 'mlp': flat window → dense trunk. 'attention': self-attention over the window, then the trunk. */
-  encoder: 'mlp' | 'attention';
-  /** Widths of the shared dense trunk. */
-  hidden: number[];
-  /** Activation of the trunk. */
-  activation: 'tanh' | 'relu';
-  /** Attention blocks (encoder 'attention'). */
-  attentionLayers: number;
-  /** Attention heads. */
-  attentionHeads: number;
-  /** Model width of the attention encoder. */
-  modelDim: number;
-}
-
-/** When training ends: the first criterion met stops it. */
-export interface StopConfig {
-  /** Environment steps in total. */
-  totalTimesteps: number;
-  /** Finished episodes (null = no limit). */
-  maxEpisodes: number | null;
-  /** Wall-clock minutes (null = no limit). */
-  maxMinutes: number | null;
-  /**
-   * Converged when the moving average of episode reward (last `convergenceWindow` episodes) improved by
-   * less than convergenceEpsilon over the last convergencePatience updates while policy entropy is below
-   * convergenceEntropy (null = never stop on convergence).
-   */
-  convergenceEpsilon: number | null;
-  convergencePatience: number;
-  convergenceWindow: number;
-  convergenceEntropy: number;
-}
-
-/** Periodic evaluation on the validation split. */
-export interface EvalConfig {
-  /** Run a deterministic validation backtest every this many updates (0 = only at the end). */
-  everyUpdates: number;
-  /** Validation trades a checkpoint needs before it can be selected as the best. */
-  minTrades: number;
-}
-
-/** Everything a training run needs; saved with the model. */
-export interface TrainingConfig {
-  variant: Variant;
-  seed: number;
-  env: EnvConfig;
-  ppo: PpoConfig;
-  network: NetworkConfig;
-  stop: StopConfig;
-  eval: EvalConfig;
-  /** Train / validation / test fractions of the usable bars. */
-  split: { train: number; validation: number; test: number };
-}
-
 export const DEFAULT_PPO_CONFIG: PpoConfig = {
   numSteps: 256,
   gamma: 0.99,
@@ -182,60 +86,86 @@ export function variantDefaults(variant: Variant): TrainingConfig {
   };
 }
 
+/** The PPO algorithm's hyperparameters (CleanRL / SB3 names); one line per field, defaults in DEFAULT_PPO_CONFIG. */
 const ppoSchema = z.object({
-  numSteps: z.number().int().min(1).max(100_000),
-  gamma: z.number().min(0).max(1),
-  gaeLambda: z.number().min(0).max(1),
-  epochs: z.number().int().min(1).max(100),
-  minibatchSize: z.number().int().min(1).max(65_536),
-  normalizeAdvantages: z.boolean(),
-  clipRange: z.number().gt(0).max(1),
-  clipValueLoss: z.boolean(),
-  entropyCoef: z.number().min(0).max(1),
-  valueCoef: z.number().min(0).max(10),
-  learningRate: z.number().gt(0).max(1),
-  annealLearningRate: z.boolean(),
-  maxGradNorm: z.number().gt(0),
-  targetKl: z.number().gt(0).nullable(),
-  maskActions: z.boolean(),
-  adaptiveKl: z.boolean(),
-  adaptiveKlTarget: z.number().gt(0),
-  adaptiveLrRange: z.tuple([z.number().gt(0), z.number().gt(0)]),
+  numSteps: z.number().int().min(1).max(100_000).describe('Steps each env takes per rollout; transitions per update = numSteps × env.numEnvs.'),
+  gamma: z.number().min(0).max(1).describe('Discount factor γ.'),
+  gaeLambda: z.number().min(0).max(1).describe('GAE λ.'),
+  epochs: z.number().int().min(1).max(100).describe('Passes over each rollout.'),
+  minibatchSize: z.number().int().min(1).max(65_536).describe('Transitions per gradient step.'),
+  normalizeAdvantages: z.boolean().describe('Normalise advantages within each minibatch.'),
+  clipRange: z.number().gt(0).max(1).describe('Surrogate clipping range ε.'),
+  clipValueLoss: z.boolean().describe("Clip the value update to ±clipRange around the rollout's values."),
+  entropyCoef: z.number().min(0).max(1).describe('Weight of the entropy bonus.'),
+  valueCoef: z.number().min(0).max(10).describe('Weight of the value loss.'),
+  learningRate: z.number().gt(0).max(1).describe('Adam step size.'),
+  annealLearningRate: z.boolean().describe('Anneal the learning rate linearly to 0 over stop.totalTimesteps.'),
+  maxGradNorm: z.number().gt(0).describe('Global gradient-norm clip.'),
+  targetKl: z.number().gt(0).nullable().describe("Stop an update's epochs early when approx KL exceeds this (null = never)."),
+  maskActions: z.boolean().describe('Mask invalid actions inside the distribution (Maskable variants).'),
+  adaptiveKl: z.boolean().describe('Adapt the learning rate to approx KL around adaptiveKlTarget (Enhanced).'),
+  adaptiveKlTarget: z.number().gt(0).describe('Target approx KL for adaptiveKl: halve the rate above 2×, grow it below ½×, stop epochs past 1.5×.'),
+  adaptiveLrRange: z.tuple([z.number().gt(0), z.number().gt(0)]).describe('Bounds of the adapted learning rate, as multiples of learningRate.'),
 });
 
 /** The largest network a config may describe; model import derives its size limits from these. */
 export const NETWORK_LIMITS = { hiddenLayers: 8, hiddenUnits: 4096, attentionLayers: 4, attentionHeads: 16, modelDim: 512 } as const;
 
+/** The actor-critic network. */
 const networkSchema = z.object({
-  encoder: z.enum(['mlp', 'attention']),
-  hidden: z.array(z.number().int().min(1).max(NETWORK_LIMITS.hiddenUnits)).min(1).max(NETWORK_LIMITS.hiddenLayers),
-  activation: z.enum(['tanh', 'relu']),
-  attentionLayers: z.number().int().min(1).max(NETWORK_LIMITS.attentionLayers),
-  attentionHeads: z.number().int().min(1).max(NETWORK_LIMITS.attentionHeads),
-  modelDim: z.number().int().min(4).max(NETWORK_LIMITS.modelDim),
+  encoder: z.enum(['mlp', 'attention']).describe("'mlp': flat window → dense trunk. 'attention': self-attention over the window, then the trunk."),
+  hidden: z.array(z.number().int().min(1).max(NETWORK_LIMITS.hiddenUnits)).min(1).max(NETWORK_LIMITS.hiddenLayers).describe('Widths of the shared dense trunk.'),
+  activation: z.enum(['tanh', 'relu']).describe('Activation of the trunk.'),
+  attentionLayers: z.number().int().min(1).max(NETWORK_LIMITS.attentionLayers).describe("Attention blocks (encoder 'attention')."),
+  attentionHeads: z.number().int().min(1).max(NETWORK_LIMITS.attentionHeads).describe('Attention heads per block.'),
+  modelDim: z.number().int().min(4).max(NETWORK_LIMITS.modelDim).describe('Model width of the attention encoder.'),
 });
 
+/** When training ends: the first criterion met stops it. */
 const stopSchema = z.object({
-  totalTimesteps: z.number().int().min(1),
-  maxEpisodes: z.number().int().min(1).nullable(),
-  maxMinutes: z.number().gt(0).nullable(),
-  convergenceEpsilon: z.number().gt(0).nullable(),
-  convergencePatience: z.number().int().min(1),
-  convergenceWindow: z.number().int().min(1),
-  convergenceEntropy: z.number().min(0),
+  totalTimesteps: z.number().int().min(1).describe('Environment steps in total.'),
+  maxEpisodes: z.number().int().min(1).nullable().describe('Finished episodes (null = no limit).'),
+  maxMinutes: z.number().gt(0).nullable().describe('Wall-clock minutes (null = no limit).'),
+  convergenceEpsilon: z
+    .number()
+    .gt(0)
+    .nullable()
+    .describe('Converged when smoothed episode reward gains less than this over convergencePatience updates with entropy below convergenceEntropy (null = never).'),
+  convergencePatience: z.number().int().min(1).describe('Updates the reward gain is measured over.'),
+  convergenceWindow: z.number().int().min(1).describe('Episodes in the moving average of episode reward.'),
+  convergenceEntropy: z.number().min(0).describe('Policy entropy below which a run may count as converged.'),
 });
 
+/** Periodic evaluation on the validation split, and how the kept checkpoint is chosen. */
+const evalSchema = z.object({
+  everyUpdates: z.number().int().min(0).describe('Run a deterministic validation backtest every this many updates (0 = only at the end).'),
+  // Bundles saved before the minimum existed selected on Sharpe alone; 1 is today's default.
+  minTrades: z.number().int().min(0).max(1_000_000).default(1).describe('Validation trades a checkpoint needs before it can be selected as the best.'),
+});
+
+const splitSchema = z.object({
+  train: z.number().gt(0).max(1).describe('Share of the usable bars for training (the first ones).'),
+  validation: z.number().min(0).max(1).describe('Share for validation: checkpoint selection.'),
+  test: z.number().min(0).max(1).describe('Share for the test: never seen in training or selection.'),
+});
+
+/** Everything a training run needs; saved with the model. */
 export const trainingConfigSchema = z.object({
-  variant: z.enum(VARIANTS),
-  seed: z.number().int().min(0),
+  variant: z.enum(VARIANTS).describe('standard, maskable or enhanced-maskable.'),
+  seed: z.number().int().min(0).describe('Seed of the network, the rollouts and the episode starts.'),
   env: envConfigSchema,
   ppo: ppoSchema,
   network: networkSchema,
   stop: stopSchema,
-  // Bundles saved before the minimum existed selected on Sharpe alone; 1 is today's default.
-  eval: z.object({ everyUpdates: z.number().int().min(0), minTrades: z.number().int().min(0).max(1_000_000).default(1) }),
-  split: z.object({ train: z.number().gt(0).max(1), validation: z.number().min(0).max(1), test: z.number().min(0).max(1) }),
+  eval: evalSchema,
+  split: splitSchema,
 });
+
+export type PpoConfig = z.infer<typeof ppoSchema>;
+export type NetworkConfig = z.infer<typeof networkSchema>;
+export type StopConfig = z.infer<typeof stopSchema>;
+export type EvalConfig = z.infer<typeof evalSchema>;
+export type TrainingConfig = z.infer<typeof trainingConfigSchema>;
 
 /** Variant defaults + overrides, validated; errors name the field and its allowed range. */
 export function resolveTrainingConfig(overrides: TrainingOverrides = {}): TrainingConfig {

@@ -2,7 +2,7 @@ import type { Bars } from '../data/bars';
 import type { ImportReport } from '../data';
 import type { EnvConfig } from '../env/config';
 import { checkSample, type SampleCheck } from './sampleCheck';
-import { defaultFeatureNames, type FeatureName, type Splits } from '../features';
+import { defaultFeatureNames, SplitError, type FeatureName, type Splits } from '../features';
 import { prepareMarket, type PreparedMarket } from '../env/prepare';
 import type { EnvRange } from '../env/tradingEnv';
 import { ACTION_NAMES, NUM_ACTIONS, observationSize, writeActionMask, writeObservation, type AccountView } from '../env/observation';
@@ -22,6 +22,7 @@ import {
   type CheckpointSelection,
   type DataFingerprint,
   type ModelBundle,
+  type SplitSpan,
 } from '../model/bundle';
 import * as tf from '@tensorflow/tfjs';
 
@@ -51,12 +52,17 @@ function splitSpans(bars: Bars, splits: Splits): NonNullable<DataFingerprint['sp
   return { train: span(splits.train), validation: span(splits.validation), test: span(splits.test) };
 }
 
-/** Features, splits, scaler and (Enhanced) regimes for a training run on these bars. */
-export function prepareForTraining(bars: Bars, report: ImportReport, config: TrainingConfig): PreparedMarket {
+/**
+ * Features, splits, scaler and (Enhanced) regimes for a training run on these bars: the splits cut
+ * by the config's ratios, or the given ones (a walk-forward fold's); the scaler and regimes are
+ * fitted on the training range either way.
+ */
+export function prepareForTraining(bars: Bars, report: Pick<ImportReport, 'hasVolume' | 'intervalMs'>, config: TrainingConfig, splits?: Splits): PreparedMarket {
   const names = defaultFeatureNames({ hasVolume: report.hasVolume, intervalMs: report.intervalMs });
   return prepareMarket(bars, names, config.env.lookback, {
     ratios: config.split,
     regimes: config.variant === 'enhanced-maskable' ? 'fit' : null,
+    ...(splits ? { splits } : {}),
   });
 }
 
@@ -75,6 +81,8 @@ export interface TrainOptions {
    * validation checkpoint to `saveBest` (with its validation metrics); both awaited.
    */
   checkpoint?: { everyUpdates: number; save(bundle: ModelBundle): Promise<void>; saveBest?(bundle: ModelBundle): Promise<void> };
+  /** Train, validation and test ranges to use instead of the config's ratio cut (walk-forward folds). */
+  splits?: Splits;
 }
 
 /**
@@ -93,7 +101,7 @@ export async function trainModel(
   const config = resume
     ? resolveTrainingConfig({ ...resume.config, stop: { ...resume.config.stop, ...overrides.stop } })
     : resolveTrainingConfig(overrides);
-  const prepared = prepareForTraining(bars, report, config);
+  const prepared = prepareForTraining(bars, report, config, options.splits);
   const annualisation = annualisationFor(bars.time);
   const started = Date.now();
   const priorWallTime = resume?.training.wallTimeMs ?? 0;
@@ -187,12 +195,37 @@ export function prepareForModel(bundle: ModelBundle, bars: Bars, hasVolume: bool
       `The model "${bundle.name}" uses volume features, but this file has no volume column. Use a file with volume, or a model trained without volume.`,
     );
   }
-  return prepareMarket(bars, names, bundle.observation.lookback, {
-    ratios: bundle.config.split,
-    scaler: bundle.scaler,
-    regimes: bundle.regimes,
-    allowShortSplits: true,
-  });
+  const options = { ratios: bundle.config.split, scaler: bundle.scaler, regimes: bundle.regimes, allowShortSplits: true };
+  const saved = savedSplits(bundle, bars);
+  if (saved) {
+    try {
+      return prepareMarket(bars, names, bundle.observation.lookback, { ...options, splits: saved });
+    } catch (error) {
+      // A model saved when the warm-up was shorter has spans this version cannot use; cut by ratio as before.
+      if (!(error instanceof SplitError && error.code === 'invalid-arguments')) throw error;
+    }
+  }
+  return prepareMarket(bars, names, bundle.observation.lookback, options);
+}
+
+/**
+ * On the model's own training data, the ranges it was trained, selected and tested on, from the
+ * spans saved with it: a walk-forward fold's ranges are not the ratio cut. Null on other data, for
+ * bundles without spans, or when the spans do not map onto these bars exactly.
+ */
+function savedSplits(bundle: ModelBundle, bars: Bars): Splits | null {
+  const spans = bundle.data.splits;
+  if (!spans || hashSeries(bars.close) !== bundle.data.closeHash) return null;
+  const toRange = (span: SplitSpan): EnvRange | null => {
+    const start = bars.time.indexOf(span.firstTime);
+    if (start < 0 || span.bars === 0) return null;
+    const end = start + span.bars;
+    return end <= bars.time.length && bars.time[end - 1] === span.lastTime ? { start, end } : null;
+  };
+  const train = toRange(spans.train);
+  const validation = toRange(spans.validation);
+  const test = toRange(spans.test);
+  return train && validation && test ? { train, validation, test } : null;
 }
 
 function rangeFor(prepared: PreparedMarket, split: SplitName, rows: number): EnvRange {
