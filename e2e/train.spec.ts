@@ -98,6 +98,17 @@ for (const backend of ['wasm', 'cpu'] as const) {
     await page.getByTestId('backtest-run').click();
     await expect(page.getByTestId('backtest-metrics').getByTestId('metric-totalReturn')).toHaveAttribute('data-value', /^-?\d/);
     await expect(page.getByTestId('backtest-result')).toContainText('test split');
+    if (backend !== 'wasm') return;
+    // Skill or luck: the worker resamples the backtest, then the verdict and the HTML report follow.
+    await page.getByTestId('evaluate-run').click();
+    await expect(page.getByTestId('evaluation-verdict')).toContainText(/^Edge over buy & hold: (significant|not significant|undetermined)/, { timeout: 60_000 });
+    await expect(page.getByTestId('monte-carlo-table')).toContainText('Final return %');
+    await expect(page.getByTestId('regime-table').locator('tbody tr')).toHaveCount(11);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-html-report').click()]);
+    expect(download.suggestedFilename()).toMatch(/-report\.html$/);
+    const html = await (await download.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks).toString('utf8'));
+    expect(html).toContain('<svg');
+    expect(html).not.toMatch(/https?:\/\//);
   });
 }
 

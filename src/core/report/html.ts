@@ -1,7 +1,7 @@
 import { describeAssumptions } from '../backtest/runner';
 import { formatMetric, formatNumber, METRIC_ROWS } from '../backtest/metricTable';
 import type { BacktestMetrics } from '../backtest/types';
-import type { Percentiles } from '../evaluation';
+import { bandsAt, type Percentiles } from '../evaluation';
 import type { ModelEvaluation } from '../workflow/evaluate';
 import { barChartSvg, escapeHtml, lineChartSvg } from './svg';
 
@@ -155,7 +155,7 @@ function equityChart(e: ModelEvaluation, date: (t: number) => string): string {
     series: [
       { label: 'buy & hold', values: e.curve.buyHold, color: COLORS.buyHold, dashed: true },
       { label: 'model', values: e.curve.equity, color: COLORS.model },
-      ...(bands ? [{ label: 'resampled median', values: interpolate(bands.time, bands.p50, e.curve.time), color: COLORS.band, dashed: true }] : []),
+      ...(bands ? [{ label: 'resampled median', values: bandsAt(bands, e.curve.time).p50, color: COLORS.band, dashed: true }] : []),
     ],
     bands: bands
       ? [
@@ -165,18 +165,6 @@ function equityChart(e: ModelEvaluation, date: (t: number) => string): string {
       : [],
     xFormat: date,
     yFormat: (v) => formatNumber(v, 0),
-  });
-}
-
-// Linear interpolation of (xs, ys) at `at`; the ends are held flat.
-function interpolate(xs: number[], ys: number[], at: number[]): number[] {
-  let j = 0;
-  return at.map((x) => {
-    while (j < xs.length - 2 && xs[j + 1] < x) j++;
-    if (x <= xs[0]) return ys[0];
-    if (x >= xs[xs.length - 1]) return ys[ys.length - 1];
-    const span = xs[j + 1] - xs[j];
-    return span > 0 ? ys[j] + ((ys[j + 1] - ys[j]) * (x - xs[j])) / span : ys[j];
   });
 }
 

@@ -18,6 +18,7 @@ import {
   type TimingConfig,
   type TimingTestResult,
 } from '../evaluation';
+import type { TimedBands } from '../evaluation/bands';
 import { backtestModel, prepareForModel, type ModelBacktest, type SplitName } from './session';
 import type { SampleCheck } from './sampleCheck';
 import { downsampleIndices } from './downsample';
@@ -56,7 +57,7 @@ export interface MonteCarloSummary {
   drawdownThreshold: number;
   probabilityOfDrawdownBeyond: number | null;
   /** Percentile bands of the resampled equity at bar times, account currency. */
-  equityBands: { time: number[]; p5: number[]; p25: number[]; p50: number[]; p75: number[]; p95: number[] } | null;
+  equityBands: TimedBands | null;
   reasons: MonteCarloResult['reasons'];
 }
 
