@@ -172,7 +172,7 @@ function BacktestResultView({ view, intervalMs }: { view: BacktestView; interval
       <p className="hint" data-testid="backtest-assumptions">
         Assumptions: {view.assumptions}.
       </p>
-      <EvaluationBar evaluation={evaluation} evaluating={evaluating} onEvaluate={() => void evaluate()} onExportHtml={() => void download('html')} />
+      <EvaluationBar evaluation={evaluation} evaluating={evaluating} onEvaluate={() => void evaluate()} onExportHtml={() => void download('html').then(() => (evaluation ? undefined : evaluate()))} />
       <MetricsTable metrics={view.metrics} testId="backtest-metrics" />
       <div className="actions">
         <button type="button" className="button secondary" onClick={() => void download('equity')} data-testid="export-equity">
@@ -193,7 +193,11 @@ function BacktestResultView({ view, intervalMs }: { view: BacktestView; interval
               <CartesianGrid stroke="var(--chart-grid)" />
               <XAxis interval={0} tickCount={6} dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={tick} stroke={AXIS} />
               <YAxis interval={0} tickCount={5} stroke={AXIS} width={64} domain={['auto', 'auto']} tickFormatter={(v: number) => v.toFixed(0)} />
-              <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={(t) => tick(Number(t))} formatter={(v) => Number(v).toFixed(2)} />
+              <Tooltip
+                contentStyle={TOOLTIP_STYLE}
+                labelFormatter={(t) => tick(Number(t))}
+                formatter={(v) => (Array.isArray(v) ? v.map((x) => Number(x).toFixed(0)).join(' – ') : Number(v).toFixed(2))}
+              />
               <Legend />
               {evaluation ? <Area dataKey="outer" name="MC 5–95 %" stroke="none" fill="#3b82f6" fillOpacity={0.15} isAnimationActive={false} /> : null}
               {evaluation ? <Area dataKey="inner" name="MC 25–75 %" stroke="none" fill="#3b82f6" fillOpacity={0.25} isAnimationActive={false} /> : null}
