@@ -61,7 +61,7 @@ export function renderReportHtml(input: ReportInput): string {
       ['Name', e.model.name],
       ['Variant', e.model.variant],
       ['Created', e.model.createdAt],
-      ['Timesteps trained', String(e.model.timesteps)],
+      ['Timesteps at the saved checkpoint', String(e.model.timesteps)],
       ...Object.entries(e.model.config).map(([k, v]): [string, string] => [k, String(v)]),
     ])),
     section('Data', keyValueTable([

@@ -87,6 +87,7 @@ export interface Significance {
 
 /** A model's evaluation on one file, JSON-safe (plain numbers, arrays and strings only). */
 export interface ModelEvaluation {
+  /** timesteps: the saved checkpoint's; config: the settings that tell models apart, one level deep. */
   model: { name: string; variant: string; createdAt: string; timesteps: number; config: Record<string, string | number | boolean> };
   /** The fingerprint of the data the model trained on. */
   trainingData: DataFingerprint;
@@ -245,7 +246,6 @@ function regimeThresholds(bundle: ModelBundle, bars: Bars, hasVolume: boolean): 
 function configSummary(bundle: ModelBundle): Record<string, string | number | boolean> {
   const c = bundle.config;
   return {
-    variant: c.variant,
     seed: c.seed,
     lookback: c.env.lookback,
     features: bundle.observation.featureNames.join(', '),
