@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import { startBackend, type BackendChoice } from '../workers/backend';
-import { bestOf, importAndBacktest, LARGE_MINIBATCH, matmulPeak, peakOf, withPeak, ppoThroughput, tensorDrift, type BenchResult, type PpoFigures } from './measure';
+import { bestOf, importAndBacktest, monteCarlo100k, LARGE_MINIBATCH, matmulPeak, peakOf, withPeak, ppoThroughput, tensorDrift, type BenchResult, type PpoFigures } from './measure';
 import type { Variant } from '../src/core/ppo/config';
 
 export interface BrowserBenchOptions {
@@ -27,6 +27,7 @@ const api = {
       const { importSeconds, backtestSeconds } = await importAndBacktest();
       result.importSeconds450k = importSeconds;
       result.backtestSeconds100k = backtestSeconds;
+      result.monteCarloSeconds100k = await monteCarlo100k();
       result.tensors = await tensorDrift();
     }
     return result;

@@ -1,6 +1,6 @@
 // Measurements shared by the Node and browser halves of `npm run bench`: matmul peaks, PPO throughput
 // (rollout, update, end to end), the update's share of the peak, import and backtest times, and tensor
-// counts over 50 updates. Pure TypeScript over tfjs: whichever backend is active is what gets measured.
+// counts over 50 updates, and the Monte Carlo of an evaluation. Pure TypeScript over tfjs: whichever backend is active is what gets measured.
 import * as tf from '@tensorflow/tfjs';
 import { resolveTrainingConfig, type TrainingConfig, type Variant } from '../src/core/ppo/config';
 import { PpoTrainer, type TrainingData } from '../src/core/ppo/trainer';
@@ -14,7 +14,9 @@ import { importCsv } from '../src/core/data';
 import { defaultFeatureNames } from '../src/core/features';
 import { prepareMarket } from '../src/core/env/prepare';
 import { runBacktest } from '../src/core/backtest/runner';
-import { buyAndHoldPolicy } from '../src/core/backtest/policy';
+import { buyAndHoldPolicy, randomPolicy } from '../src/core/backtest/policy';
+import { bootstrapBlocks } from '../src/core/evaluation/monteCarlo';
+import { timingTest } from '../src/core/evaluation/timingTest';
 import { annualisationFor } from '../src/core/backtest/annualisation';
 
 export interface BenchResult {
@@ -23,6 +25,8 @@ export interface BenchResult {
   ppo: Record<string, PpoFigures>;
   importSeconds450k: number;
   backtestSeconds100k: number;
+  /** Seconds for 1,000 block-bootstrap resamples and for 1,000 timing-test re-timings of a 100k-bar backtest. */
+  monteCarloSeconds100k: { blocks: number; retimings: number };
   tensors: { before: number; after50: number; bytesBefore: number; bytesAfter50: number };
 }
 
@@ -178,6 +182,24 @@ export async function importAndBacktest(): Promise<{ importSeconds: number; back
   return { importSeconds, backtestSeconds };
 }
 
+/**
+ * The evaluation's Monte Carlo on a 100k-bar backtest (daily bars, a random policy so there are
+ * thousands of holding periods to re-time): 1,000 block resamples and 1,000 re-timings, each timed.
+ */
+export async function monteCarlo100k(): Promise<BenchResult['monteCarloSeconds100k']> {
+  const bars = generateSampleBars({ bars: 100_100, seed: 4 });
+  const names = defaultFeatureNames({ hasVolume: true, intervalMs: 86_400_000 });
+  const prepared = prepareMarket(bars, names, 60);
+  const env = resolveTrainingConfig({}).env;
+  const result = await runBacktest(randomPolicy(1), prepared.market, { start: prepared.warmup, end: 100_100 }, env, annualisationFor(prepared.market.time));
+  const t0 = performance.now();
+  bootstrapBlocks({ equity: result.equity, time: result.time }, { resamples: 1000 });
+  const t1 = performance.now();
+  timingTest({ close: result.close, position: result.position, transactionCost: env.transactionCost }, { retimings: 1000 });
+  const t2 = performance.now();
+  return { blocks: (t1 - t0) / 1000, retimings: (t2 - t1) / 1000 };
+}
+
 export async function tensorDrift(): Promise<BenchResult['tensors']> {
   const config = resolveTrainingConfig({
     variant: 'maskable',
@@ -239,6 +261,7 @@ export async function measureAll(backend: string, updates: number, variants: Var
   const matmulGflops = bestOf(before, await matmulPeak());
   withPeak(ppo, peakOf(matmulGflops), backend);
   const { importSeconds, backtestSeconds } = await importAndBacktest();
+  const monteCarloSeconds100k = await monteCarlo100k();
   const tensors = await tensorDrift();
-  return { backend, matmulGflops, ppo, importSeconds450k: importSeconds, backtestSeconds100k: backtestSeconds, tensors };
+  return { backend, matmulGflops, ppo, importSeconds450k: importSeconds, backtestSeconds100k: backtestSeconds, monteCarloSeconds100k, tensors };
 }

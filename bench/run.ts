@@ -113,6 +113,8 @@ function table(node: BenchResult, rows: BrowserRow[], mainThread: { longestTaskM
   lines.push('');
   lines.push(`450k-row minute CSV import + features: Node ${f(node.importSeconds450k, 2)} s, Chromium ${f(wasm?.importSeconds450k, 2)} s`);
   lines.push(`100k-bar backtest: Node ${f(node.backtestSeconds100k, 2)} s, Chromium ${f(wasm?.backtestSeconds100k, 2)} s`);
+  const mc = (r: Partial<BenchResult> | undefined) => (r?.monteCarloSeconds100k ? `${f(r.monteCarloSeconds100k.blocks, 2)} s + ${f(r.monteCarloSeconds100k.retimings, 2)} s` : '—');
+  lines.push(`Monte Carlo of a 100k-bar backtest (1,000 block resamples + 1,000 re-timings): Node ${mc(node)}, Chromium ${mc(wasm)}`);
   lines.push(`Tensors from update 5 to 55: Node ${node.tensors.before} → ${node.tensors.after50} (${node.tensors.bytesBefore} → ${node.tensors.bytesAfter50} bytes)`);
   if (mainThread) lines.push(`App main thread while training (${mainThread.backend}): longest task ${mainThread.longestTaskMs} ms, ${mainThread.tasksOver50ms} tasks over 50 ms`);
   return lines.join('\n');

@@ -1,4 +1,5 @@
-import { basename } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { importCsv, type ImportReport, type ImportResult } from '../src/core/data';
 import { barsToCsv, generateSampleBars } from '../src/core/data/sampleData';
 import { defaultFeatureNames, SplitError, type FeatureName } from '../src/core/features';
@@ -18,6 +19,9 @@ import { annualisationFor } from '../src/core/backtest/annualisation';
 import type { BacktestMetrics } from '../src/core/backtest/types';
 import { formatMetric, METRIC_ROWS, unavailableReason } from '../src/core/backtest/metricTable';
 import { toUserError, UsageError } from '../src/core/errors';
+import { evaluateModel } from '../src/core/workflow/evaluate';
+import { renderReportHtml } from '../src/core/report/html';
+import { formatEvaluationText } from '../src/core/report/text';
 import { checkOutputs, inputSize, openInput, readInput, writeOutput, type FileFlag } from './files';
 import { integerFlag as integerOption, parseFlags as parse, positiveNumberFlag as positiveNumber, type Flags } from './flags';
 
@@ -45,6 +49,8 @@ Usage:
                           [--risk-free-rate 0] [--lookback 60] [--seed 1]
                           [--equity-out FILE.csv] [--trades-out FILE.csv] [--force] [--backend wasm|cpu] [--json]
   npm run cli -- predict --model BUNDLE --data FILE [--position flat|long|short] [--json]
+  npm run cli -- evaluate --model BUNDLE --data FILE [--split test] [--monte-carlo 1000] [--retimings 1000]
+                          [--report FILE.html] [--backend wasm|cpu] [--json]
   npm run cli -- generate-sample --out FILE [--bars 5000] [--seed 42] [--interval-minutes 1440] [--force]
   npm run cli -- walk-forward --data FILE [--type standard|maskable|enhanced-maskable] [--folds 5]
                               [--window expanding|rolling] [--purge B (default and minimum: lookback)]
@@ -74,6 +80,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await generateSample(rest, io);
       case 'walk-forward':
         return await walkForwardCommand(rest, io);
+      case 'evaluate':
+        return await evaluate(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -81,7 +89,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         io.out(HELP);
         return command === undefined ? 1 : 0;
       default:
-        throw new UsageError(`Unknown command "${command}". Commands: inspect, train, backtest, predict, generate-sample, walk-forward (see --help).`);
+        throw new UsageError(`Unknown command "${command}". Commands: inspect, train, backtest, predict, evaluate, walk-forward, generate-sample (see --help).`);
     }
   } catch (error) {
     const message = userMessage(error);
@@ -418,6 +426,56 @@ async function predict(args: string[], io: CliIo): Promise<number> {
     io.out(JSON.stringify(core));
     io.out(`for the bar at ${p.bar_time}, account ${p.position}; probabilities ${Object.entries(p.probabilities).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
   }
+  return 0;
+}
+
+/**
+ * Backtests a model (test split by default) and judges it: Monte Carlo percentiles, regimes, PSR/DSR,
+ * the timing test and a verdict; --report also writes the one-file HTML report.
+ */
+async function evaluate(args: string[], io: CliIo): Promise<number> {
+  const values = parse(args, {
+    data: { type: 'string' },
+    model: { type: 'string' },
+    split: { type: 'string' },
+    'monte-carlo': { type: 'string' },
+    retimings: { type: 'string' },
+    report: { type: 'string' },
+    backend: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const modelPath = requireString(values.model, '--model');
+  const dataPath = requireString(values.data, '--data');
+  const split = splitOption(values.split ?? 'test');
+  const resamples = integerOption(values['monte-carlo'], '--monte-carlo', 1000, 1);
+  const retimings = integerOption(values.retimings, '--retimings', 1000, 1);
+  const reportPath = typeof values.report === 'string' ? values.report : null;
+  if (reportPath !== null) {
+    // Compared after resolving links, so the report can never replace the inputs it was made from.
+    const target = await realpath(reportPath).catch(() => resolve(reportPath));
+    for (const [flag, input] of [['--data', dataPath], ['--model', modelPath]] as const) {
+      if (target === (await realpath(input).catch(() => resolve(input)))) throw new UsageError(`--report ${reportPath} is the ${flag} file; give the report another name.`);
+    }
+  }
+  const bundle = await loadBundle(modelPath);
+  const { bars, report } = await loadData(dataPath);
+  await useNodeBackend(backendOption(values.backend), io.err);
+  const evaluation = await evaluateModel(bundle, bars, report, { split, monteCarlo: { resamples }, timing: { retimings } });
+  if (reportPath !== null) await writeOutput({ flag: '--report', path: reportPath }, renderReportHtml({ evaluation }));
+  if (values.json) {
+    // The chart curve is for the report; the JSON keeps the figures.
+    const { curve: _curve, model, ...figures } = evaluation;
+    io.out(JSON.stringify({ model: model.name, variant: model.variant, ...figures, ...(reportPath !== null ? { report: reportPath } : {}) }));
+    return 0;
+  }
+  const e = evaluation;
+  io.out(`${e.model.name} ${e.model.variant} on ${e.file}, ${e.split} split: ${e.bars} bars from ${isoDate(Date.parse(e.firstTime))} to ${isoDate(Date.parse(e.lastTime))}`);
+  io.out(e.inSample ? `IN SAMPLE — ${e.sample.note}` : e.sample.note);
+  io.out(`Assumptions: ${describeAssumptions(e.assumptions)}`);
+  io.out(formatMetrics(e.metrics));
+  io.out('');
+  io.out(formatEvaluationText(e));
+  if (reportPath !== null) io.out(`Report written to ${reportPath}`);
   return 0;
 }
 

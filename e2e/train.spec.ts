@@ -109,6 +109,20 @@ for (const backend of ['wasm', 'cpu'] as const) {
       await expect(page.getByTestId('in-sample-badge')).toBeVisible();
       await expect(page.getByTestId('sample-note')).toContainText(/In sample: \d+ of \d+ bars were used for training/);
     }
+    if (backend !== 'wasm') return;
+    // Back on the test split: skill or luck, as the worker resamples the backtest.
+    await page.getByTestId('backtest-split').selectOption('test');
+    await page.getByTestId('backtest-run').click();
+    await expect(page.getByTestId('backtest-result')).toContainText('test split');
+    await page.getByTestId('evaluate-run').click();
+    await expect(page.getByTestId('evaluation-verdict')).toContainText(/^Edge over buy & hold: (significant|not significant|undetermined)/, { timeout: 60_000 });
+    await expect(page.getByTestId('monte-carlo-table')).toContainText('Final return %');
+    await expect(page.getByTestId('regime-table').locator('tbody tr')).toHaveCount(11);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-html-report').click()]);
+    expect(download.suggestedFilename()).toMatch(/-report\.html$/);
+    const html = await (await download.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks).toString('utf8'));
+    expect(html).toContain('<svg');
+    expect(html).not.toMatch(/https?:\/\//);
   });
 }
 

@@ -18,6 +18,8 @@ import {
 } from '../src/core/workflow/walkForward';
 import { downsampleIndices } from '../src/core/workflow/downsample';
 import { equityCsv, tradesCsv } from '../src/core/backtest/export';
+import { evaluateBacktest, type ModelEvaluation } from '../src/core/workflow/evaluate';
+import { renderReportHtml } from '../src/core/report/html';
 import type { BacktestMetrics } from '../src/core/backtest/types';
 import type { TrainingOverrides, Variant, TrainingConfig } from '../src/core/ppo/config';
 import type { TrainingControl, StopReason } from '../src/core/ppo/trainer';
@@ -33,6 +35,7 @@ export type { BacktestView } from '../src/core/workflow/backtestView';
 export type { ModelMeta } from '../src/library/modelLibrary';
 export type { Prediction } from '../src/core/workflow/session';
 export type { FoldOptions, WalkForwardProgress, WalkForwardSummary } from '../src/core/workflow/walkForward';
+export type { ModelEvaluation } from '../src/core/workflow/evaluate';
 
 export interface GpuStatus {
   available: boolean;
@@ -86,7 +89,8 @@ export const CHECKPOINT_EVERY_UPDATES = 5;
  * 'auto': its test split when it is the model's training data, every bar otherwise.
  */
 export type BacktestSource = { kind: 'split'; split: SplitName } | { kind: 'file'; file: Blob | string; fileName: string; split?: SplitName | 'auto' };
-export type ExportKind = 'equity' | 'trades' | 'report';
+/** Equity or trades CSV, the report JSON, or the one-file HTML evaluation report. */
+export type ExportKind = 'equity' | 'trades' | 'report' | 'html';
 
 /** The one API the UI calls; the worker exposes an instance of it through Comlink. */
 export class LabApi {
@@ -96,7 +100,15 @@ export class LabApi {
   private readonly runs = new Map<string, ModelBundle>();
   /** The running training or walk-forward, for pause / resume / stop. */
   private control: Pick<TrainingControl, 'pause' | 'resume' | 'stop'> | null = null;
-  private lastBacktest: { result: ModelBacktest; label: string } | null = null;
+  /** The last backtest with what it ran on, so it can be evaluated without running it again. */
+  private lastBacktest: {
+    result: ModelBacktest;
+    label: string;
+    bundle: ModelBundle;
+    bars: Bars;
+    report: ImportReport;
+    evaluation: ModelEvaluation | null;
+  } | null = null;
   private runCounter = 0;
   private library: Promise<ModelLibrary> | null = null;
 
@@ -386,16 +398,32 @@ export class LabApi {
       }
       const result = await backtestModel(bundle, bars, report, split);
       const label = `${report.fileName}, ${result.split === 'all' ? 'all bars' : `${result.split} split`}`;
-      this.lastBacktest = { result, label };
+      this.lastBacktest = { result, label, bundle, bars, report, evaluation: null };
       const view = backtestView(result, label);
       return Comlink.transfer(view, backtestViewBuffers(view));
     });
   }
 
-  /** The last backtest as a file's text: equity or trades CSV, or the report JSON. */
+  /**
+   * Monte Carlo resampling (1,000 block and 1,000 trade resamples), the regime breakdown, PSR/DSR and
+   * the timing test of the last backtest, with the verdict.
+   */
+  async evaluateLastBacktest(): Promise<Outcome<ModelEvaluation>> {
+    return attempt(async () => this.lastEvaluation());
+  }
+
+  private lastEvaluation(): ModelEvaluation {
+    const last = this.lastBacktest;
+    if (!last) throw new UsageError('Run a backtest before evaluating it.');
+    last.evaluation ??= evaluateBacktest(last.bundle, last.bars, last.report, last.result);
+    return last.evaluation;
+  }
+
+  /** The last backtest as a file's text: equity or trades CSV, the report JSON, or the HTML report (evaluated if not yet). */
   async exportBacktest(kind: ExportKind): Promise<string | null> {
     const last = this.lastBacktest;
     if (!last) return null;
+    if (kind === 'html') return renderReportHtml({ evaluation: this.lastEvaluation() });
     if (kind === 'equity') return equityCsv(last.result);
     if (kind === 'trades') return tradesCsv(last.result.trades);
     const { result } = last;

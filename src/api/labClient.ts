@@ -2,7 +2,7 @@ import * as Comlink from 'comlink';
 import type { LabApi } from '../../workers/labApi';
 
 export type {
-  AutosaveEvent, BackendChoice, BackendInfo, BacktestSource, Calibration, BacktestView, ExportKind, GpuStatus, ModelMeta, Prediction, RunResult, TrainingBatch,
+  AutosaveEvent, BackendChoice, BackendInfo, BacktestSource, Calibration, BacktestView, ExportKind, GpuStatus, ModelEvaluation, ModelMeta, Prediction, RunResult, TrainingBatch,
 } from '../../workers/labApi';
 export type LabClient = Comlink.Remote<LabApi>;
 

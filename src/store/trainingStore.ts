@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { callback, labClient, type BacktestSource, type BacktestView, type BackendChoice, type BackendInfo, type Calibration, type RunResult, type TrainingBatch } from '../api/labClient';
+import { callback, labClient, type BacktestSource, type BacktestView, type ModelEvaluation, type BackendChoice, type BackendInfo, type Calibration, type RunResult, type TrainingBatch } from '../api/labClient';
 import type { UserError } from '../core/errors';
 import { VARIANTS, type TrainingOverrides, type Variant } from '../core/ppo/config';
 import type { EvaluationPoint, ProgressPoint } from '../core/workflow/trainingStream';
@@ -28,7 +28,15 @@ interface TrainingState {
   group: number;
   backendInfo: BackendInfo | null;
   backendPending: boolean;
-  backtest: { view: BacktestView | null; running: boolean; runId: string | null; source: string };
+  backtest: {
+    view: BacktestView | null;
+    running: boolean;
+    runId: string | null;
+    source: string;
+    /** The evaluation of the backtest in `view` (cleared by each new backtest). */
+    evaluation: ModelEvaluation | null;
+    evaluating: boolean;
+  };
 
   startBackend(choice: BackendChoice): Promise<void>;
   train(overrides: TrainingOverrides): Promise<void>;
@@ -39,6 +47,8 @@ interface TrainingState {
   resume(): Promise<void>;
   stop(): Promise<void>;
   runBacktest(runId: string, source: BacktestSource): Promise<void>;
+  /** Evaluates the last backtest in the worker: Monte Carlo, regimes, significance. */
+  evaluateBacktest(): Promise<void>;
   crashed(message: string): void;
 }
 
@@ -99,7 +109,7 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
     group: 0,
     backendInfo: null,
     backendPending: false,
-    backtest: { view: null, running: false, runId: null, source: '' },
+    backtest: { view: null, running: false, runId: null, source: '', evaluation: null, evaluating: false },
 
     async startBackend(choice) {
       set({ backendPending: true });
@@ -165,7 +175,7 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
       try {
         const outcome = await labClient().backtest(runId, source);
         if (outcome.ok) {
-          set((s) => ({ backtest: { ...s.backtest, view: outcome.value } }));
+          set((s) => ({ backtest: { ...s.backtest, view: outcome.value, evaluation: null } }));
           useLabStore.getState().dismissError();
         } else {
           useLabStore.getState().showError(outcome.error);
@@ -177,11 +187,24 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
       }
     },
 
+    async evaluateBacktest() {
+      set((s) => ({ backtest: { ...s.backtest, evaluating: true } }));
+      try {
+        const outcome = await labClient().evaluateLastBacktest();
+        if (outcome.ok) set((s) => ({ backtest: { ...s.backtest, evaluation: outcome.value } }));
+        else useLabStore.getState().showError(outcome.error);
+      } catch (error) {
+        useLabStore.getState().showError({ kind: 'InternalError', message: `The evaluation failed: ${error instanceof Error ? error.message : String(error)}. Try again.` });
+      } finally {
+        set((s) => ({ backtest: { ...s.backtest, evaluating: false } }));
+      }
+    },
+
     crashed(message) {
       useLibraryStore.getState().runEnded();
       set((s) => ({
         runs: s.runs.map((r) => (r.status === 'running' || r.status === 'paused' ? { ...r, status: 'failed' } : r)),
-        backtest: { ...s.backtest, running: false, runId: null },
+        backtest: { ...s.backtest, running: false, runId: null, evaluating: false },
         backendInfo: null,
       }));
       useLabStore.getState().showError({

@@ -26,3 +26,4 @@ export {
 } from './timingTest';
 export { labelRegimes, regimeBreakdown, TREND_NAMES, VOLATILITY_NAMES, type RegimeBacktest, type RegimeLabels, type RegimeName, type RegimeRow } from './regimeBreakdown';
 export { SIGNIFICANCE_THRESHOLDS, skillReport, verdict, type SkillBacktest, type SkillConfig, type SkillReport, type Verdict } from './skillReport';
+export { bandsAt, type TimedBands } from './bands';

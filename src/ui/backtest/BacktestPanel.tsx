@@ -1,5 +1,5 @@
 import { useId, useMemo, useState } from 'react';
-import { Area, AreaChart, CartesianGrid, ComposedChart, Legend, Line, LineChart, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
+import { Area, AreaChart, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
 import { labClient, type BacktestView, type ExportKind } from '../../api/labClient';
 import type { Trade } from '../../core/backtest/types';
 import { useLabStore } from '../../store/labStore';
@@ -9,6 +9,8 @@ import { useLibraryStore } from '../../store/libraryStore';
 import { MetricsTable } from '../MetricsTable';
 import { formatNumber } from '../charts/series';
 import { formatTime } from '../format';
+import { bandsAt } from '../../core/evaluation/bands';
+import { EvaluationBar, EvaluationDetails } from './EvaluationView';
 
 type SplitChoice = 'test' | 'validation' | 'train' | 'all';
 const AXIS = '#94a3b8';
@@ -114,7 +116,21 @@ export function BacktestPanel() {
 
 function BacktestResultView({ view, intervalMs }: { view: BacktestView; intervalMs: number }) {
   const c = view.chart;
-  const series = useMemo(() => Array.from(c.time, (t, i) => ({ t, equity: c.equity[i], buyHold: c.buyHold[i], drawdown: c.drawdown[i], close: c.close[i] })), [c]);
+  const evaluation = useTrainingStore((s) => s.backtest.evaluation);
+  const evaluating = useTrainingStore((s) => s.backtest.evaluating);
+  const evaluate = useTrainingStore((s) => s.evaluateBacktest);
+  const series = useMemo(() => {
+    // Monte Carlo percentile bands, once evaluated, at the chart's own points.
+    const bands = evaluation?.monteCarlo.equityBands ? bandsAt(evaluation.monteCarlo.equityBands, c.time) : null;
+    return Array.from(c.time, (t, i) => ({
+      t,
+      equity: c.equity[i],
+      buyHold: c.buyHold[i],
+      drawdown: c.drawdown[i],
+      close: c.close[i],
+      ...(bands ? { outer: [bands.p5[i], bands.p95[i]], inner: [bands.p25[i], bands.p75[i]] } : {}),
+    }));
+  }, [c, evaluation]);
   const markers = useMemo(() => {
     const buys: { t: number; close: number }[] = [];
     const sells: { t: number; close: number }[] = [];
@@ -127,8 +143,10 @@ function BacktestResultView({ view, intervalMs }: { view: BacktestView; interval
   const download = async (kind: ExportKind) => {
     const text = await labClient().exportBacktest(kind);
     if (text === null) return showError({ kind: 'UsageError', message: 'Run a backtest before exporting it.' });
-    const name = `${view.label.replace(/[^\w.-]+/g, '_')}-${kind}.${kind === 'report' ? 'json' : 'csv'}`;
-    const url = URL.createObjectURL(new Blob([text], { type: kind === 'report' ? 'application/json' : 'text/csv' }));
+    const extension = kind === 'report' ? 'json' : kind === 'html' ? 'html' : 'csv';
+    const name = `${view.label.replace(/[^\w.-]+/g, '_')}-${kind === 'html' ? 'report' : kind}.${extension}`;
+    const type = kind === 'report' ? 'application/json' : kind === 'html' ? 'text/html' : 'text/csv';
+    const url = URL.createObjectURL(new Blob([text], { type }));
     const a = document.createElement('a');
     a.href = url;
     a.download = name;
@@ -154,6 +172,7 @@ function BacktestResultView({ view, intervalMs }: { view: BacktestView; interval
       <p className="hint" data-testid="backtest-assumptions">
         Assumptions: {view.assumptions}.
       </p>
+      <EvaluationBar evaluation={evaluation} evaluating={evaluating} onEvaluate={() => void evaluate()} onExportHtml={() => void download('html').then(() => (evaluation ? undefined : evaluate()))} />
       <MetricsTable metrics={view.metrics} testId="backtest-metrics" />
       <div className="actions">
         <button type="button" className="button secondary" onClick={() => void download('equity')} data-testid="export-equity">
@@ -168,17 +187,23 @@ function BacktestResultView({ view, intervalMs }: { view: BacktestView; interval
       </div>
       <div className="chart-grid">
         <figure className="chart-card" data-testid="backtest-equity">
-          <figcaption>Equity vs buy & hold</figcaption>
+          <figcaption>Equity vs buy & hold{evaluation ? ' with Monte Carlo bands (5–95 %, 25–75 %)' : ''}</figcaption>
           <ResponsiveContainer width="100%" height={220}>
-            <LineChart data={series} margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
+            <ComposedChart data={series} margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
               <CartesianGrid stroke="var(--chart-grid)" />
               <XAxis interval={0} tickCount={6} dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={tick} stroke={AXIS} />
               <YAxis interval={0} tickCount={5} stroke={AXIS} width={64} domain={['auto', 'auto']} tickFormatter={(v: number) => v.toFixed(0)} />
-              <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={(t) => tick(Number(t))} formatter={(v) => Number(v).toFixed(2)} />
+              <Tooltip
+                contentStyle={TOOLTIP_STYLE}
+                labelFormatter={(t) => tick(Number(t))}
+                formatter={(v) => (Array.isArray(v) ? v.map((x) => Number(x).toFixed(0)).join(' – ') : Number(v).toFixed(2))}
+              />
               <Legend />
+              {evaluation ? <Area dataKey="outer" name="MC 5–95 %" stroke="none" fill="#3b82f6" fillOpacity={0.15} isAnimationActive={false} /> : null}
+              {evaluation ? <Area dataKey="inner" name="MC 25–75 %" stroke="none" fill="#3b82f6" fillOpacity={0.25} isAnimationActive={false} /> : null}
               <Line dataKey="buyHold" name="buy & hold" stroke="var(--chart-line)" strokeDasharray="4 3" dot={false} isAnimationActive={false} />
               <Line dataKey="equity" name="model" stroke="#22c55e" strokeWidth={2} dot={false} isAnimationActive={false} />
-            </LineChart>
+            </ComposedChart>
           </ResponsiveContainer>
         </figure>
         <figure className="chart-card" data-testid="backtest-underwater">
@@ -208,6 +233,7 @@ function BacktestResultView({ view, intervalMs }: { view: BacktestView; interval
           </ComposedChart>
         </ResponsiveContainer>
       </figure>
+      {evaluation ? <EvaluationDetails evaluation={evaluation} /> : null}
       <TradesTable trades={view.trades} intervalMs={intervalMs} />
     </div>
   );
