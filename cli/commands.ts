@@ -1,8 +1,7 @@
-import { realpath } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { importCsv, type ImportReport, type ImportResult } from '../src/core/data';
 import { barsToCsv, generateSampleBars } from '../src/core/data/sampleData';
-import { defaultFeatureNames, SplitError, type FeatureName } from '../src/core/features';
+import { defaultFeatureNames, SplitError, type BarRange, type FeatureName } from '../src/core/features';
 import type { Bars } from '../src/core/data/bars';
 import { FILL_AT, prepareMarket, resolveEnvConfig, type EnvConfig, type EnvRange } from '../src/core/env';
 import { describeAssumptions, runBacktest, type BacktestResult } from '../src/core/backtest/runner';
@@ -50,12 +49,12 @@ Usage:
                           [--equity-out FILE.csv] [--trades-out FILE.csv] [--force] [--backend wasm|cpu] [--json]
   npm run cli -- predict --model BUNDLE --data FILE [--position flat|long|short] [--json]
   npm run cli -- evaluate --model BUNDLE --data FILE [--split test] [--monte-carlo 1000] [--retimings 1000]
-                          [--report FILE.html] [--backend wasm|cpu] [--json]
+                          [--report FILE.html] [--force] [--backend wasm|cpu] [--json]
   npm run cli -- generate-sample --out FILE [--bars 5000] [--seed 42] [--interval-minutes 1440] [--force]
   npm run cli -- walk-forward --data FILE [--type standard|maskable|enhanced-maskable] [--folds 5]
                               [--window expanding|rolling] [--purge B (default and minimum: lookback)]
                               [--embargo B (default 0)] [--steps N per fold] [--lookback 60] [--seed S]
-                              [--config FILE.json] [--output PREFIX] [--report out.html] [--backend wasm|cpu] [--json]
+                              [--config FILE.json] [--output PREFIX] [--report out.html] [--force] [--backend wasm|cpu] [--json]
                  Trains a fresh agent per fold, tests each on its own later slice, and stitches the test
                  slices into one out-of-sample curve; fold models are saved as PREFIX-fold<k>.ppo.json.
 
@@ -441,6 +440,7 @@ async function evaluate(args: string[], io: CliIo): Promise<number> {
     'monte-carlo': { type: 'string' },
     retimings: { type: 'string' },
     report: { type: 'string' },
+    force: { type: 'boolean' },
     backend: { type: 'string' },
     json: { type: 'boolean' },
   });
@@ -450,13 +450,8 @@ async function evaluate(args: string[], io: CliIo): Promise<number> {
   const resamples = integerOption(values['monte-carlo'], '--monte-carlo', 1000, 1);
   const retimings = integerOption(values.retimings, '--retimings', 1000, 1);
   const reportPath = typeof values.report === 'string' ? values.report : null;
-  if (reportPath !== null) {
-    // Compared after resolving links, so the report can never replace the inputs it was made from.
-    const target = await realpath(reportPath).catch(() => resolve(reportPath));
-    for (const [flag, input] of [['--data', dataPath], ['--model', modelPath]] as const) {
-      if (target === (await realpath(input).catch(() => resolve(input)))) throw new UsageError(`--report ${reportPath} is the ${flag} file; give the report another name.`);
-    }
-  }
+  const inputs = [{ flag: '--model', path: modelPath }, { flag: '--data', path: dataPath }];
+  if (reportPath !== null) await checkOutputs([{ flag: '--report', path: reportPath }], inputs, values.force === true);
   const bundle = await loadBundle(modelPath);
   const { bars, report } = await loadData(dataPath);
   await useNodeBackend(backendOption(values.backend), io.err);
@@ -493,6 +488,7 @@ async function walkForwardCommand(args: string[], io: CliIo): Promise<number> {
     config: { type: 'string' },
     output: { type: 'string' },
     report: { type: 'string' },
+    force: { type: 'boolean' },
     backend: { type: 'string' },
     json: { type: 'boolean' },
   });
@@ -515,9 +511,14 @@ async function walkForwardCommand(args: string[], io: CliIo): Promise<number> {
     embargo: integerOption(values.embargo, '--embargo', 0, 0),
   };
   const dataPath = requireString(values.data, '--data');
+  const prefix = typeof values.output === 'string' ? values.output.replace(/\.ppo\.json$/, '') : `${variant}-${basename(dataPath).replace(/\.[^.]+$/, '')}-wf`;
+  // Every file this run will write, checked before hours of training: fold models and the report.
+  const outputs: FileFlag[] = Array.from({ length: folds.folds }, (_, k) => ({ flag: '--output', path: `${prefix}-fold${k + 1}.ppo.json` }));
+  if (typeof values.report === 'string') outputs.push({ flag: '--report', path: values.report });
+  const inputs: FileFlag[] = [{ flag: '--data', path: dataPath }, ...(typeof values.config === 'string' ? [{ flag: '--config', path: values.config }] : [])];
+  await checkOutputs(outputs, inputs, values.force === true);
   const { bars, report } = await loadData(dataPath);
   const backend = await useNodeBackend(backendOption(values.backend), io.err);
-  const prefix = typeof values.output === 'string' ? values.output.replace(/\.ppo\.json$/, '') : `${variant}-${basename(dataPath).replace(/\.[^.]+$/, '')}-wf`;
   const log = values.json ? io.err : io.out;
   const models: string[] = [];
   let lookback = 1;
@@ -550,11 +551,24 @@ async function walkForwardCommand(args: string[], io: CliIo): Promise<number> {
   });
   const summary = summariseWalkForward(result, bars);
   const output = { file: report.fileName, backend, ...summary, folds: summary.folds.map((f, i) => ({ ...f, model: models[i] })) };
-  if (typeof values.report === 'string') {
-    // The HTML report (renderReportHtml) is not in this build yet: the JSON summary goes next to the path asked for.
-    const jsonPath = values.report.replace(/\.html?$/i, '') + '.json';
-    await writeOutput({ flag: '--report', path: jsonPath }, JSON.stringify(output, null, 2));
-    io.err(`HTML reports are not available in this build yet; wrote the JSON summary to ${jsonPath} instead.`);
+  const last = result.folds[result.folds.length - 1];
+  if (typeof values.report === 'string' && last && result.stitched) {
+    // The report's model section is the last fold's model on its own test slice; the walk-forward
+    // section holds every fold and the stitched out-of-sample curve with its metrics.
+    const evaluation = await evaluateModel(last.bundle, bars, report, { split: 'test' });
+    const range = (r: BarRange) => ({ firstTime: bars.time[r.start], lastTime: bars.time[r.end - 1], bars: r.end - r.start });
+    const walkForward = {
+      folds: result.folds.map((o) => ({
+        index: o.fold.index,
+        train: range(o.fold.train),
+        validation: range(o.fold.validation.end > o.fold.validation.start ? o.fold.validation : o.fold.train),
+        test: range(o.fold.test),
+        metrics: o.test.metrics,
+      })),
+      stitched: { time: result.stitched.curve.time, equity: result.stitched.curve.equity, metrics: result.stitched.metrics },
+    };
+    await writeOutput({ flag: '--report', path: values.report }, renderReportHtml({ evaluation, walkForward }));
+    log(`Report written to ${values.report}`);
   }
   if (values.json) {
     io.out(JSON.stringify(output));

@@ -69,7 +69,7 @@ describe('cli evaluate', () => {
     expect(onModel.err).toMatch(/is the --model file/);
     const bad = await cli('evaluate', '--model', model, '--data', sample, '--monte-carlo', 'lots');
     expect(bad.code).toBe(1);
-    expect(bad.err).toBe('--monte-carlo must be a whole number ≥ 1, got "lots".');
+    expect(bad.err).toBe('--monte-carlo must be a whole number ≥ 1 in decimal digits, got "lots".');
     const missing = await cli('evaluate', '--data', sample);
     expect(missing.err).toBe('Missing --model. See --help.');
     expect(existsSync(join(dir, 'nothing.html'))).toBe(false);

@@ -42,9 +42,11 @@ describe('cli walk-forward', () => {
     for (const key of ['psr', 'psrVsBuyHold', 'dsr', 'trials', 'timingPValue', 'verdict']) expect(sig).toHaveProperty(key);
     expect(typeof sig.verdict).toBe('string');
     expect(json.stitched.metrics).toHaveProperty('totalReturn');
-    // No HTML renderer yet: the summary is written as JSON, and the user is told so.
-    expect(r.err).toMatch(/HTML reports are not available in this build yet; wrote the JSON summary to .*out\.json/);
-    expect(JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')).folds).toHaveLength(2);
+    // The one-file report: the last fold's model, every fold, and the stitched out-of-sample curve.
+    const html = readFileSync(join(dir, 'out.html'), 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).toMatch(/[Ww]alk-forward/);
   });
 
   it('exits 1 naming the largest number of folds that fits', async () => {
