@@ -173,3 +173,37 @@ describe('cli train, backtest and predict with a model', () => {
     expect(r.err).toMatch(/volume/);
   });
 });
+
+describe('cli help and settings files', () => {
+  it('prints each command\'s flags with their defaults and exits 0', async () => {
+    const r = await cli('train', '--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/--steps N\s+Environment steps in total \(stop\.totalTimesteps\)\. Default: 100000\./);
+    // Every setting a --config file may hold, from the schema, with its default.
+    expect(r.out).toMatch(/ppo\.learningRate\s+0\.0003\s+Adam step size\./);
+    expect(r.out).toMatch(/env\.fillAt\s+nextOpen\s+Where an order decided at bar t fills/);
+    for (const command of ['inspect', 'backtest', 'predict', 'evaluate', 'walk-forward', 'generate-sample']) {
+      const help = await cli(command, '-h');
+      expect(help.code, command).toBe(0);
+      expect(help.out, command).toMatch(new RegExp(`^npm run cli -- ${command} `));
+    }
+  });
+
+  it('refuses a --config file with unknown settings, naming each', async () => {
+    const config = join(dir, 'typo.json');
+    writeFileSync(config, JSON.stringify({ ppo: { learningRte: 0.001, epochs: 2 }, envv: { lookback: 5 } }));
+    const r = await cli('train', '--data', sample, '--config', config);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`--config ${config} has settings this app does not know: ppo.learningRte, envv. See train --help for every setting.`);
+  });
+
+  it('keeps the --config file\'s variant unless --type is given', async () => {
+    const config = join(dir, 'standard.json');
+    writeFileSync(config, JSON.stringify({ variant: 'standard', env: { numEnvs: 2, lookback: 10 }, ppo: { numSteps: 16, minibatchSize: 16, epochs: 1 }, network: { hidden: [8] }, eval: { everyUpdates: 0 } }));
+    const own = await cli('train', '--data', sample, '--config', config, '--steps', '32', '--output', join(dir, 'own'), '--backend', 'cpu', '--json');
+    expect(own.code, own.err).toBe(0);
+    expect(JSON.parse(own.out.split('\n').pop()!).variant).toBe('standard');
+    const typed = await cli('train', '--data', sample, '--config', config, '--type', 'maskable', '--steps', '32', '--output', join(dir, 'typed'), '--backend', 'cpu', '--json');
+    expect(JSON.parse(typed.out.split('\n').pop()!).variant).toBe('maskable');
+  });
+});

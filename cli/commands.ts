@@ -10,13 +10,15 @@ import { equityCsv, tradesCsv } from '../src/core/backtest/export';
 import { VARIANTS, type TrainingOverrides, type Variant } from '../src/core/ppo/config';
 import { parseBundle, serializeBundle, type ModelBundle } from '../src/core/model/bundle';
 import { checkFileSize } from '../src/core/model/validation';
-import { backtestModel, predictLatest, trainModel, type SplitName } from '../src/core/workflow/session';
+import { backtestModel, predictLatest, trainModel, type PredictAccount, type SplitName } from '../src/core/workflow/session';
 import { NODE_BACKENDS, useNodeBackend, type NodeBackend } from './backend';
 import { DEFAULT_FOLD_OPTIONS, runWalkForward, summariseWalkForward, WINDOWS, type Spread, type WalkForwardWindow } from '../src/core/workflow/walkForward';
 import { BASELINES, baselinePolicy, type BaselineName } from '../src/core/backtest/policy';
 import { annualisationFor } from '../src/core/backtest/annualisation';
 import type { BacktestMetrics } from '../src/core/backtest/types';
 import { formatMetric, METRIC_ROWS, unavailableReason } from '../src/core/backtest/metricTable';
+import { commandHelp, commandOptions, COMMANDS, overviewHelp } from './spec';
+import { unknownConfigKeys } from '../src/core/ppo/configFields';
 import { toUserError, UsageError } from '../src/core/errors';
 import { evaluateModel } from '../src/core/workflow/evaluate';
 import { renderReportHtml } from '../src/core/report/html';
@@ -34,37 +36,13 @@ export { UsageError };
 
 const SPLITS: readonly SplitName[] = ['all', 'train', 'validation', 'test'];
 
-const HELP = `PPO Trading Lab command line
-
-Usage:
-  npm run cli -- inspect --data FILE [--json]
-  npm run cli -- train --data FILE [--type standard|maskable|enhanced-maskable] [--steps N]
-                       [--episodes N] [--minutes M] [--episode-length 1000] [--learning-rate 3e-4]
-                       [--lookback 60] [--seed S] [--config FILE.json] [--output NAME]
-                       [--checkpoint-every 10] [--force] [--backend wasm|cpu] [--json]
-  npm run cli -- backtest (--model BUNDLE | --baseline buy-and-hold|flat|random) --data FILE
-                          [--split all|train|validation|test] (default: test with --model, all with --baseline)
-                          [--fill-at nextOpen|close] [--transaction-cost 0.001] [--slippage-bps 0]
-                          [--risk-free-rate 0] [--lookback 60] [--seed 1]
-                          [--equity-out FILE.csv] [--trades-out FILE.csv] [--force] [--backend wasm|cpu] [--json]
-  npm run cli -- predict --model BUNDLE --data FILE [--position flat|long|short] [--json]
-  npm run cli -- evaluate --model BUNDLE --data FILE [--split test] [--monte-carlo 1000] [--retimings 1000]
-                          [--report FILE.html] [--force] [--backend wasm|cpu] [--json]
-  npm run cli -- generate-sample --out FILE [--bars 5000] [--seed 42] [--interval-minutes 1440] [--force]
-  npm run cli -- walk-forward --data FILE [--type standard|maskable|enhanced-maskable] [--folds 5]
-                              [--window expanding|rolling] [--purge B (default and minimum: lookback)]
-                              [--embargo B (default 0)] [--steps N per fold] [--lookback 60] [--seed S]
-                              [--config FILE.json] [--output PREFIX] [--report out.html] [--force] [--backend wasm|cpu] [--json]
-                 Trains a fresh agent per fold, tests each on its own later slice, and stitches the test
-                 slices into one out-of-sample curve; fold models are saved as PREFIX-fold<k>.ppo.json.
-
-Outputs are checked before any work starts; an existing file is replaced only with --force, and an
-input file never. train writes its model every --checkpoint-every updates (0: only at the end).
-
-Exit codes: 0 success, 1 bad input or arguments (one line on stderr), 2 internal error.`;
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
+  if (command !== undefined && command in COMMANDS && (rest.includes('--help') || rest.includes('-h'))) {
+    io.out(commandHelp(command));
+    return 0;
+  }
   try {
     switch (command) {
       case 'inspect':
@@ -85,7 +63,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'help':
       case '--help':
       case '-h':
-        io.out(HELP);
+        io.out(overviewHelp());
         return command === undefined ? 1 : 0;
       default:
         throw new UsageError(`Unknown command "${command}". Commands: inspect, train, backtest, predict, evaluate, walk-forward, generate-sample (see --help).`);
@@ -113,30 +91,14 @@ async function loadData(path: string, minRows?: number): Promise<ImportResult> {
 }
 
 async function inspect(args: string[], io: CliIo): Promise<number> {
-  const values = parse(args, { data: { type: 'string' }, json: { type: 'boolean' } });
+  const values = parse(args, commandOptions(COMMANDS.inspect));
   const { report } = await loadData(requireString(values.data, '--data'));
   io.out(values.json ? JSON.stringify(report) : formatReport(report));
   return 0;
 }
 
 async function backtest(args: string[], io: CliIo): Promise<number> {
-  const values = parse(args, {
-    data: { type: 'string' },
-    model: { type: 'string' },
-    baseline: { type: 'string' },
-    split: { type: 'string' },
-    lookback: { type: 'string' },
-    seed: { type: 'string' },
-    'fill-at': { type: 'string' },
-    'transaction-cost': { type: 'string' },
-    'slippage-bps': { type: 'string' },
-    'risk-free-rate': { type: 'string' },
-    'equity-out': { type: 'string' },
-    'trades-out': { type: 'string' },
-    force: { type: 'boolean' },
-    backend: { type: 'string' },
-    json: { type: 'boolean' },
-  });
+  const values = parse(args, commandOptions(COMMANDS['backtest']));
   if (values.model !== undefined && values.baseline !== undefined) throw new UsageError('Give either --model or --baseline, not both.');
   if (values.model !== undefined) return backtestWithModel(values, io);
   if (values.baseline === undefined) throw new UsageError('Missing --model or --baseline. See --help.');
@@ -283,31 +245,12 @@ async function writeBacktestFiles(result: BacktestResult, values: Flags): Promis
 }
 
 async function train(args: string[], io: CliIo): Promise<number> {
-  const values = parse(args, {
-    data: { type: 'string' },
-    type: { type: 'string', default: 'maskable' },
-    steps: { type: 'string' },
-    episodes: { type: 'string' },
-    minutes: { type: 'string' },
-    'episode-length': { type: 'string' },
-    'learning-rate': { type: 'string' },
-    lookback: { type: 'string' },
-    seed: { type: 'string' },
-    config: { type: 'string' },
-    output: { type: 'string' },
-    'checkpoint-every': { type: 'string' },
-    force: { type: 'boolean' },
-    backend: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  const variant = String(values.type);
-  if (!(VARIANTS as readonly string[]).includes(variant)) {
-    throw new UsageError(`Unknown --type "${variant}". Choose one of: ${VARIANTS.join(', ')}.`);
-  }
+  const values = parse(args, commandOptions(COMMANDS['train']));
   const fromFile: TrainingOverrides = typeof values.config === 'string' ? await readConfigFile(values.config) : {};
+  const variant = variantOption(values.type, fromFile);
   const overrides: TrainingOverrides = {
     ...fromFile,
-    variant: variant as Variant,
+    variant,
     seed: values.seed !== undefined ? integerOption(values.seed, '--seed', 1, 0) : fromFile.seed,
     env: {
       ...fromFile.env,
@@ -396,34 +339,47 @@ async function train(args: string[], io: CliIo): Promise<number> {
 
 async function readConfigFile(path: string): Promise<TrainingOverrides> {
   const text = await readInput({ flag: '--config', path });
+  let settings: TrainingOverrides;
   try {
     const parsed: unknown = JSON.parse(text);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('expected an object');
-    return parsed as TrainingOverrides;
+    settings = parsed as TrainingOverrides;
   } catch (error) {
     throw new UsageError(`--config ${path} is not a JSON object of settings (${(error as Error).message}).`);
   }
+  // A typo would otherwise train on the default without a word.
+  const unknown = unknownConfigKeys(settings);
+  if (unknown.length) {
+    throw new UsageError(`--config ${path} has settings this app does not know: ${unknown.join(', ')}. See train --help for every setting.`);
+  }
+  return settings;
+}
+
+/** --type when given, else the --config file's own variant, else maskable. */
+function variantOption(flag: unknown, fromFile: TrainingOverrides): Variant {
+  const variant = flag === undefined ? (fromFile.variant ?? 'maskable') : String(flag);
+  if (!(VARIANTS as readonly string[]).includes(variant)) {
+    throw new UsageError(`Unknown ${flag === undefined ? 'variant in --config' : '--type'} "${variant}". Choose one of: ${VARIANTS.join(', ')}.`);
+  }
+  return variant as Variant;
 }
 
 async function predict(args: string[], io: CliIo): Promise<number> {
-  const values = parse(args, {
-    data: { type: 'string' },
-    model: { type: 'string' },
-    position: { type: 'string', default: 'flat' },
-    backend: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  const position = String(values.position);
+  const values = parse(args, commandOptions(COMMANDS['predict']));
+  const position = String(values.position ?? 'flat');
   if (!['flat', 'long', 'short'].includes(position)) throw new UsageError(`--position must be flat, long or short, got "${position}".`);
+  const account: PredictAccount = { position: position as PredictAccount['position'] };
+  if (values['held-bars'] !== undefined) account.heldBars = integerOption(values['held-bars'], '--held-bars', 0, 0);
+  if (values['entry-price'] !== undefined) account.entryPrice = positiveNumber(values['entry-price'], '--entry-price');
   const bundle = await loadBundle(requireString(values.model, '--model'));
   const { bars, report } = await loadData(requireString(values.data, '--data'));
   await useNodeBackend(backendOption(values.backend), io.err);
-  const p = await predictLatest(bundle, bars, report.hasVolume, position as 'flat' | 'long' | 'short');
+  const p = await predictLatest(bundle, bars, report.hasVolume, account);
   const core = { prediction: p.prediction, action_name: p.action_name, confidence: p.confidence, value_estimate: p.value_estimate };
   if (values.json) io.out(JSON.stringify(core));
   else {
     io.out(JSON.stringify(core));
-    io.out(`for the bar at ${p.bar_time}, account ${p.position}; probabilities ${Object.entries(p.probabilities).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
+    io.out(`for the bar at ${p.bar_time}, account ${p.position}; probabilities ${Object.entries(p.probabilities).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}; valid actions ${p.valid_actions.join(', ')}`);
   }
   return 0;
 }
@@ -433,17 +389,7 @@ async function predict(args: string[], io: CliIo): Promise<number> {
  * the timing test and a verdict; --report also writes the one-file HTML report.
  */
 async function evaluate(args: string[], io: CliIo): Promise<number> {
-  const values = parse(args, {
-    data: { type: 'string' },
-    model: { type: 'string' },
-    split: { type: 'string' },
-    'monte-carlo': { type: 'string' },
-    retimings: { type: 'string' },
-    report: { type: 'string' },
-    force: { type: 'boolean' },
-    backend: { type: 'string' },
-    json: { type: 'boolean' },
-  });
+  const values = parse(args, commandOptions(COMMANDS['evaluate']));
   const modelPath = requireString(values.model, '--model');
   const dataPath = requireString(values.data, '--data');
   const split = splitOption(values.split ?? 'test');
@@ -475,31 +421,14 @@ async function evaluate(args: string[], io: CliIo): Promise<number> {
 }
 
 async function walkForwardCommand(args: string[], io: CliIo): Promise<number> {
-  const values = parse(args, {
-    data: { type: 'string' },
-    type: { type: 'string', default: 'maskable' },
-    folds: { type: 'string' },
-    window: { type: 'string', default: 'expanding' },
-    purge: { type: 'string' },
-    embargo: { type: 'string' },
-    steps: { type: 'string' },
-    lookback: { type: 'string' },
-    seed: { type: 'string' },
-    config: { type: 'string' },
-    output: { type: 'string' },
-    report: { type: 'string' },
-    force: { type: 'boolean' },
-    backend: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  const variant = String(values.type);
-  if (!(VARIANTS as readonly string[]).includes(variant)) throw new UsageError(`Unknown --type "${variant}". Choose one of: ${VARIANTS.join(', ')}.`);
-  const window = String(values.window);
+  const values = parse(args, commandOptions(COMMANDS['walk-forward']));
+  const window = String(values.window ?? 'expanding');
   if (!(WINDOWS as readonly string[]).includes(window)) throw new UsageError(`Unknown --window "${window}". Choose one of: ${WINDOWS.join(', ')}.`);
   const fromFile: TrainingOverrides = typeof values.config === 'string' ? await readConfigFile(values.config) : {};
+  const variant = variantOption(values.type, fromFile);
   const overrides: TrainingOverrides = {
     ...fromFile,
-    variant: variant as Variant,
+    variant,
     seed: values.seed !== undefined ? integerOption(values.seed, '--seed', 1, 0) : fromFile.seed,
     env: { ...fromFile.env, ...(values.lookback !== undefined ? { lookback: integerOption(values.lookback, '--lookback', 60, 1) } : {}) },
     stop: { ...fromFile.stop, ...(values.steps !== undefined ? { totalTimesteps: integerOption(values.steps, '--steps', 100_000, 1) } : {}) },
@@ -605,13 +534,7 @@ function formatDuration(ms: number): string {
 }
 
 async function generateSample(args: string[], io: CliIo): Promise<number> {
-  const values = parse(args, {
-    out: { type: 'string' },
-    bars: { type: 'string' },
-    seed: { type: 'string' },
-    'interval-minutes': { type: 'string' },
-    force: { type: 'boolean' },
-  });
+  const values = parse(args, commandOptions(COMMANDS['generate-sample']));
   const out: FileFlag = { flag: '--out', path: requireString(values.out, '--out') };
   await checkOutputs([out], [], values.force === true);
   const bars = generateSampleBars({

@@ -1,0 +1,174 @@
+import type { ParseArgsConfig } from 'node:util';
+import { configFields, defaultText } from '../src/core/ppo/configFields';
+import { VARIANTS } from '../src/core/ppo/config';
+import { FILL_AT } from '../src/core/env/config';
+import { BASELINES } from '../src/core/backtest/policy';
+
+/** One flag: its value's placeholder (none for a switch), what it does, and its default. */
+export interface FlagSpec {
+  arg?: string;
+  description: string;
+  default?: string;
+}
+
+export interface CommandSpec {
+  summary: string;
+  /** Usage beyond the flags, e.g. which flags are required. */
+  usage: string;
+  flags: Record<string, FlagSpec>;
+  /** Also list every training setting a --config file may hold. */
+  settings?: boolean;
+}
+
+const backend: FlagSpec = { arg: 'wasm|cpu', description: 'TensorFlow.js backend in Node.', default: 'wasm' };
+const json: FlagSpec = { description: 'Print one JSON object instead of text (progress goes to stderr).' };
+const force: FlagSpec = { description: 'Replace outputs that already exist (never an input).' };
+const data: FlagSpec = { arg: 'FILE', description: 'OHLCV CSV (any common layout; see inspect).' };
+const model: FlagSpec = { arg: 'BUNDLE', description: 'A model file, NAME.ppo.json.' };
+const variantFlag: FlagSpec = { arg: VARIANTS.join('|'), description: "PPO variant; a --config file's own variant stands unless this is given.", default: 'maskable' };
+const trainingFlags: Record<string, FlagSpec> = {
+  steps: { arg: 'N', description: 'Environment steps in total (stop.totalTimesteps).', default: defaultText('stop.totalTimesteps') },
+  lookback: { arg: 'N', description: 'Bars in each observation window (env.lookback).', default: defaultText('env.lookback') },
+  seed: { arg: 'S', description: 'Seed of the network, rollouts and episode starts.', default: '1' },
+  config: { arg: 'FILE.json', description: 'Training settings (any subset, nested as below); unknown keys are refused. Flags override it.' },
+};
+
+/** Every command's flags, their help and their defaults: the one description parse and --help read. */
+export const COMMANDS: Record<string, CommandSpec> = {
+  inspect: {
+    summary: 'Import a CSV and report what was read, mapped and dropped.',
+    usage: '--data FILE',
+    flags: { data, json },
+  },
+  train: {
+    summary: 'Train a PPO agent, select its checkpoint on validation, test it, save the model.',
+    usage: '--data FILE',
+    settings: true,
+    flags: {
+      data,
+      type: variantFlag,
+      ...trainingFlags,
+      episodes: { arg: 'N', description: 'Stop after this many finished episodes (stop.maxEpisodes).' },
+      minutes: { arg: 'M', description: 'Stop after this many minutes (stop.maxMinutes).' },
+      'episode-length': { arg: 'N', description: 'Steps before an episode is truncated (env.episodeLength).', default: defaultText('env.episodeLength') },
+      'learning-rate': { arg: 'X', description: 'Adam step size (ppo.learningRate).', default: defaultText('ppo.learningRate') },
+      output: { arg: 'NAME', description: 'Model file to write, NAME.ppo.json.', default: 'VARIANT-DATAFILE' },
+      'checkpoint-every': { arg: 'K', description: 'Write the model every K updates, atomically (0: only at the end).', default: '10' },
+      force,
+      backend,
+      json,
+    },
+  },
+  backtest: {
+    summary: 'Backtest a model (out of sample: its test split by default) or a baseline.',
+    usage: '(--model BUNDLE | --baseline NAME) --data FILE',
+    flags: {
+      data,
+      model,
+      baseline: { arg: BASELINES.join('|'), description: 'Backtest a baseline instead of a model.' },
+      split: { arg: 'all|train|validation|test', description: 'Bars to run on; anything but test is in sample for a model.', default: 'test with --model, all with --baseline' },
+      'fill-at': { arg: FILL_AT.join('|'), description: "Where orders fill (overrides the model's setting).", default: "the model's, nextOpen for baselines" },
+      'transaction-cost': { arg: 'X', description: 'Cost per side as a fraction of notional (overrides).', default: "the model's, 0.001 for baselines" },
+      'slippage-bps': { arg: 'N', description: 'Fill worse by this many basis points (overrides).', default: "the model's, 0 for baselines" },
+      'risk-free-rate': { arg: 'X', description: 'Annual risk-free rate for Sharpe and Sortino, as a fraction.', default: '0' },
+      lookback: { arg: 'N', description: 'Observation window of a baseline run.', default: '60' },
+      seed: { arg: 'S', description: 'Seed of the random baseline.', default: '1' },
+      'equity-out': { arg: 'FILE.csv', description: 'Write the equity curve, one row per bar.' },
+      'trades-out': { arg: 'FILE.csv', description: 'Write the closed trades.' },
+      force,
+      backend,
+      json,
+    },
+  },
+  predict: {
+    summary: "The model's action for the latest bar of a file, for an account you describe.",
+    usage: '--model BUNDLE --data FILE',
+    flags: {
+      data,
+      model,
+      position: { arg: 'flat|long|short', description: "The account's side.", default: 'flat' },
+      'held-bars': { arg: 'N', description: 'Bars the open position has been held.', default: "past the model's minimum holding period" },
+      'entry-price': { arg: 'X', description: 'Fill price of the open position.', default: 'the latest close' },
+      backend,
+      json,
+    },
+  },
+  evaluate: {
+    summary: 'Skill or luck: a backtest with Monte Carlo, regimes, PSR / DSR and a timing test.',
+    usage: '--model BUNDLE --data FILE',
+    flags: {
+      data,
+      model,
+      split: { arg: 'all|train|validation|test', description: 'Bars to evaluate on.', default: 'test' },
+      'monte-carlo': { arg: 'N', description: 'Bootstrap resamples.', default: '1000' },
+      retimings: { arg: 'N', description: 'Random re-timings of the positions for the timing test.', default: '1000' },
+      report: { arg: 'FILE.html', description: 'Write the one-file HTML report.' },
+      force,
+      backend,
+      json,
+    },
+  },
+  'walk-forward': {
+    summary: 'Train a fresh agent per fold, test each on a later slice, stitch the tests into one curve.',
+    usage: '--data FILE',
+    settings: true,
+    flags: {
+      data,
+      type: variantFlag,
+      folds: { arg: 'K', description: 'Number of folds.', default: '5' },
+      window: { arg: 'expanding|rolling', description: 'Training window of later folds.', default: 'expanding' },
+      purge: { arg: 'B', description: 'Bars dropped between train, validation and test (at least the lookback).', default: 'the lookback' },
+      embargo: { arg: 'B', description: 'Bars skipped after each test slice.', default: '0' },
+      ...trainingFlags,
+      steps: { arg: 'N', description: 'Environment steps per fold.', default: defaultText('stop.totalTimesteps') },
+      output: { arg: 'PREFIX', description: 'Fold models are written as PREFIX-fold<k>.ppo.json.', default: 'VARIANT-DATAFILE-wf' },
+      report: { arg: 'FILE.html', description: 'Write the one-file HTML report.' },
+      force,
+      backend,
+      json,
+    },
+  },
+  'generate-sample': {
+    summary: 'Write a synthetic regime-switching OHLCV CSV.',
+    usage: '--out FILE',
+    flags: {
+      out: { arg: 'FILE', description: 'CSV to write.' },
+      bars: { arg: 'N', description: 'Bars to generate.', default: '5000' },
+      seed: { arg: 'S', description: 'Seed of the generator.', default: '42' },
+      'interval-minutes': { arg: 'N', description: 'Bar spacing in minutes (1440: daily, weekends skipped).', default: '1440' },
+      force,
+    },
+  },
+};
+
+/** parseArgs options for a command: strings for flags with a value, booleans for switches. */
+export function commandOptions(spec: CommandSpec): NonNullable<ParseArgsConfig['options']> {
+  return Object.fromEntries(Object.entries(spec.flags).map(([name, f]) => [name, { type: f.arg ? ('string' as const) : ('boolean' as const) }]));
+}
+
+/** `npm run cli -- COMMAND --help`: every flag with its default and one line, and the settings a --config file may hold. */
+export function commandHelp(name: string): string {
+  const spec = COMMANDS[name];
+  const lines = [`npm run cli -- ${name} ${spec.usage} [flags]`, '', spec.summary, '', 'Flags:'];
+  const rows = Object.entries(spec.flags).map(([flag, f]) => [`--${flag}${f.arg ? ` ${f.arg}` : ''}`, `${f.description}${f.default ? ` Default: ${f.default}.` : ''}`]);
+  const width = Math.min(40, Math.max(...rows.map(([l]) => l.length)));
+  for (const [left, right] of rows) lines.push(`  ${left.padEnd(width)}  ${right}`);
+  if (spec.settings) {
+    lines.push('', 'Settings in --config FILE.json (defaults for maskable; the variant changes a few):');
+    for (const f of configFields()) lines.push(`  ${f.path.padEnd(30)} ${defaultText(f.path).padEnd(12)} ${f.description}`);
+  }
+  return lines.join('\n');
+}
+
+/** `npm run cli -- --help`: the commands and how to get each one's flags. */
+export function overviewHelp(): string {
+  const lines = ['PPO Trading Lab command line', '', 'Commands:'];
+  for (const [name, spec] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(16)} ${spec.summary}`);
+  lines.push(
+    '',
+    'npm run cli -- COMMAND --help lists a command\'s flags with their defaults.',
+    'Outputs are checked before any work starts; an existing file is replaced only with --force, and an',
+    'input file never. Exit codes: 0 success, 1 bad input or arguments (one line on stderr), 2 internal error.',
+  );
+  return lines.join('\n');
+}
