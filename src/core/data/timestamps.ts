@@ -57,7 +57,7 @@ function readClock(s: string, i: number, allowCompact: boolean): number {
   clockFractionDigits = 0;
   clockCompact = false;
   clockHourOnly = false;
-  let h = 0;
+  let h: number;
   let m = 0;
   let sec = 0;
   let frac = 0;

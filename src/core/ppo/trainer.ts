@@ -175,7 +175,7 @@ export class PpoTrainer {
     const startSteps = this.timesteps;
     let learningRate = ppo.learningRate;
     let last: UpdateDiagnostics | null = null;
-    let stopReason: StopReason = 'timesteps';
+    let stopReason: StopReason;
 
     for (;;) {
       const reason = this.stopReason(started);
