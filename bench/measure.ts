@@ -127,7 +127,7 @@ export function syntheticData(featureCount: number, bars: number): TrainingData 
 }
 
 export async function ppoThroughput(variant: Variant, updates: number, minibatchSize?: number): Promise<PpoFigures> {
-  // 16 features × 60 bars + 3 account values = 963 inputs, the shape PERF-NOTES measured.
+  // 16 features × 60 bars + 3 account values = 963 inputs: the default network's input.
   const featureCount = 16;
   const config = resolveTrainingConfig({ variant, eval: { everyUpdates: 0 }, ...(minibatchSize ? { ppo: { minibatchSize } } : {}) });
   const data = syntheticData(featureCount, 20_000);

@@ -40,7 +40,7 @@ export interface Calibration {
 // tfjs-backend-wasm builds its pthread workers from the factory's source text (Function.toString),
 // which breaks once a bundler minifies it ("e is not defined", tensorflow/tfjs#4107); unminified, the
 // threaded backend never finished starting in a worker (Chromium 156, tfjs 4.22). Single-threaded
-// SIMD also measured as fast as threaded on the 2-core machines we target (../shared/PERF-NOTES.md),
+// SIMD also measured as fast as threaded on the 2-core machines we target (README, Performance),
 // where a second thread would compete with the page. So threads stay off.
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 
@@ -52,7 +52,7 @@ setWasmPaths({
 
 /**
  * Starts a tfjs backend. `auto` considers WebGPU only on a real GPU: on a software adapter it is ~50×
- * slower than WASM (../shared/PERF-NOTES.md). With a real GPU it times one PPO gradient step on
+ * slower than WASM (README, Performance). With a real GPU it times one PPO gradient step on
  * WebGPU and on WASM (under a second) and keeps the faster — small networks can run faster on a CPU
  * than on an integrated GPU — unless `cached` already holds that measurement for this device.
  * Otherwise the order is WASM, WebGL, CPU. A forced backend that fails falls back the same way, and
