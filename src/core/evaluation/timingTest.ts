@@ -85,11 +85,12 @@ export function timingTest(input: TimingInput, config: Partial<TimingConfig> = {
   } else {
     const held = runs.held.slice();
     const flat = runs.flat.slice();
-    agent = permutedLogWealth(runs, runs.held, runs.flat, move, costPerUnit);
+    const growth = logGrowthPrefixes(move);
+    agent = permutedLogWealth(runs, runs.held, runs.flat, growth, costPerUnit);
     for (let i = 0; i < R; i++) {
       shuffle(held, rng);
       shuffle(flat, rng);
-      logWealth[i] = permutedLogWealth(runs, held, flat, move, costPerUnit);
+      logWealth[i] = permutedLogWealth(runs, held, flat, growth, costPerUnit);
     }
   }
 
@@ -138,12 +139,43 @@ export function positionRuns(position: Int8Array, m: number): PositionRuns {
 }
 
 /**
- * Log of final over initial wealth when the run pattern of `runs` (which slots are held, which flat)
- * is filled in order by the held runs `held` and the flat runs `flat`. −Infinity after a total loss.
+ * Prefix sums of log(1 + side·move) for a long and a short position, and of the bars where such a
+ * position would be wiped out (growth ≤ 0): a run's growth is then two subtractions, so a re-timing
+ * costs one pass over the runs instead of one over the bars (1,000 re-timings of 100k bars: ~10×).
  */
-function permutedLogWealth(runs: PositionRuns, held: Int32Array, flat: Int32Array, move: Float64Array, costPerUnit: number): number {
+interface LogGrowthPrefixes {
+  long: Float64Array;
+  short: Float64Array;
+  longRuin: Int32Array;
+  shortRuin: Int32Array;
+}
+
+function logGrowthPrefixes(move: Float64Array): LogGrowthPrefixes {
+  const m = move.length;
+  const long = new Float64Array(m + 1);
+  const short = new Float64Array(m + 1);
+  const longRuin = new Int32Array(m + 1);
+  const shortRuin = new Int32Array(m + 1);
+  for (let k = 0; k < m; k++) {
+    const up = 1 + move[k];
+    const down = 1 - move[k];
+    long[k + 1] = long[k] + (up > 0 ? Math.log(up) : 0);
+    short[k + 1] = short[k] + (down > 0 ? Math.log(down) : 0);
+    longRuin[k + 1] = longRuin[k] + (up > 0 ? 0 : 1);
+    shortRuin[k + 1] = shortRuin[k] + (down > 0 ? 0 : 1);
+  }
+  return { long, short, longRuin, shortRuin };
+}
+
+/**
+ * Log wealth of the runs laid out in their original slots, held runs taken in `held` order and flat
+ * runs in `flat` order: exposure and the number of trades stay the agent's. Each change of position
+ * pays costPerUnit per unit of position changed; a run that would take equity to zero gives −∞.
+ */
+function permutedLogWealth(runs: PositionRuns, held: Int32Array, flat: Int32Array, growth: LogGrowthPrefixes, costPerUnit: number): number {
+  const costOne = Math.log(1 - costPerUnit);
+  const costTwo = Math.log(1 - 2 * costPerUnit);
   let logWealth = 0;
-  let wealth = 1;
   let previous = 0;
   let k = 0;
   let h = 0;
@@ -152,24 +184,21 @@ function permutedLogWealth(runs: PositionRuns, held: Int32Array, flat: Int32Arra
     const run = runs.side[slot] === 0 ? flat[g++] : held[h++];
     const side = runs.side[run];
     const length = runs.length[run];
-    wealth *= 1 - costPerUnit * Math.abs(side - previous);
+    const change = side > previous ? side - previous : previous - side;
+    if (change === 1) logWealth += costOne;
+    else if (change === 2) logWealth += costTwo;
     previous = side;
-    if (side === 0) {
-      k += length;
-      continue;
+    const stop = k + length;
+    if (side === 1) {
+      if (growth.longRuin[stop] !== growth.longRuin[k]) return -Infinity;
+      logWealth += growth.long[stop] - growth.long[k];
+    } else if (side === -1) {
+      if (growth.shortRuin[stop] !== growth.shortRuin[k]) return -Infinity;
+      logWealth += growth.short[stop] - growth.short[k];
     }
-    for (const stop = k + length; k < stop; k++) {
-      const growth = 1 + side * move[k];
-      if (growth <= 0) return -Infinity;
-      wealth *= growth;
-    }
-    // Fold into the log now and then, so long series cannot overflow the product.
-    if (wealth > 1e100 || wealth < 1e-100) {
-      logWealth += Math.log(wealth);
-      wealth = 1;
-    }
+    k = stop;
   }
-  return logWealth + Math.log(wealth);
+  return logWealth;
 }
 
 /** As permutedLogWealth, for the positions rotated so that bar k holds position[(k + shift) mod m]. */
