@@ -294,6 +294,7 @@ export class LabApi {
       const runIds: string[] = [];
       const result = await runWalkForward(dataset.bars, dataset.report, overrides, { ...folds, name, control }, {
         onProgress,
+        onUpdateEnd: yieldToMessages,
         onFoldEnd: (outcome) => {
           const runId = `run-${++this.runCounter}`;
           this.runs.set(runId, outcome.bundle);
@@ -572,6 +573,21 @@ class AutosaveLog {
     ].filter((p) => p !== null);
     return parts.length ? `The library holds ${parts.join(' and ')}.` : 'The library holds nothing of this run yet.';
   }
+}
+
+/**
+ * Lets queued messages (pause, stop) in. On wasm and cpu every await of a fold's update settles as a
+ * microtask, so without this a pause sent mid-fold waits for the fold to end.
+ */
+function yieldToMessages(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 function steps(timesteps: number): string {

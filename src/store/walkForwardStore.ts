@@ -98,14 +98,15 @@ export const useWalkForwardStore = create<WalkForwardState>((set, get) => ({
 
   async pause() {
     if (get().status !== 'running') return;
-    await labClient().pause();
+    // Set before the call: a run that ends meanwhile must be able to overwrite it with its outcome.
     set({ status: 'paused' });
+    await labClient().pause();
   },
 
   async resume() {
     if (get().status !== 'paused') return;
-    await labClient().resume();
     set({ status: 'running' });
+    await labClient().resume();
   },
 
   async stop() {

@@ -87,6 +87,8 @@ export interface WalkForwardEvents {
   onFoldStart?(fold: Fold): void;
   onProgress?(event: WalkForwardProgress): void;
   onEvaluation?(fold: number, event: EvaluationEvent): void | Promise<void>;
+  /** After each update of a fold, before pause and stop are checked. */
+  onUpdateEnd?(fold: number, update: number): void | Promise<void>;
   onFoldEnd?(outcome: FoldOutcome): void | Promise<void>;
 }
 
@@ -191,6 +193,7 @@ export async function runWalkForward(
           events.onProgress?.({ fold: fold.index, folds: K, foldProgress, overallProgress, elapsedMs, etaMs, training: p });
         },
         onEvaluation: (e) => events.onEvaluation?.(fold.index, e),
+        onUpdateEnd: (update) => events.onUpdateEnd?.(fold.index, update),
       },
       { splits: fold, onTrainer: (trainer) => control.attach(trainer.control) },
     );

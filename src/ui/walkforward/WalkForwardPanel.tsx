@@ -76,10 +76,11 @@ export function WalkForwardPanel() {
           <select id={ids.window} value={settings.window} disabled={busy} onChange={(e) => setSetting('window', e.target.value as WalkForwardWindow)} data-testid="wf-window">
             {WINDOWS.map((w) => (
               <option key={w} value={w}>
-                {w === 'expanding' ? 'Expanding (from the first bar)' : 'Rolling (fixed length)'}
+                {w === 'expanding' ? 'Expanding' : 'Rolling'}
               </option>
             ))}
           </select>
+          <p className="help">Expanding trains from the first bar; rolling keeps fold 1&apos;s length.</p>
         </div>
         <NumberInput
           id={ids.purge}
@@ -190,7 +191,7 @@ function FoldsTable({ intervalMs }: { intervalMs: number }) {
               <td>{formatNumber(f.metrics.buyHoldReturn)}</td>
               <td>{formatNumber(f.metrics.sharpe)}</td>
               <td>{f.metrics.trades}</td>
-              <td>{selectionText(f)}</td>
+              <td className="text-cell">{selectionText(f)}</td>
             </tr>
           ))}
         </tbody>
