@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { importCsv, type ImportReport, type ImportResult } from '../src/core/data';
 import { barsToCsv, generateSampleBars } from '../src/core/data/sampleData';
-import { defaultFeatureNames, SplitError, type BarRange, type FeatureName } from '../src/core/features';
+import { defaultFeatureNames, SplitError, type FeatureName } from '../src/core/features';
 import type { Bars } from '../src/core/data/bars';
 import { FILL_AT, prepareMarket, resolveEnvConfig, type EnvConfig, type EnvRange } from '../src/core/env';
 import { describeAssumptions, runBacktest, type BacktestResult } from '../src/core/backtest/runner';
@@ -23,6 +23,7 @@ import { toUserError, UsageError } from '../src/core/errors';
 import { evaluateModel } from '../src/core/workflow/evaluate';
 import { renderReportHtml } from '../src/core/report/html';
 import { formatEvaluationText } from '../src/core/report/text';
+import { renderWalkForwardReport } from '../src/core/report/walkForward';
 import { checkOutputs, inputSize, openInput, readInput, writeOutput, type FileFlag } from './files';
 import { integerFlag as integerOption, parseFlags as parse, positiveNumberFlag as positiveNumber, type Flags } from './flags';
 
@@ -480,24 +481,12 @@ async function walkForwardCommand(args: string[], io: CliIo): Promise<number> {
   });
   const summary = summariseWalkForward(result, bars);
   const output = { file: report.fileName, backend, ...summary, folds: summary.folds.map((f, i) => ({ ...f, model: models[i] })) };
-  const last = result.folds[result.folds.length - 1];
-  if (typeof values.report === 'string' && last && result.stitched) {
-    // The report's model section is the last fold's model on its own test slice; the walk-forward
-    // section holds every fold and the stitched out-of-sample curve with its metrics.
-    const evaluation = await evaluateModel(last.bundle, bars, report, { split: 'test' });
-    const range = (r: BarRange) => ({ firstTime: bars.time[r.start], lastTime: bars.time[r.end - 1], bars: r.end - r.start });
-    const walkForward = {
-      folds: result.folds.map((o) => ({
-        index: o.fold.index,
-        train: range(o.fold.train),
-        validation: range(o.fold.validation.end > o.fold.validation.start ? o.fold.validation : o.fold.train),
-        test: range(o.fold.test),
-        metrics: o.test.metrics,
-      })),
-      stitched: { time: result.stitched.curve.time, equity: result.stitched.curve.equity, metrics: result.stitched.metrics },
-    };
-    await writeOutput({ flag: '--report', path: values.report }, renderReportHtml({ evaluation, walkForward }));
-    log(`Report written to ${values.report}`);
+  if (typeof values.report === 'string') {
+    const html = await renderWalkForwardReport(result, bars, report);
+    if (html !== null) {
+      await writeOutput({ flag: '--report', path: values.report }, html);
+      log(`Report written to ${values.report}`);
+    }
   }
   if (values.json) {
     io.out(JSON.stringify(output));

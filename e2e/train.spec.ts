@@ -1,44 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { barsToCsv, generateSampleBars } from '../src/core/data/sampleData';
-
-type Backend = 'webgpu' | 'wasm' | 'cpu';
-
-/** Watches for main-thread tasks over 50 ms from page start; read them with longTasksSince(). */
-async function watchLongTasks(page: Page) {
-  await page.addInitScript(() => {
-    const w = window as unknown as { __longTasks: { start: number; duration: number }[] };
-    w.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
-    }).observe({ type: 'longtask', buffered: true });
-  });
-}
-
-async function longTasksSince(page: Page, since: number) {
-  return page.evaluate((t) => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter((e) => e.start >= t), since);
-}
-
-async function configure(page: Page, backend: Backend, episodeLength: number) {
-  await page.goto('/');
-  await expect(page.getByTestId('import-report')).toContainText('sample-ohlcv.csv');
-  await page.getByTestId('preset-select').selectOption('fast-prototype');
-  await page.getByTestId('variant-select').selectOption('maskable');
-  await page.getByTestId('backend-select').selectOption(backend);
-  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', backend, { timeout: 60_000 });
-  // A short validation split keeps each evaluation (one forward pass per bar) quick on slow backends.
-  await page.getByText('Data & split', { exact: true }).click();
-  await page.getByLabel('Train fraction').fill('0.9');
-  await page.getByLabel('Validation fraction').fill('0.05');
-  await page.getByLabel('Test fraction').fill('0.05');
-  await page.getByText('Environment', { exact: true }).click();
-  await page.getByLabel('Episode length').fill(String(episodeLength));
-  await page.getByLabel('Parallel envs').fill('4');
-  await page.getByText('PPO', { exact: true }).click();
-  await page.getByLabel('Steps per env per update').fill('64');
-  await page.getByLabel('Minibatch size').fill('64');
-  await page.getByText('Stopping & evaluation', { exact: true }).click();
-  await page.getByLabel('Validate every (updates)').fill('1');
-}
+import { configure, longTasksSince, watchLongTasks } from './fixtures';
 
 async function backtestDroppedCsv(page: Page) {
   const csv = barsToCsv(generateSampleBars({ bars: 600, seed: 21 }));
@@ -135,5 +97,12 @@ test('Train all three fills the comparison table', async ({ page }) => {
   await expect(table.locator('tbody tr')).toHaveCount(3, { timeout: 180_000 });
   for (const variant of ['standard', 'maskable', 'enhanced-maskable']) {
     await expect(table.locator(`tr[data-variant="${variant}"]`)).toContainText('done', { timeout: 180_000 });
+  }
+  // Each run's test backtest is judged in the worker, DSR counting the three runs compared.
+  const verdicts = table.getByTestId('compare-verdict');
+  await expect(verdicts).toHaveCount(3);
+  for (let i = 0; i < 3; i++) {
+    await expect(verdicts.nth(i)).toHaveText(/^Edge over buy & hold/, { timeout: 60_000 });
+    await expect(verdicts.nth(i)).toHaveAttribute('title', /\+ 3 runs compared/);
   }
 });

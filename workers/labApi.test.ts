@@ -104,3 +104,35 @@ describe('autosave during training', () => {
     expect(exported.ok && JSON.parse(exported.value.text).name).toBe('second');
   });
 });
+
+describe('walk-forward in the worker', () => {
+  it('keeps each fold model as a run, announces folds as they end, and exports the report', async () => {
+    const api = await labWithData();
+    const announced: string[] = [];
+    const outcome = await api.walkForward({ ...tiny, stop: { totalTimesteps: 64 } }, { folds: 2 }, 'cpu', () => {}, (f) => announced.push(`${f.fold} ${f.runId} ${f.name}`));
+    if (!outcome.ok) throw new Error(outcome.error.message);
+    expect(outcome.value.runIds).toHaveLength(2);
+    expect(announced).toEqual(outcome.value.runIds.map((id, k) => `${k + 1} ${id} ${outcome.value.name} fold ${k + 1}`));
+    expect((await api.exportModel(outcome.value.runIds[1])).ok).toBe(true);
+    const report = await api.exportWalkForwardReport();
+    if (!report.ok) throw new Error(report.error.message);
+    expect(report.value.fileName).toBe('maskable-walk-forward-bars-report.html');
+    expect(report.value.html).toContain('<svg');
+    expect(report.value.html).toContain('Walk-forward');
+  }, 60_000);
+
+  it('says how many folds fit when the asked number does not', async () => {
+    const api = await labWithData();
+    const outcome = await api.walkForward(tiny, { folds: 60 }, 'cpu', () => {});
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.error.kind).toBe('SplitError');
+    expect(outcome.error.message).toMatch(/Use at most \d+ folds? \(the largest number that fits\)/);
+  });
+
+  it('refuses to export a walk-forward report before any walk-forward', async () => {
+    const api = await labWithData();
+    const report = await api.exportWalkForwardReport();
+    expect(!report.ok && report.error.message).toMatch(/Run a walk-forward before exporting its report/);
+  });
+});

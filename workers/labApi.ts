@@ -10,16 +10,20 @@ import { TrainingStream, batchBuffers, type TrainingBatch } from '../src/core/wo
 import { backtestView, backtestViewBuffers, type BacktestView } from '../src/core/workflow/backtestView';
 import {
   runWalkForward,
+  summariseFold,
   summariseWalkForward,
   WalkForwardControl,
   type FoldOptions,
+  type FoldSummary,
   type WalkForwardProgress,
+  type WalkForwardResult,
   type WalkForwardSummary,
 } from '../src/core/workflow/walkForward';
 import { downsampleIndices } from '../src/core/workflow/downsample';
 import { equityCsv, tradesCsv } from '../src/core/backtest/export';
-import { evaluateBacktest, type ModelEvaluation } from '../src/core/workflow/evaluate';
+import { evaluateBacktest, testVerdict, type ModelEvaluation, type RunVerdict } from '../src/core/workflow/evaluate';
 import { renderReportHtml } from '../src/core/report/html';
+import { renderWalkForwardReport } from '../src/core/report/walkForward';
 import type { BacktestMetrics } from '../src/core/backtest/types';
 import type { TrainingOverrides, Variant, TrainingConfig } from '../src/core/ppo/config';
 import type { TrainingControl, StopReason } from '../src/core/ppo/trainer';
@@ -34,8 +38,8 @@ export type { TrainingBatch } from '../src/core/workflow/trainingStream';
 export type { BacktestView } from '../src/core/workflow/backtestView';
 export type { ModelMeta } from '../src/library/modelLibrary';
 export type { Prediction } from '../src/core/workflow/session';
-export type { FoldOptions, WalkForwardProgress, WalkForwardSummary } from '../src/core/workflow/walkForward';
-export type { ModelEvaluation } from '../src/core/workflow/evaluate';
+export type { FoldOptions, FoldSummary, Significance as WalkForwardSignificance, Spread, WalkForwardProgress, WalkForwardSummary } from '../src/core/workflow/walkForward';
+export type { ModelEvaluation, RunVerdict } from '../src/core/workflow/evaluate';
 
 export interface GpuStatus {
   available: boolean;
@@ -72,10 +76,19 @@ export type AutosaveEvent = { ok: true; meta: ModelMeta } | { ok: false; error: 
 
 /** A finished walk-forward: its JSON summary, each fold's model as a run, and the stitched curve. */
 export interface WalkForwardRunResult extends WalkForwardSummary {
+  /** Fold k's model is named "<name> fold k". */
+  name: string;
   /** runId of each finished fold's model, in fold order; backtest, save or export them like trained runs. */
   runIds: string[];
   /** The stitched out-of-sample equity, downsampled for charts; null when no fold finished. */
   curve: { time: number[]; equity: number[]; foldStartTimes: number[] } | null;
+}
+
+/** A fold as it finishes, with the runId its model is kept under. */
+export interface FoldDone extends FoldSummary {
+  runId: string;
+  /** The fold model's name, as the backtest panel lists it. */
+  name: string;
 }
 
 /** Points of the stitched equity curve sent to the UI. */
@@ -109,6 +122,8 @@ export class LabApi {
     report: ImportReport;
     evaluation: ModelEvaluation | null;
   } | null = null;
+  /** The last walk-forward with the data it ran on, for its report. */
+  private lastWalkForward: { result: WalkForwardResult; bars: Bars; report: ImportReport; html: string | null } | null = null;
   private runCounter = 0;
   private library: Promise<ModelLibrary> | null = null;
 
@@ -257,19 +272,21 @@ export class LabApi {
    * Walk-forward evaluation on the current dataset: a fresh agent per fold, each tested on its own
    * later slice, the test slices stitched into one out-of-sample curve. Progress goes to `onProgress`
    * once per update; pause / resume / stop act on it as on training (between folds and within one).
-   * Each finished fold's model stays here as a run.
+   * Each finished fold's model stays here as a run and is announced to `onFold`.
    */
   async walkForward(
     overrides: TrainingOverrides,
     folds: Partial<FoldOptions>,
     backend: BackendChoice,
     onProgress: (progress: WalkForwardProgress) => void,
+    onFold?: (fold: FoldDone) => void,
   ): Promise<Outcome<WalkForwardRunResult>> {
     const dataset = this.dataset;
     if (!dataset) return { ok: false, error: { kind: 'UsageError', message: 'Load data before a walk-forward: drop a CSV or use the sample data.' } };
     if (this.control) return { ok: false, error: { kind: 'UsageError', message: 'A training run is already going. Stop it before starting another.' } };
     const control = new WalkForwardControl();
     this.control = control;
+    this.lastWalkForward = null;
     try {
       await this.useBackend(backend);
       const variant = overrides.variant ?? 'maskable';
@@ -277,18 +294,22 @@ export class LabApi {
       const runIds: string[] = [];
       const result = await runWalkForward(dataset.bars, dataset.report, overrides, { ...folds, name, control }, {
         onProgress,
+        onUpdateEnd: yieldToMessages,
         onFoldEnd: (outcome) => {
           const runId = `run-${++this.runCounter}`;
           this.runs.set(runId, outcome.bundle);
           runIds.push(runId);
+          onFold?.({ ...summariseFold(outcome, dataset.bars), runId, name: outcome.bundle.name });
         },
       });
+      this.lastWalkForward = { result, bars: dataset.bars, report: dataset.report, html: null };
       const curve = result.stitched?.curve ?? null;
       const picks = curve ? downsampleIndices(curve.equity, WALK_FORWARD_CURVE_POINTS) : [];
       return {
         ok: true,
         value: {
           ...summariseWalkForward(result, dataset.bars),
+          name,
           runIds,
           curve: curve
             ? { time: picks.map((i) => curve.time[i]), equity: picks.map((i) => curve.equity[i]), foldStartTimes: curve.foldStarts.map((i) => curve.time[i]) }
@@ -300,6 +321,32 @@ export class LabApi {
     } finally {
       this.control = null;
     }
+  }
+
+  /**
+   * The one-file HTML report of the last walk-forward: the last fold's model evaluated on its test
+   * slice, then every fold and the stitched out-of-sample curve.
+   */
+  async exportWalkForwardReport(): Promise<Outcome<{ fileName: string; html: string }>> {
+    return attempt(async () => {
+      const last = this.lastWalkForward;
+      if (!last) throw new UsageError('Run a walk-forward before exporting its report.');
+      last.html ??= await renderWalkForwardReport(last.result, last.bars, last.report);
+      if (last.html === null) throw new UsageError('The walk-forward was stopped before its first fold finished, so there is nothing to report. Run it again.');
+      return { fileName: `${fileSafe(`${last.result.config.variant}-walk-forward-${last.report.fileName.replace(/\.[^.]+$/, '')}`)}-report.html`, html: last.html };
+    });
+  }
+
+  /**
+   * The verdict of a run's test backtest on the loaded data, when it is one of `comparedRuns` runs
+   * compared side by side (DSR counts each compared run as one more trial).
+   */
+  async runVerdict(runId: string, comparedRuns: number): Promise<Outcome<RunVerdict>> {
+    return attempt(async () => {
+      const dataset = this.dataset;
+      if (!dataset) throw new UsageError('Load data before judging a run.');
+      return testVerdict(await this.model(runId), dataset.bars, dataset.report, comparedRuns);
+    });
   }
 
   async pause(): Promise<void> {
@@ -526,6 +573,21 @@ class AutosaveLog {
     ].filter((p) => p !== null);
     return parts.length ? `The library holds ${parts.join(' and ')}.` : 'The library holds nothing of this run yet.';
   }
+}
+
+/**
+ * Lets queued messages (pause, stop) in. On wasm and cpu every await of a fold's update settles as a
+ * microtask, so without this a pause sent mid-fold waits for the fold to end.
+ */
+function yieldToMessages(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 function steps(timesteps: number): string {

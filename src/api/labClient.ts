@@ -2,7 +2,8 @@ import * as Comlink from 'comlink';
 import type { LabApi } from '../../workers/labApi';
 
 export type {
-  AutosaveEvent, BackendChoice, BackendInfo, BacktestSource, Calibration, BacktestView, ExportKind, GpuStatus, ModelEvaluation, ModelMeta, Prediction, RunResult, TrainingBatch,
+  AutosaveEvent, BackendChoice, BackendInfo, BacktestSource, Calibration, BacktestView, ExportKind, FoldDone, FoldOptions, GpuStatus, ModelEvaluation, ModelMeta, Prediction, RunResult,
+  RunVerdict, Spread, TrainingBatch, WalkForwardProgress, WalkForwardRunResult, WalkForwardSignificance,
 } from '../../workers/labApi';
 export type LabClient = Comlink.Remote<LabApi>;
 

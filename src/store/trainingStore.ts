@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { callback, labClient, type BacktestSource, type BacktestView, type ModelEvaluation, type BackendChoice, type BackendInfo, type Calibration, type RunResult, type TrainingBatch } from '../api/labClient';
+import { callback, labClient, type BacktestSource, type BacktestView, type ModelEvaluation, type BackendChoice, type BackendInfo, type Calibration, type RunResult, type RunVerdict, type TrainingBatch } from '../api/labClient';
 import type { UserError } from '../core/errors';
 import { VARIANTS, type TrainingOverrides, type Variant } from '../core/ppo/config';
 import type { EvaluationPoint, ProgressPoint } from '../core/workflow/trainingStream';
@@ -8,6 +8,9 @@ import { useConfigStore } from './configStore';
 import { onAutosave, useLibraryStore } from './libraryStore';
 
 export type RunStatus = 'running' | 'paused' | 'done' | 'failed';
+
+/** The skill verdict of a finished run's test backtest, computed in the worker after the run. */
+export type VerdictState = { state: 'pending' } | { state: 'done'; value: RunVerdict } | { state: 'failed'; message: string };
 
 export interface RunState {
   key: string;
@@ -21,6 +24,7 @@ export interface RunState {
   best: EvaluationPoint | null;
   result: RunResult | null;
   error: UserError | null;
+  verdict: VerdictState | null;
 }
 
 interface TrainingState {
@@ -73,11 +77,23 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
       best: batch.evaluation?.isBest ? batch.evaluation : r.best,
     }));
 
-  const runOne = async (variant: Variant, overrides: TrainingOverrides, group: number, backend: BackendChoice, resumeModelId?: string): Promise<boolean> => {
+  /** The verdict of a finished run as one of `comparedRuns` runs compared in its group. */
+  const judge = async (key: string, runId: string, comparedRuns: number) => {
+    update(key, () => ({ verdict: { state: 'pending' } }));
+    try {
+      const outcome = await labClient().runVerdict(runId, comparedRuns);
+      update(key, () => ({ verdict: outcome.ok ? { state: 'done', value: outcome.value } : { state: 'failed', message: outcome.error.message } }));
+    } catch (error) {
+      update(key, () => ({ verdict: { state: 'failed', message: error instanceof Error ? error.message : String(error) } }));
+    }
+  };
+
+  /** Trains one run, then judges its test backtest; false when it failed. */
+  const runOne = async (variant: Variant, overrides: TrainingOverrides, group: number, backend: BackendChoice, comparedRuns: number, resumeModelId?: string): Promise<boolean> => {
     const key = `run-${++runCounter}`;
     const run: RunState = {
       key, variant, group, status: 'running', progress: [], episodes: { timesteps: [], reward: [], maxDrawdown: [] },
-      evaluation: null, best: null, result: null, error: null,
+      evaluation: null, best: null, result: null, error: null, verdict: null,
     };
     set((s) => ({ runs: [...s.runs.filter((r) => r.status !== 'running'), run] }));
     const library = useLibraryStore.getState();
@@ -90,6 +106,7 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
         update(key, () => ({ status: 'done', result: outcome.value }));
         set((s) => ({ backtest: { ...s.backtest, runId: outcome.value.runId } }));
         if (outcome.value.autosaveNotice) useLabStore.getState().showError({ kind: 'LibraryError', message: outcome.value.autosaveNotice });
+        await judge(key, outcome.value.runId, comparedRuns);
         return true;
       }
       update(key, () => ({ status: 'failed', error: outcome.error }));
@@ -128,7 +145,7 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
       if (isBusy(get())) return;
       const group = get().group + 1;
       set({ group });
-      await runOne(overrides.variant ?? 'maskable', overrides, group, currentBackend());
+      await runOne(overrides.variant ?? 'maskable', overrides, group, currentBackend(), 1);
     },
 
     async trainAll(overrides) {
@@ -138,7 +155,7 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
       stopAll = false;
       for (const variant of VARIANTS) {
         if (stopAll) break;
-        const ok = await runOne(variant, overrides, group, currentBackend());
+        const ok = await runOne(variant, overrides, group, currentBackend(), VARIANTS.length);
         if (!ok) break;
       }
     },
@@ -147,7 +164,7 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
       if (isBusy(get())) return;
       const group = get().group + 1;
       set({ group });
-      await runOne(variant, { stop: { totalTimesteps } }, group, currentBackend(), id);
+      await runOne(variant, { stop: { totalTimesteps } }, group, currentBackend(), 1, id);
     },
 
     async pause() {
@@ -203,7 +220,11 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
     crashed(message) {
       useLibraryStore.getState().runEnded();
       set((s) => ({
-        runs: s.runs.map((r) => (r.status === 'running' || r.status === 'paused' ? { ...r, status: 'failed' } : r)),
+        runs: s.runs.map((r) => ({
+          ...r,
+          status: r.status === 'running' || r.status === 'paused' ? 'failed' : r.status,
+          verdict: r.verdict?.state === 'pending' ? { state: 'failed', message: 'The worker stopped before the verdict was computed.' } : r.verdict,
+        })),
         backtest: { ...s.backtest, running: false, runId: null, evaluating: false },
         backendInfo: null,
       }));

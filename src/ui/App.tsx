@@ -3,6 +3,7 @@ import { onWorkerCrash } from '../api/labClient';
 import { effectiveConfig, useConfigStore } from '../store/configStore';
 import { useLabStore } from '../store/labStore';
 import { useTrainingStore } from '../store/trainingStore';
+import { useWalkForwardStore } from '../store/walkForwardStore';
 import { Header } from './Header';
 import { ErrorBanner } from './ErrorBanner';
 import { DataPanel } from './data/DataPanel';
@@ -10,6 +11,7 @@ import { DropOverlay } from './data/DropOverlay';
 import { ConfigPanel } from './config/ConfigPanel';
 import { TrainPanel } from './train/TrainPanel';
 import { BacktestPanel } from './backtest/BacktestPanel';
+import { WalkForwardPanel } from './walkforward/WalkForwardPanel';
 import { LibraryPanel } from './library/LibraryPanel';
 import { PredictPanel } from './library/PredictPanel';
 
@@ -20,7 +22,10 @@ export function App() {
     // StrictMode runs effects twice in development; start-up must happen once.
     if (startedOnce) return;
     startedOnce = true;
-    onWorkerCrash((message) => useTrainingStore.getState().crashed(message));
+    onWorkerCrash((message) => {
+      useWalkForwardStore.getState().crashed();
+      useTrainingStore.getState().crashed(message);
+    });
     void useLabStore.getState().probeGpu();
     void useTrainingStore.getState().startBackend(useConfigStore.getState().backend);
     if (useLabStore.getState().dataset === null) void useLabStore.getState().loadSample();
@@ -46,6 +51,7 @@ export function App() {
           <ConfigPanel />
           <TrainPanel />
         </div>
+        <WalkForwardPanel />
         <BacktestPanel />
         <LibraryPanel />
         <PredictPanel />

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { importCsv } from '../data/importCsv';
 import { barsToCsv, generateSampleBars } from '../data/sampleData';
 import type { TrainingOverrides } from '../ppo/config';
-import { evaluateModel } from './evaluate';
+import { evaluateModel, testVerdict } from './evaluate';
 import { trainModel } from './session';
 
 beforeAll(async () => {
@@ -54,5 +54,17 @@ describe('evaluateModel', () => {
     expect(onOther.regimeThresholds.source).toBe('first 70 % of the file');
     expect(onOther.notes.join(' ')).toMatch(/first 70 % of other\.csv/);
     expect(onOther.inSample).toBe(false);
+  }, 60_000);
+
+  it('deflates a compared run\'s verdict by its checkpoints plus the runs compared', async () => {
+    const { bars, report } = await importCsv(barsToCsv(generateSampleBars({ bars: 1500, seed: 7 })), { fileName: 'gen.csv' });
+    const { bundle } = await trainModel(bars, report, tiny, 'tiny');
+    const evaluations = bundle.training.selection?.evaluations ?? 0;
+    const compared = await testVerdict(bundle, bars, report, 3);
+    expect(compared.trials).toBe(evaluations + 3);
+    expect(compared.trialsSource).toBe(`DSR trials ${evaluations + 3} = ${evaluations} checkpoints compared in selection + 3 runs compared`);
+    expect(compared.text).toMatch(/^Edge over buy & hold: (significant|not significant|undetermined)/);
+    const alone = await testVerdict(bundle, bars, report, 1);
+    expect(alone.trials).toBe(Math.max(1, evaluations));
   }, 60_000);
 });

@@ -273,3 +273,37 @@ function chartCurve(backtest: ModelBacktest, points: number): ModelEvaluation['c
     drawdown: index.map((i) => drawdown[i] * 100),
   };
 }
+
+/** The verdict line of a run's test backtest, for comparing runs side by side. */
+export interface RunVerdict {
+  /** "Edge over buy & hold: not significant (timing p = 0.41, DSR 0.22, PSR vs B&H 0.30)". */
+  text: string;
+  significant: boolean | null;
+  /** The trials DSR deflated for, and how they were counted. */
+  trials: number;
+  trialsSource: string;
+}
+
+/**
+ * The skill verdict of a model's test backtest when it is one of `comparedRuns` runs compared side by
+ * side: DSR counts the checkpoints compared during its selection plus, when more than one run is
+ * compared, one trial per run (picking the best run is one more selection).
+ */
+export async function testVerdict(
+  bundle: ModelBundle,
+  bars: Bars,
+  report: Pick<ImportReport, 'hasVolume' | 'fileName'>,
+  comparedRuns: number,
+): Promise<RunVerdict> {
+  const backtest = await backtestModel(bundle, bars, report, 'test');
+  const evaluations = Math.max(0, bundle.training.selection?.evaluations ?? 0);
+  const runs = comparedRuns > 1 ? comparedRuns : 0;
+  const trials = Math.max(1, evaluations + runs);
+  const skill = skillReport(backtest, {
+    transactionCost: backtest.assumptions.transactionCost,
+    positionFraction: backtest.assumptions.positionFraction,
+    trials: { count: trials },
+  });
+  const parts = [`${evaluations} checkpoint${evaluations === 1 ? '' : 's'} compared in selection`, ...(runs ? [`${runs} runs compared`] : [])];
+  return { text: skill.verdict.text, significant: skill.verdict.significant, trials, trialsSource: `DSR trials ${trials} = ${parts.join(' + ')}` };
+}

@@ -87,6 +87,8 @@ export interface WalkForwardEvents {
   onFoldStart?(fold: Fold): void;
   onProgress?(event: WalkForwardProgress): void;
   onEvaluation?(fold: number, event: EvaluationEvent): void | Promise<void>;
+  /** After each update of a fold, before pause and stop are checked. */
+  onUpdateEnd?(fold: number, update: number): void | Promise<void>;
   onFoldEnd?(outcome: FoldOutcome): void | Promise<void>;
 }
 
@@ -191,6 +193,7 @@ export async function runWalkForward(
           events.onProgress?.({ fold: fold.index, folds: K, foldProgress, overallProgress, elapsedMs, etaMs, training: p });
         },
         onEvaluation: (e) => events.onEvaluation?.(fold.index, e),
+        onUpdateEnd: (update) => events.onUpdateEnd?.(fold.index, update),
       },
       { splits: fold, onTrainer: (trainer) => control.attach(trainer.control) },
     );
@@ -288,9 +291,27 @@ export interface WalkForwardSummary {
   stopped: boolean;
 }
 
-export function summariseWalkForward(result: WalkForwardResult, bars: Bars): WalkForwardSummary {
-  const iso = (t: number) => new Date(t).toISOString();
+const iso = (t: number) => new Date(t).toISOString();
+
+/** One finished fold as JSON: what the summary lists, and what the app shows as each fold ends. */
+export function summariseFold(o: FoldOutcome, bars: Bars): FoldSummary {
   const slice = (r: BarRange): SliceSummary => ({ start: r.start, end: r.end, bars: r.end - r.start, firstTime: iso(bars.time[r.start]), lastTime: iso(bars.time[r.end - 1]) });
+  return {
+    fold: o.fold.index,
+    seed: o.seed,
+    train: slice(o.fold.train),
+    validation: o.fold.validation.end > o.fold.validation.start ? slice(o.fold.validation) : null,
+    test: slice(o.fold.test),
+    testPeriod: { firstTime: iso(o.test.time[0]), lastTime: iso(o.test.time[o.test.time.length - 1]), decisions: o.test.equity.length - 1 },
+    stopReason: o.summary.stopReason,
+    timesteps: o.summary.timesteps,
+    selection: o.bundle.training.selection ?? null,
+    validationMetrics: o.bundle.metrics.validation,
+    metrics: o.test.metrics,
+  };
+}
+
+export function summariseWalkForward(result: WalkForwardResult, bars: Bars): WalkForwardSummary {
   const { plan, stitched } = result;
   return {
     plan: {
@@ -303,19 +324,7 @@ export function summariseWalkForward(result: WalkForwardResult, bars: Bars): Wal
       variant: result.config.variant,
       stepsPerFold: result.config.stop.totalTimesteps,
     },
-    folds: result.folds.map((o) => ({
-      fold: o.fold.index,
-      seed: o.seed,
-      train: slice(o.fold.train),
-      validation: o.fold.validation.end > o.fold.validation.start ? slice(o.fold.validation) : null,
-      test: slice(o.fold.test),
-      testPeriod: { firstTime: iso(o.test.time[0]), lastTime: iso(o.test.time[o.test.time.length - 1]), decisions: o.test.equity.length - 1 },
-      stopReason: o.summary.stopReason,
-      timesteps: o.summary.timesteps,
-      selection: o.bundle.training.selection ?? null,
-      validationMetrics: o.bundle.metrics.validation,
-      metrics: o.test.metrics,
-    })),
+    folds: result.folds.map((o) => summariseFold(o, bars)),
     stitched: stitched
       ? {
           bars: stitched.curve.equity.length,

@@ -5,7 +5,9 @@ import type { Trade } from '../../core/backtest/types';
 import { useLabStore } from '../../store/labStore';
 import { useTrainingStore } from '../../store/trainingStore';
 import { useFileDrop } from '../useFileDrop';
+import { downloadText } from '../download';
 import { useLibraryStore } from '../../store/libraryStore';
+import { useWalkForwardStore } from '../../store/walkForwardStore';
 import { MetricsTable } from '../MetricsTable';
 import { formatNumber } from '../charts/series';
 import { formatTime } from '../format';
@@ -18,13 +20,15 @@ const TOOLTIP_STYLE = { background: 'var(--panel)', border: '1px solid var(--bor
 
 export function BacktestPanel() {
   const allRuns = useTrainingStore((s) => s.runs);
+  const foldModels = useWalkForwardStore((s) => s.models);
   const saved = useLibraryStore((s) => s.models);
   const choices = useMemo(
     () => [
       ...allRuns.filter((r) => r.result).map((r) => ({ ref: r.result!.runId, label: `${r.result!.name} (${r.result!.timesteps} steps)` })),
+      ...foldModels.map((m) => ({ ref: m.runId, label: `${m.name} (${m.timesteps} steps)` })),
       ...saved.filter((m) => m.kind === 'model').map((m) => ({ ref: `saved:${m.id}`, label: `${m.name} (saved)` })),
     ],
-    [allRuns, saved],
+    [allRuns, foldModels, saved],
   );
   const backtest = useTrainingStore((s) => s.backtest);
   const runBacktest = useTrainingStore((s) => s.runBacktest);
@@ -145,13 +149,7 @@ function BacktestResultView({ view, intervalMs }: { view: BacktestView; interval
     if (text === null) return showError({ kind: 'UsageError', message: 'Run a backtest before exporting it.' });
     const extension = kind === 'report' ? 'json' : kind === 'html' ? 'html' : 'csv';
     const name = `${view.label.replace(/[^\w.-]+/g, '_')}-${kind === 'html' ? 'report' : kind}.${extension}`;
-    const type = kind === 'report' ? 'application/json' : kind === 'html' ? 'text/html' : 'text/csv';
-    const url = URL.createObjectURL(new Blob([text], { type }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = name;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    downloadText(text, name, kind === 'report' ? 'application/json' : kind === 'html' ? 'text/html' : 'text/csv');
   };
 
   return (

@@ -27,6 +27,8 @@ interface Props {
   label: string;
   /** A custom y domain; by default it fits the data. */
   yDomain?: Extent;
+  /** Vertical dashed lines at these x values, labelled at the top (e.g. walk-forward fold starts). */
+  markers?: { x: number; label: string }[];
 }
 
 const MARGIN = { top: 8, right: 12, bottom: 22, left: 8 };
@@ -59,7 +61,7 @@ function resolveColour(el: Element, colour: string): string {
  * a few hundred canvas calls (about a millisecond) where recharts' SVG tree took 35–70 ms on a
  * two-core machine, which left the page with long tasks while training ran.
  */
-export function CanvasLineChart({ series, height, formatX, formatY, formatValue = formatY, label, yDomain }: Props) {
+export function CanvasLineChart({ series, height, formatX, formatY, formatValue = formatY, label, yDomain, markers }: Props) {
   const wrapRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [width, setWidth] = useState(0);
@@ -142,6 +144,22 @@ export function CanvasLineChart({ series, height, formatX, formatY, formatValue 
       ctx.fillText(formatX(t), Math.min(Math.max(x, left + 12), left + plotW - 12), MARGIN.top + plotH + 5);
     }
 
+    if (markers?.length) {
+      ctx.strokeStyle = muted;
+      ctx.setLineDash([3, 3]);
+      ctx.textAlign = 'left';
+      for (const m of markers) {
+        if (m.x < layout.x.min || m.x > layout.x.max) continue;
+        const x = Math.round(sx(m.x)) + 0.5;
+        ctx.beginPath();
+        ctx.moveTo(x, MARGIN.top);
+        ctx.lineTo(x, MARGIN.top + plotH);
+        ctx.stroke();
+        ctx.fillText(m.label, x + 3, MARGIN.top + 2);
+      }
+      ctx.setLineDash([]);
+    }
+
     ctx.save();
     ctx.beginPath();
     ctx.rect(left, MARGIN.top - 1, plotW, plotH + 2);
@@ -191,7 +209,7 @@ export function CanvasLineChart({ series, height, formatX, formatY, formatValue 
       ctx.lineTo(x, MARGIN.top + plotH);
       ctx.stroke();
     }
-  }, [series, layout, geometry, width, height, hoverX, formatX, formatY, themeTick]);
+  }, [series, layout, geometry, width, height, hoverX, formatX, formatY, themeTick, markers]);
 
   const readout = useMemo(() => {
     if (hoverX === null) return null;

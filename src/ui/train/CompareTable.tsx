@@ -1,4 +1,5 @@
 import type { MetricKey } from '../../core/backtest/types';
+import { SIGNIFICANCE_THRESHOLDS } from '../../core/evaluation/skillReport';
 import type { RunState } from '../../store/trainingStore';
 import { formatNumber, formatSteps, VARIANT_COLOURS } from '../charts/series';
 
@@ -32,6 +33,9 @@ export function CompareTable({ runs }: { runs: RunState[] }) {
                 Test {c.label}
               </th>
             ))}
+            <th scope="col" title={VERDICT_RULE}>
+              Verdict (test)
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -55,12 +59,30 @@ export function CompareTable({ runs }: { runs: RunState[] }) {
                 {COLUMNS.map((c) => (
                   <td key={`t-${c.key}`}>{formatNumber(test?.[c.key] ?? null, c.key === 'trades' ? 0 : 2)}</td>
                 ))}
+                <VerdictCell run={r} />
               </tr>
             );
           })}
         </tbody>
       </table>
     </div>
+  );
+}
+
+const t = SIGNIFICANCE_THRESHOLDS;
+const VERDICT_RULE =
+  `Skill or luck on the test split. Significant means all three: timing p < ${t.timingP}, DSR > ${t.dsr} and PSR vs buy & hold > ${t.psrVsBuyHold}. ` +
+  'DSR counts as trials the checkpoints compared in selection plus, for Train all three, the 3 runs compared.';
+
+function VerdictCell({ run }: { run: RunState }) {
+  const v = run.verdict;
+  const text = !v ? '—' : v.state === 'pending' ? 'judging…' : v.state === 'failed' ? 'n/a' : v.value.text;
+  const title = !v ? 'Computed when the run finishes.' : v.state === 'failed' ? v.message : v.state === 'done' ? `${v.value.trialsSource}. ${VERDICT_RULE}` : VERDICT_RULE;
+  const significant = v?.state === 'done' ? v.value.significant : null;
+  return (
+    <td className={`verdict-cell${significant === true ? ' pos' : ''}`} title={title} data-testid="compare-verdict" data-state={v?.state ?? 'none'}>
+      {text}
+    </td>
   );
 }
 

@@ -2,6 +2,7 @@ import { useId, useMemo } from 'react';
 import { effectiveConfig, useConfigStore } from '../../store/configStore';
 import { useLabStore } from '../../store/labStore';
 import { useTrainingStore, type RunState } from '../../store/trainingStore';
+import { isWalkForwardBusy, useWalkForwardStore } from '../../store/walkForwardStore';
 import { NumberInput } from '../config/ConfigPanel';
 import { MetricsTable } from '../MetricsTable';
 import { formatDuration, formatNumber, formatSteps } from '../charts/series';
@@ -19,8 +20,17 @@ export function TrainPanel() {
   const active = runs.find((r) => r.status === 'running' || r.status === 'paused') ?? null;
   const latest = active ?? groupRuns[groupRuns.length - 1] ?? null;
   const progress = latest?.progress[latest.progress.length - 1] ?? null;
-  const canStart = active === null && valid !== null && dataset !== null && dataset.splits !== null;
-  const blocker = !dataset ? 'Load data first.' : !dataset.splits ? (dataset.splitError?.message ?? 'The data cannot be split.') : valid === null ? 'Fix the highlighted settings first.' : null;
+  const walkForwardBusy = useWalkForwardStore((s) => isWalkForwardBusy(s.status));
+  const canStart = active === null && !walkForwardBusy && valid !== null && dataset !== null && dataset.splits !== null;
+  const blocker = !dataset
+    ? 'Load data first.'
+    : !dataset.splits
+      ? (dataset.splitError?.message ?? 'The data cannot be split.')
+      : valid === null
+        ? 'Fix the highlighted settings first.'
+        : walkForwardBusy
+          ? 'A walk-forward is running; stop it or let it finish first.'
+          : null;
 
   return (
     <section className="panel" aria-labelledby="train-title">
