@@ -51,7 +51,7 @@ export interface GpuStatus {
 
 /** A finished training run; its model stays in the worker under `runId`. */
 export interface RunResult {
-  runId: string;
+  runId: ModelRef;
   name: string;
   variant: Variant;
   config: TrainingConfig;
@@ -79,20 +79,30 @@ export interface WalkForwardRunResult extends WalkForwardSummary {
   /** Fold k's model is named "<name> fold k". */
   name: string;
   /** runId of each finished fold's model, in fold order; backtest, save or export them like trained runs. */
-  runIds: string[];
+  runIds: ModelRef[];
   /** The stitched out-of-sample equity, downsampled for charts; null when no fold finished. */
   curve: { time: number[]; equity: number[]; foldStartTimes: number[] } | null;
 }
 
 /** A fold as it finishes, with the runId its model is kept under. */
 export interface FoldDone extends FoldSummary {
-  runId: string;
+  runId: ModelRef;
   /** The fold model's name, as the backtest panel lists it. */
   name: string;
 }
 
 /** Points of the stitched equity curve sent to the UI. */
 const WALK_FORWARD_CURVE_POINTS = 2000;
+
+/**
+ * Which model a call means: a run of this worker session (`run-3`, fold models included) or a model
+ * in the library (`saved:<id>`). Built with savedModelRef, never by hand.
+ */
+export type ModelRef = `run-${number}` | `saved:${string}`;
+
+export function savedModelRef(id: string): ModelRef {
+  return `saved:${id}`;
+}
 
 /** Checkpoints are autosaved to the library every this many updates. */
 export const CHECKPOINT_EVERY_UPDATES = 5;
@@ -194,7 +204,7 @@ export class LabApi {
     const release = holdWhileRunning([checkpointId, bestId]);
     try {
       await this.useBackend(backend);
-      const runId = `run-${++this.runCounter}`;
+      const runId: ModelRef = `run-${++this.runCounter}`;
       const resumeFrom = resumeModelId ? await this.loadSaved(resumeModelId) : undefined;
       const variant = resumeFrom?.variant ?? overrides.variant ?? 'maskable';
       const name = resumeFrom?.name.replace(/ \(checkpoint\)$/, '') ?? `${variant} on ${dataset.report.fileName} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
@@ -291,12 +301,12 @@ export class LabApi {
       await this.useBackend(backend);
       const variant = overrides.variant ?? 'maskable';
       const name = `${variant} walk-forward on ${dataset.report.fileName} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
-      const runIds: string[] = [];
+      const runIds: ModelRef[] = [];
       const result = await runWalkForward(dataset.bars, dataset.report, overrides, { ...folds, name, control }, {
         onProgress,
         onUpdateEnd: yieldToMessages,
         onFoldEnd: (outcome) => {
-          const runId = `run-${++this.runCounter}`;
+          const runId: ModelRef = `run-${++this.runCounter}`;
           this.runs.set(runId, outcome.bundle);
           runIds.push(runId);
           onFold?.({ ...summariseFold(outcome, dataset.bars), runId, name: outcome.bundle.name });
@@ -341,7 +351,7 @@ export class LabApi {
    * The verdict of a run's test backtest on the loaded data, when it is one of `comparedRuns` runs
    * compared side by side (DSR counts each compared run as one more trial).
    */
-  async runVerdict(runId: string, comparedRuns: number): Promise<Outcome<RunVerdict>> {
+  async runVerdict(runId: ModelRef, comparedRuns: number): Promise<Outcome<RunVerdict>> {
     return attempt(async () => {
       const dataset = this.dataset;
       if (!dataset) throw new UsageError('Load data before judging a run.');
@@ -368,7 +378,7 @@ export class LabApi {
   }
 
   /** Saves a run's model (or re-saves a library model) under a name. */
-  async saveModel(runId: string, name: string): Promise<Outcome<ModelMeta>> {
+  async saveModel(runId: ModelRef, name: string): Promise<Outcome<ModelMeta>> {
     return attempt(async () => {
       const bundle = { ...(await this.model(runId)), name: name.trim() || 'Untitled model' };
       return (await this.openLibrary()).save(bundle, serializeBundle(bundle));
@@ -380,7 +390,7 @@ export class LabApi {
       await refuseWhileRunning(id, 'renamed');
       const meta = await (await this.openLibrary()).rename(id, name);
       // The cached bundle still has the old name; the next use reads the renamed one.
-      this.runs.delete(`saved:${id}`);
+      this.runs.delete(savedModelRef(id));
       return meta;
     });
   }
@@ -389,13 +399,13 @@ export class LabApi {
     return attempt(async () => {
       await refuseWhileRunning(id, 'deleted');
       await (await this.openLibrary()).remove(id);
-      this.runs.delete(`saved:${id}`);
+      this.runs.delete(savedModelRef(id));
       return null;
     });
   }
 
   /** The model as one bundle file's text (what export downloads and import reads). */
-  async exportModel(ref: string): Promise<Outcome<{ fileName: string; text: string }>> {
+  async exportModel(ref: ModelRef): Promise<Outcome<{ fileName: string; text: string }>> {
     return attempt(async () => {
       const bundle = await this.model(ref);
       return { fileName: `${fileSafe(bundle.name)}.ppo.json`, text: serializeBundle(bundle) };
@@ -403,7 +413,7 @@ export class LabApi {
   }
 
   /** The network alone in TF.js Layers format (MLP variants). */
-  async exportTfjs(ref: string): Promise<Outcome<{ modelJson: string; weights: ArrayBuffer }>> {
+  async exportTfjs(ref: ModelRef): Promise<Outcome<{ modelJson: string; weights: ArrayBuffer }>> {
     return attempt(async () => {
       const files = await tfjsModelFiles(await this.model(ref));
       return Comlink.transfer(files, [files.weights]);
@@ -429,7 +439,7 @@ export class LabApi {
   }
 
   /** Backtests a run's model on a split of the current dataset or on a dropped file. */
-  async backtest(runId: string, source: BacktestSource): Promise<Outcome<BacktestView>> {
+  async backtest(runId: ModelRef, source: BacktestSource): Promise<Outcome<BacktestView>> {
     return attempt(async () => {
       const bundle = await this.model(runId);
       let bars: Bars;
@@ -492,7 +502,7 @@ export class LabApi {
   }
 
   /** The model's action for the last bar of a file, or of the loaded data when no file is given. */
-  async predict(ref: string, file?: { file: Blob | string; fileName: string }): Promise<Outcome<Prediction>> {
+  async predict(ref: ModelRef, file?: { file: Blob | string; fileName: string }): Promise<Outcome<Prediction>> {
     return attempt(async () => {
       const bundle = await this.model(ref);
       const source = file ? await importCsv(file.file, { fileName: file.fileName }) : this.dataset;
@@ -502,7 +512,7 @@ export class LabApi {
   }
 
   /** A run of this session ("run-3") or a library model ("saved:<id>"). */
-  private async model(ref: string): Promise<ModelBundle> {
+  private async model(ref: ModelRef): Promise<ModelBundle> {
     const known = this.runs.get(ref);
     if (known) return known;
     if (ref.startsWith('saved:')) return this.loadSaved(ref.slice('saved:'.length));
@@ -511,7 +521,7 @@ export class LabApi {
 
   private async loadSaved(id: string): Promise<ModelBundle> {
     const bundle = parseBundle(await (await this.openLibrary()).bundleText(id));
-    this.runs.set(`saved:${id}`, bundle);
+    this.runs.set(savedModelRef(id), bundle);
     return bundle;
   }
 

@@ -1,11 +1,16 @@
 import * as Comlink from 'comlink';
-import type { LabApi } from '../../workers/labApi';
+import type { LabApi, ModelRef } from '../../workers/labApi';
 
 export type {
   AutosaveEvent, BackendChoice, BackendInfo, BacktestSource, Calibration, BacktestView, ExportKind, FoldDone, FoldOptions, GpuStatus, ModelEvaluation, ModelMeta, Prediction, RunResult,
-  RunVerdict, Spread, TrainingBatch, WalkForwardProgress, WalkForwardRunResult, WalkForwardSignificance,
+  ModelRef, RunVerdict, Spread, TrainingBatch, WalkForwardProgress, WalkForwardRunResult, WalkForwardSignificance,
 } from '../../workers/labApi';
 export type LabClient = Comlink.Remote<LabApi>;
+
+/** The reference of a library model, as the worker's calls take it. */
+export function savedModelRef(id: string): ModelRef {
+  return `saved:${id}`;
+}
 
 let worker: Worker | null = null;
 let client: LabClient | null = null;

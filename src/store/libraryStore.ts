@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { callback, labClient, type AutosaveEvent, type ModelMeta, type Prediction } from '../api/labClient';
+import { callback, labClient, type AutosaveEvent, type ModelMeta, type ModelRef, type Prediction } from '../api/labClient';
 import { useLabStore } from './labStore';
 import { checkFileSize, shortFileName } from '../core/model/validation';
 import { toUserError } from '../core/errors';
@@ -15,13 +15,13 @@ interface LibraryState {
   runEntries: string[];
 
   refresh(): Promise<void>;
-  save(ref: string, name: string): Promise<boolean>;
+  save(ref: ModelRef, name: string): Promise<boolean>;
   rename(id: string, name: string): Promise<void>;
   remove(id: string): Promise<void>;
   importFile(file: File): Promise<void>;
-  exportBundle(ref: string): Promise<void>;
-  exportTfjs(ref: string): Promise<void>;
-  predict(ref: string, file: File | null): Promise<void>;
+  exportBundle(ref: ModelRef): Promise<void>;
+  exportTfjs(ref: ModelRef): Promise<void>;
+  predict(ref: ModelRef, file: File | null): Promise<void>;
   autosaved(event: AutosaveEvent): void;
   runStarted(resumedId: string | undefined): void;
   runEnded(): void;

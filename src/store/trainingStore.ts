@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { callback, labClient, type BacktestSource, type BacktestView, type ModelEvaluation, type BackendChoice, type BackendInfo, type Calibration, type RunResult, type RunVerdict, type TrainingBatch } from '../api/labClient';
+import { callback, labClient, type BacktestSource, type BacktestView, type ModelEvaluation, type ModelRef, type BackendChoice, type BackendInfo, type Calibration, type RunResult, type RunVerdict, type TrainingBatch } from '../api/labClient';
 import type { UserError } from '../core/errors';
 import { VARIANTS, type TrainingOverrides, type Variant } from '../core/ppo/config';
 import type { EvaluationPoint, ProgressPoint } from '../core/workflow/trainingStream';
@@ -27,7 +27,7 @@ export interface RunState {
   verdict: VerdictState | null;
 }
 
-interface TrainingState {
+export interface TrainingState {
   runs: RunState[];
   group: number;
   backendInfo: BackendInfo | null;
@@ -35,7 +35,7 @@ interface TrainingState {
   backtest: {
     view: BacktestView | null;
     running: boolean;
-    runId: string | null;
+    runId: ModelRef | null;
     source: string;
     /** The evaluation of the backtest in `view` (cleared by each new backtest). */
     evaluation: ModelEvaluation | null;
@@ -50,7 +50,9 @@ interface TrainingState {
   pause(): Promise<void>;
   resume(): Promise<void>;
   stop(): Promise<void>;
-  runBacktest(runId: string, source: BacktestSource): Promise<void>;
+  runBacktest(runId: ModelRef, source: BacktestSource): Promise<void>;
+  /** The model the backtest panel runs (a session run or a library model). */
+  selectBacktestModel(ref: ModelRef): void;
   /** Evaluates the last backtest in the worker: Monte Carlo, regimes, significance. */
   evaluateBacktest(): Promise<void>;
   crashed(message: string): void;
@@ -78,7 +80,7 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
     }));
 
   /** The verdict of a finished run as one of `comparedRuns` runs compared in its group. */
-  const judge = async (key: string, runId: string, comparedRuns: number) => {
+  const judge = async (key: string, runId: ModelRef, comparedRuns: number) => {
     update(key, () => ({ verdict: { state: 'pending' } }));
     try {
       const outcome = await labClient().runVerdict(runId, comparedRuns);
@@ -142,14 +144,14 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
     },
 
     async train(overrides) {
-      if (isBusy(get())) return;
+      if (isTrainingBusy(get())) return;
       const group = get().group + 1;
       set({ group });
       await runOne(overrides.variant ?? 'maskable', overrides, group, currentBackend(), 1);
     },
 
     async trainAll(overrides) {
-      if (isBusy(get())) return;
+      if (isTrainingBusy(get())) return;
       const group = get().group + 1;
       set({ group });
       stopAll = false;
@@ -161,7 +163,7 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
     },
 
     async resumeCheckpoint(id, variant, totalTimesteps) {
-      if (isBusy(get())) return;
+      if (isTrainingBusy(get())) return;
       const group = get().group + 1;
       set({ group });
       await runOne(variant, { stop: { totalTimesteps } }, group, currentBackend(), 1, id);
@@ -184,6 +186,10 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
     async stop() {
       stopAll = true;
       await labClient().stop();
+    },
+
+    selectBacktestModel(ref) {
+      set((s) => ({ backtest: { ...s.backtest, runId: ref } }));
     },
 
     async runBacktest(runId, source) {
@@ -257,7 +263,8 @@ function saveCalibration(calibration: Calibration): void {
   }
 }
 
-function isBusy(s: TrainingState): boolean {
+/** A training run is going (running or paused). See also busy.ts's useLabBusy. */
+export function isTrainingBusy(s: Pick<TrainingState, 'runs'>): boolean {
   return s.runs.some((r) => r.status === 'running' || r.status === 'paused');
 }
 

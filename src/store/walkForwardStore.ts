@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { callback, labClient, type FoldDone, type WalkForwardProgress, type WalkForwardRunResult } from '../api/labClient';
+import { callback, labClient, type FoldDone, type ModelRef, type WalkForwardProgress, type WalkForwardRunResult } from '../api/labClient';
 import type { TrainingOverrides } from '../core/ppo/config';
 import type { WalkForwardWindow } from '../core/workflow/foldPlan';
 import { useConfigStore } from './configStore';
@@ -23,7 +23,7 @@ export interface WalkForwardSettings {
 
 /** A fold model kept in the worker, listed in the backtest panel. */
 export interface FoldModel {
-  runId: string;
+  runId: ModelRef;
   name: string;
   timesteps: number;
 }

@@ -1,6 +1,6 @@
 import { useId, useMemo, useState } from 'react';
 import { Area, AreaChart, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
-import { labClient, type BacktestView, type ExportKind } from '../../api/labClient';
+import { labClient, savedModelRef, type BacktestView, type ExportKind } from '../../api/labClient';
 import type { Trade } from '../../core/backtest/types';
 import { useLabStore } from '../../store/labStore';
 import { useTrainingStore } from '../../store/trainingStore';
@@ -26,12 +26,13 @@ export function BacktestPanel() {
     () => [
       ...allRuns.filter((r) => r.result).map((r) => ({ ref: r.result!.runId, label: `${r.result!.name} (${r.result!.timesteps} steps)` })),
       ...foldModels.map((m) => ({ ref: m.runId, label: `${m.name} (${m.timesteps} steps)` })),
-      ...saved.filter((m) => m.kind === 'model').map((m) => ({ ref: `saved:${m.id}`, label: `${m.name} (saved)` })),
+      ...saved.filter((m) => m.kind === 'model').map((m) => ({ ref: savedModelRef(m.id), label: `${m.name} (saved)` })),
     ],
     [allRuns, foldModels, saved],
   );
   const backtest = useTrainingStore((s) => s.backtest);
   const runBacktest = useTrainingStore((s) => s.runBacktest);
+  const selectBacktestModel = useTrainingStore((s) => s.selectBacktestModel);
   const dataset = useLabStore((s) => s.dataset);
   const showError = useLabStore((s) => s.showError);
   const [split, setSplit] = useState<SplitChoice>('test');
@@ -63,7 +64,10 @@ export function BacktestPanel() {
             <select
               id={ids.model}
               value={runId ?? ''}
-              onChange={(e) => useTrainingStore.setState((s) => ({ backtest: { ...s.backtest, runId: e.target.value } }))}
+              onChange={(e) => {
+                const choice = choices.find((c) => c.ref === e.target.value);
+                if (choice) selectBacktestModel(choice.ref);
+              }}
               data-testid="backtest-model"
               disabled={choices.length === 0}
             >

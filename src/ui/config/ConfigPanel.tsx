@@ -1,6 +1,7 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 import { VARIANT_DESCRIPTIONS, VARIANTS, type TrainingConfig, type Variant } from '../../core/ppo/config';
 import { effectiveConfig, PRESETS, useConfigStore, type PresetName } from '../../store/configStore';
+import { useLabBusy } from '../../store/busy';
 import { useTrainingStore } from '../../store/trainingStore';
 import type { BackendChoice } from '../../api/labClient';
 import { FIELD_GROUPS, type FieldSpec } from './fields';
@@ -15,7 +16,7 @@ const BACKENDS: { value: BackendChoice; label: string }[] = [
 
 export function ConfigPanel() {
   const { variant, overrides, backend, preset, setVariant, setSeed, setBackend, applyPreset, reset } = useConfigStore();
-  const busy = useTrainingStore((s) => s.runs.some((r) => r.status === 'running' || r.status === 'paused'));
+  const busy = useLabBusy().any;
   const startBackend = useTrainingStore((s) => s.startBackend);
   const { config, errors } = useMemo(() => effectiveConfig(variant, overrides), [variant, overrides]);
   const ids = { variant: useId(), preset: useId(), backend: useId(), seed: useId() };

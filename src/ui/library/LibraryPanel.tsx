@@ -1,8 +1,9 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 import { useLibraryStore } from '../../store/libraryStore';
+import { useLabBusy } from '../../store/busy';
 import { useTrainingStore } from '../../store/trainingStore';
 import { useFileDrop } from '../useFileDrop';
-import type { ModelMeta } from '../../api/labClient';
+import { savedModelRef, type ModelMeta } from '../../api/labClient';
 import { formatNumber, formatSteps } from '../charts/series';
 import { formatTime } from '../format';
 
@@ -102,13 +103,14 @@ export function LibraryPanel() {
 function ModelRow({ meta }: { meta: ModelMeta }) {
   const { rename, remove, exportBundle, exportTfjs } = useLibraryStore();
   const resumeCheckpoint = useTrainingStore((s) => s.resumeCheckpoint);
-  const busy = useTrainingStore((s) => s.runs.some((r) => r.status === 'running' || r.status === 'paused'));
+  const busy = useLabBusy().any;
   const inRun = useLibraryStore((s) => s.runEntries.includes(meta.id));
   const inRunHint = inRun ? 'The run in progress autosaves here; stop it first' : undefined;
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(meta.name);
-  const ref = `saved:${meta.id}`;
-  const selectForBacktest = () => useTrainingStore.setState((s) => ({ backtest: { ...s.backtest, runId: ref } }));
+  const ref = savedModelRef(meta.id);
+  const selectBacktestModel = useTrainingStore((s) => s.selectBacktestModel);
+  const selectForBacktest = () => selectBacktestModel(ref);
 
   return (
     <tr data-model-name={meta.name} data-kind={meta.kind}>

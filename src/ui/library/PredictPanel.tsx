@@ -1,4 +1,5 @@
 import { useId, useMemo, useState } from 'react';
+import { savedModelRef, type ModelRef } from '../../api/labClient';
 import { useLibraryStore } from '../../store/libraryStore';
 import { useTrainingStore } from '../../store/trainingStore';
 
@@ -8,11 +9,11 @@ export function PredictPanel() {
   const choices = useMemo(
     () => [
       ...allRuns.filter((r) => r.result).map((r) => ({ ref: r.result!.runId, label: `${r.result!.name} (this session)` })),
-      ...models.filter((m) => m.kind === 'model').map((m) => ({ ref: `saved:${m.id}`, label: m.name })),
+      ...models.filter((m) => m.kind === 'model').map((m) => ({ ref: savedModelRef(m.id), label: m.name })),
     ],
     [allRuns, models],
   );
-  const [ref, setRef] = useState<string>('');
+  const [ref, setRef] = useState<ModelRef | ''>('');
   const [file, setFile] = useState<File | null>(null);
   const ids = { model: useId(), file: useId() };
   const chosen = choices.some((c) => c.ref === ref) ? ref : (choices[0]?.ref ?? '');
@@ -27,7 +28,7 @@ export function PredictPanel() {
         <div className="actions">
           <div className="field inline">
             <label htmlFor={ids.model}>Model</label>
-            <select id={ids.model} value={chosen} onChange={(e) => setRef(e.target.value)} disabled={choices.length === 0} data-testid="predict-model">
+            <select id={ids.model} value={chosen} onChange={(e) => setRef(choices.find((c) => c.ref === e.target.value)?.ref ?? '')} disabled={choices.length === 0} data-testid="predict-model">
               {choices.length === 0 ? <option value="">No model yet</option> : null}
               {choices.map((c) => (
                 <option key={c.ref} value={c.ref}>
@@ -45,7 +46,7 @@ export function PredictPanel() {
               Use the loaded data
             </button>
           ) : null}
-          <button type="button" className="button" disabled={!chosen || predicting} onClick={() => void predict(chosen, file)} data-testid="predict-run">
+          <button type="button" className="button" disabled={!chosen || predicting} onClick={() => chosen && void predict(chosen, file)} data-testid="predict-run">
             Predict latest bar
           </button>
         </div>

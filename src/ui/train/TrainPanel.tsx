@@ -2,7 +2,7 @@ import { useId, useMemo } from 'react';
 import { effectiveConfig, useConfigStore } from '../../store/configStore';
 import { useLabStore } from '../../store/labStore';
 import { useTrainingStore, type RunState } from '../../store/trainingStore';
-import { isWalkForwardBusy, useWalkForwardStore } from '../../store/walkForwardStore';
+import { useLabBusy } from '../../store/busy';
 import { NumberInput } from '../config/ConfigPanel';
 import { MetricsTable } from '../MetricsTable';
 import { formatDuration, formatNumber, formatSteps } from '../charts/series';
@@ -20,7 +20,7 @@ export function TrainPanel() {
   const active = runs.find((r) => r.status === 'running' || r.status === 'paused') ?? null;
   const latest = active ?? groupRuns[groupRuns.length - 1] ?? null;
   const progress = latest?.progress[latest.progress.length - 1] ?? null;
-  const walkForwardBusy = useWalkForwardStore((s) => isWalkForwardBusy(s.status));
+  const walkForwardBusy = useLabBusy().walkForward;
   const canStart = active === null && !walkForwardBusy && valid !== null && dataset !== null && dataset.splits !== null;
   const blocker = !dataset
     ? 'Load data first.'
