@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import { downloadBlob } from './download';
 import { callback, labClient, type AutosaveEvent, type ModelMeta, type ModelRef, type Prediction } from '../api/labClient';
 import { useLabStore } from './labStore';
 import { checkFileSize, shortFileName } from '../core/model/validation';
@@ -106,14 +107,14 @@ export const useLibraryStore = create<LibraryState>((set, get) => {
     async exportBundle(ref) {
       const outcome = await labClient().exportModel(ref);
       if (!outcome.ok) return fail(outcome.error);
-      download(outcome.value.fileName, new Blob([outcome.value.text], { type: 'application/json' }));
+      downloadBlob(new Blob([outcome.value.text], { type: 'application/json' }), outcome.value.fileName);
     },
 
     async exportTfjs(ref) {
       const outcome = await labClient().exportTfjs(ref);
       if (!outcome.ok) return fail(outcome.error);
-      download('model.json', new Blob([outcome.value.modelJson], { type: 'application/json' }));
-      download('model.weights.bin', new Blob([outcome.value.weights], { type: 'application/octet-stream' }));
+      downloadBlob(new Blob([outcome.value.modelJson], { type: 'application/json' }), 'model.json');
+      downloadBlob(new Blob([outcome.value.weights], { type: 'application/octet-stream' }), 'model.weights.bin');
     },
 
     async predict(ref, file) {
@@ -168,13 +169,3 @@ async function storageEstimate(): Promise<LibraryState['storage']> {
   }
 }
 
-function download(fileName: string, blob: Blob): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 5000);
-}

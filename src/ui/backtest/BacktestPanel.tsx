@@ -5,7 +5,7 @@ import type { Trade } from '../../core/backtest/types';
 import { useLabStore } from '../../store/labStore';
 import { useTrainingStore } from '../../store/trainingStore';
 import { useFileDrop } from '../useFileDrop';
-import { downloadText } from '../download';
+import { downloadText } from '../../store/download';
 import { useLibraryStore } from '../../store/libraryStore';
 import { useWalkForwardStore } from '../../store/walkForwardStore';
 import { MetricsTable } from '../MetricsTable';

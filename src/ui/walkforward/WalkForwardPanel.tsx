@@ -9,7 +9,7 @@ import { NumberInput } from '../config/ConfigPanel';
 import { MetricsTable } from '../MetricsTable';
 import { CanvasLineChart, type CanvasSeries } from '../charts/CanvasLineChart';
 import { formatDuration, formatNumber, formatSteps } from '../charts/series';
-import { downloadText } from '../download';
+import { downloadText } from '../../store/download';
 import { formatTime } from '../format';
 
 export function WalkForwardPanel() {
