@@ -105,10 +105,12 @@ export function forwardMflop(config: TrainingConfig, featureCount: number, state
 export function syntheticData(featureCount: number, bars: number): TrainingData {
   const rng = createRng(3);
   const close = new Float64Array(bars);
+  const open = new Float64Array(bars);
   const time = new Float64Array(bars);
   const features = new Float32Array(bars * featureCount);
   let p = 100;
   for (let i = 0; i < bars; i++) {
+    open[i] = p;
     p *= Math.exp(0.01 * rng.normal());
     close[i] = p;
     time[i] = i * 86_400_000;
@@ -117,7 +119,7 @@ export function syntheticData(featureCount: number, bars: number): TrainingData 
   const a = Math.floor(bars * 0.7);
   const b = Math.floor(bars * 0.85);
   return {
-    market: { features, featureCount, close, time },
+    market: { features, featureCount, open, close, time },
     splits: { train: { start: 0, end: a }, validation: { start: a, end: b }, test: { start: b, end: bars } },
     annualisation: DAILY_252,
   };
