@@ -4,9 +4,8 @@ import { bmmFunction } from './matMulKernel';
 /**
  * Adam's element-wise step over flat arrays, for host backends (wasm, cpu).
  *
- * The step is a few multiply-adds, a square root and a division per weight; over the default
- * network's 346k weights V8's scalar loop took ~2.3 ms, a fifth of a minibatch step on wasm. The
- * same loop in WebAssembly SIMD (four lanes) takes a tenth of that. The module is small enough to
+ * The step is a few multiply-adds, a square root and a division per weight: four lanes at a time in
+ * WebAssembly SIMD instead of V8's scalar loop (docs/PERFORMANCE.md). The module is small enough to
  * write out by hand (encode.ts); where SIMD is missing the same two functions run in JavaScript.
  *
  * Layout: four regions of `capacity` floats each — weights, first moments, second moments,

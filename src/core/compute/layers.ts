@@ -42,9 +42,9 @@ function tfjsDenseGradients(dy: tf.Tensor2D, xs: tf.Tensor2D, ws: tf.Tensor2D, w
 
 /**
  * The same dense layer with its backward pass in the SIMD kernel where the shapes fit: dW reads x
- * transposed in place and the bias gradient is one JavaScript pass, where tfjs spent ~0.9 ms per
- * 3,840 × 64 transpose and ~1 ms per axis-0 sum (the attention encoder's activations). The forward
- * product stays tfjs's: through a rollout the weights are constant and XNNPACK reuses its packed copy.
+ * transposed in place and the bias gradient is one JavaScript pass, instead of tfjs's transpose and
+ * axis-0 sum over the attention encoder's large activations. The forward product stays tfjs's:
+ * through a rollout the weights are constant and XNNPACK reuses its packed copy.
  */
 function kernelDense(withInputGradient: boolean) {
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -75,10 +75,10 @@ function kernelDense(withInputGradient: boolean) {
 }
 
 /**
- * Batched product in the SIMD kernel. tfjs-wasm hands every product with a batch dimension to a
- * scalar fallback (~2 GFLOP/s; XNNPACK only takes batch-1 products), and the attention's 256 small
- * products per minibatch took half of Enhanced-Maskable's update. Shapes the kernel does not take
- * (m or n not a multiple of 4) use tf.matMul.
+ * Batched product in the SIMD kernel: tfjs-wasm hands every product with a batch dimension to a
+ * scalar fallback (XNNPACK only takes batch-1 products), which the attention's many small products
+ * per minibatch spend most of their time in. Shapes the kernel does not take (m or n not a multiple
+ * of 4) use tf.matMul.
  */
 function kernelBatchMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const n = b.shape[b.rank - 1];

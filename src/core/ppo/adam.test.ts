@@ -25,7 +25,7 @@ interface Steppable {
 /** Either optimizer stepped from gradient tensors; on the host as its engines drive it. */
 function adamOver(vars: tf.Variable[], learningRate: number, onHost: boolean): Steppable {
   if (!onHost) return new DeviceAdam(vars, learningRate);
-  const weights = new HostWeights(vars);
+  const weights = new HostWeights(vars, { simd: true, copyOnStore: true });
   const adam = new HostAdam(weights, learningRate);
   return {
     apply(grads, maxGradNorm) {

@@ -102,6 +102,14 @@ export class DeviceAdam implements Optimizer {
   }
 }
 
+/** How a host engine keeps its weights; chosen with the engine (engine.ts). */
+export interface HostStorage {
+  /** The WebAssembly SIMD kernel, or the same step in JavaScript where SIMD is missing. */
+  simd: boolean;
+  /** Hand tfjs a copy when assigning the variables: the cpu backend keeps the array a tensor is made from as its storage. */
+  copyOnStore: boolean;
+}
+
 /**
  * The network's variables mirrored in flat WebAssembly regions (compute/adamKernel.ts: weights,
  * moments, gradients), owned by a host gradient engine. Gradient steps write the gradient region and
@@ -116,7 +124,7 @@ export class HostWeights {
 
   constructor(
     private readonly variables: tf.Variable[],
-    preferSimd = true,
+    private readonly storage: HostStorage,
   ) {
     const offsets: number[] = [];
     let total = 0;
@@ -127,7 +135,7 @@ export class HostWeights {
     this.offsets = offsets;
     this.sizes = variables.map((x) => x.size);
     this.loaded = variables.map(() => null);
-    this.kernel = createAdamKernel(total, preferSimd);
+    this.kernel = createAdamKernel(total, storage.simd);
   }
 
   /** Copies into the weights region every variable assigned by something else since the last load or store. */
@@ -147,8 +155,7 @@ export class HostWeights {
 
   /** Assigns every variable from the weights region. */
   store(): void {
-    // The cpu backend keeps the array a tensor is made from as its storage: hand it a copy.
-    const copy = tf.getBackend() === 'cpu';
+    const copy = this.storage.copyOnStore;
     this.variables.forEach((variable, i) => {
       const weights = this.region(this.kernel.weights, i);
       const next = tf.tensor(copy ? weights.slice() : weights, variable.shape);
@@ -164,9 +171,8 @@ export class HostWeights {
 }
 
 /**
- * Adam over a HostWeights' regions as one pass over all weights (WebAssembly SIMD): tfjs would
- * dispatch ~20 element-wise kernels per variable per step, which took a third of the update's time
- * on wasm.
+ * Adam over a HostWeights' regions as one pass over all weights (WebAssembly SIMD), where tfjs
+ * would dispatch ~20 element-wise kernels per variable per step.
  */
 export class HostAdam implements Optimizer {
   private step = 0;

@@ -29,13 +29,15 @@ const SPEC: ObservationSpec = { lookback: 5, featureCount: 4, stateSize: 2, numA
 const OBS = 22;
 const CFG = { ...DEFAULT_PPO_CONFIG, clipValueLoss: true, maxGradNorm: 1e9 };
 const LR = 1e-2;
+// The cpu backend, on which these run, keeps the arrays its tensors are made from.
+const SIMD = { simd: true, copyOnStore: true };
 
 type Factory = (net: ActorCritic, maxBatch: number) => GradientEngine;
 const ENGINES: [string, Factory, 'mlp' | 'any'][] = [
   ['tfjs on the device', (net) => new DeviceEngine(net, LR), 'any'],
-  ['tfjs with the loss on the host', (net) => new HostLossEngine(net, LR, TFJS_LAYERS, 'tfjs-host-loss', false), 'any'],
-  ['tfjs with the kernel layers', (net) => new HostLossEngine(net, LR, KERNEL_LAYERS, 'tfjs-kernel-layers', true), 'any'],
-  ['the WebAssembly MLP', (net, maxBatch) => new HostMlpEngine(net, LR, maxBatch), 'mlp'],
+  ['tfjs with the loss on the host', (net) => new HostLossEngine(net, LR, TFJS_LAYERS, 'tfjs-host-loss', { simd: false, copyOnStore: true }), 'any'],
+  ['tfjs with the kernel layers', (net) => new HostLossEngine(net, LR, KERNEL_LAYERS, 'tfjs-kernel-layers', SIMD), 'any'],
+  ['the WebAssembly MLP', (net, maxBatch) => new HostMlpEngine(net, LR, maxBatch, SIMD), 'mlp'],
 ];
 
 const NETWORKS: [string, NetworkConfig, number, boolean][] = [

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { KERNEL_LAYERS, TFJS_LAYERS, type LayerOps } from '../compute/layers';
 import { matMulKernel } from '../compute/matMulKernel';
-import { DeviceAdam, HostAdam, HostWeights, type Optimizer } from './adam';
+import { DeviceAdam, HostAdam, HostWeights, type HostStorage, type Optimizer } from './adam';
 import type { RolloutBuffer } from './buffer';
 import type { PpoConfig } from './config';
 import { HostMlpEngine } from './hostMlp';
@@ -61,10 +61,10 @@ export interface EngineRollout<M> {
 export function chooseGradientEngine(network: ActorCritic, backend: string, learningRate: number, maxBatch: number): GradientEngine {
   const onHost = backend === 'wasm' || backend === 'cpu';
   if (!onHost) return new DeviceEngine(network, learningRate);
-  const simd = matMulKernel() !== null;
-  if (!simd) return new HostLossEngine(network, learningRate, TFJS_LAYERS, 'tfjs-host-loss', false);
-  if (network.plan.encoder === null) return new HostMlpEngine(network, learningRate, maxBatch);
-  return new HostLossEngine(network, learningRate, KERNEL_LAYERS, 'tfjs-kernel-layers', true);
+  const storage: HostStorage = { simd: matMulKernel() !== null, copyOnStore: backend === 'cpu' };
+  if (!storage.simd) return new HostLossEngine(network, learningRate, TFJS_LAYERS, 'tfjs-host-loss', storage);
+  if (network.plan.encoder === null) return new HostMlpEngine(network, learningRate, maxBatch, storage);
+  return new HostLossEngine(network, learningRate, KERNEL_LAYERS, 'tfjs-kernel-layers', storage);
 }
 
 /** tfjs's autodiff and Adam on the device: GPU backends. */
@@ -143,7 +143,7 @@ export class DeviceEngine implements GradientEngine<DeviceMinibatch> {
 /**
  * tfjs's autodiff with the loss on the host: the forward pass's logits and values are read back (a
  * copy on wasm and cpu), the loss and its gradient with respect to them computed in JavaScript
- * (~200 tiny kernels fewer per minibatch), and backpropagated as the gradient of
+ * (loss.ts), and backpropagated as the gradient of
  * Σ logits·∂L/∂logits + Σ values·∂L/∂values. Adam runs over a HostWeights the engine owns, and the
  * variables are assigned after every step, since the next forward pass reads them.
  */
@@ -157,9 +157,9 @@ export class HostLossEngine implements GradientEngine<HostMinibatch> {
     learningRate: number,
     readonly layers: LayerOps,
     readonly kind: 'tfjs-host-loss' | 'tfjs-kernel-layers',
-    preferSimd: boolean,
+    storage: HostStorage,
   ) {
-    this.weights = new HostWeights(network.variables, preferSimd);
+    this.weights = new HostWeights(network.variables, storage);
     this.optimizer = new HostAdam(this.weights, learningRate);
   }
 

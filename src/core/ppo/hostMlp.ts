@@ -1,7 +1,7 @@
 import { TFJS_LAYERS } from '../compute/layers';
 import type { HostMemory } from '../compute/adamKernel';
 import { transposeInto } from '../compute/matMulKernel';
-import { HostAdam, HostWeights } from './adam';
+import { HostAdam, HostWeights, type HostStorage } from './adam';
 import type { RolloutBuffer } from './buffer';
 import type { PpoConfig } from './config';
 import type { EngineRollout, GradientEngine } from './engine';
@@ -47,9 +47,9 @@ interface Layer {
  * The gradient engine of the MLP actor-critic on wasm and cpu, without tfjs: forward pass, PPO loss
  * gradient (loss.ts), backward pass and Adam, all over one WebAssembly memory the engine owns.
  *
- * Through tfjs a minibatch step was ~90 kernels, and XNNPACK repacked every weight matrix each time
- * (its packing is cached per tensor, and each step makes new tensors): the first layer's repack alone
- * cost as much as its product. Here the products run in the SIMD kernel (compute/matMulKernel.ts)
+ * Through tfjs a minibatch step is dozens of kernels, and XNNPACK repacks every weight matrix each
+ * time (its packing is cached per tensor, and each step makes new tensors; docs/PERFORMANCE.md).
+ * Here the products run in the SIMD kernel (compute/matMulKernel.ts)
  * reading the weights where Adam keeps them and writing gradients where Adam reads them; the
  * element-wise work is plain loops. The variables are assigned once per update (storeWeights).
  *
@@ -71,11 +71,11 @@ export class HostMlpEngine implements GradientEngine<HostMinibatch> {
   private readonly obsSize: number;
   private readonly batchPad: number;
 
-  /** `maxBatch`: the largest minibatch step() will be given. */
-  constructor(network: ActorCritic, learningRate: number, readonly maxBatch: number) {
+  /** `maxBatch`: the largest minibatch step() will be given; `storage.simd` must hold. */
+  constructor(network: ActorCritic, learningRate: number, readonly maxBatch: number, storage: HostStorage) {
     const { plan, spec } = network;
     if (plan.encoder) throw new RangeError('The WebAssembly MLP engine takes MLP networks only.');
-    this.weights = new HostWeights(network.variables);
+    this.weights = new HostWeights(network.variables, storage);
     const memory = this.weights.kernel.host;
     if (!memory) throw new RangeError('The WebAssembly MLP engine needs WebAssembly SIMD.');
     this.memory = memory;
@@ -287,7 +287,7 @@ function pad4(n: number): number {
 
 /**
  * tanh as a [13/6] rational function on [−9, 9] (the coefficients of Eigen's fast tanh): within
- * 6e-8 of Math.tanh, and about seven times faster than it over a layer's activations.
+ * 6e-8 of Math.tanh and much faster than it over a layer's activations.
  */
 function tanh(x: number): number {
   const c = x < -9 ? -9 : x > 9 ? 9 : x;

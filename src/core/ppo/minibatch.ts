@@ -16,8 +16,7 @@ export interface HostMinibatch extends LossInputs<Float32Array | Int32Array> {
 
 /**
  * The rows' data copied in JavaScript: on backends whose tensors live in host memory far cheaper than
- * tfjs's gather (2 ms for 64 × 963 on wasm, an eighth of a minibatch step). Observations go into
- * `obs` when given (an engine's own memory).
+ * tfjs's gather. Observations go into `obs` when given (an engine's own memory).
  */
 export function hostMinibatch(buffer: RolloutBuffer, rows: Int32Array, maskActions: boolean, normalize: boolean, obs?: Float32Array): HostMinibatch {
   const { obsSize, numActions } = buffer;
