@@ -22,10 +22,12 @@ export type EngineKind = 'tfjs-device' | 'tfjs-host-loss' | 'tfjs-kernel-layers'
  * A new action or value head (a Gaussian policy for continuous position sizes, a quantile value
  * head) plugs in as: a HeadPlan kind in layerPlan.ts (its units), its loss and the gradient of that
  * loss with respect to the head's outputs beside ppoLoss / ppoLossGradient in loss.ts, and the
- * minibatch fields it needs (continuous actions, quantile targets) in LossInputs. The tfjs engines
- * then differentiate through it unchanged; the WebAssembly MLP engine already treats the heads as
- * column blocks of one output layer, so it needs only the new head's gradient written into its
- * block. The engine contract (engine.contract.test.ts) pins each engine against the tfjs reference.
+ * minibatch fields it needs (continuous actions, quantile targets) in LossInputs and minibatch.ts.
+ * The tfjs engines then differentiate through it unchanged. The WebAssembly MLP engine lays the plan's
+ * heads out as column blocks of one output layer, so its forward and backward passes take the new
+ * head as they are; only the lines of its step that hand each block's outputs to the loss gradient
+ * and write the gradient back name the heads. Adding the new head to NETWORKS in
+ * engine.contract.test.ts then pins every engine against the tfjs reference.
  */
 export interface GradientEngine<M = unknown> {
   readonly kind: EngineKind;
