@@ -5,8 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { resolveTrainingConfig, type TrainingConfig, type Variant } from '../src/core/ppo/config';
 import { PpoTrainer, type TrainingData } from '../src/core/ppo/trainer';
 import { ppoUpdate } from '../src/core/ppo/update';
-import { isHostBackend } from '../src/core/ppo/hostBackend';
-import { HostMlpStep } from '../src/core/ppo/hostMlp';
+import type { EngineKind } from '../src/core/ppo/engine';
 import { observationSize } from '../src/core/ppo/network';
 import { createRng } from '../src/core/random/rng';
 import { generateSampleBars, barsToCsv } from '../src/core/data/sampleData';
@@ -37,8 +36,8 @@ export interface PpoFigures {
   updateGflops: number;
   updatePercentOfPeak: number;
   forwardMflopPerSample: number;
-  /** What ran the gradient steps: tfjs's kernels on the backend, or our WebAssembly MLP step (hostMlp.ts). */
-  updateEngine: 'tfjs' | 'webassembly';
+  /** What ran the gradient steps (ppo/engine.ts): only 'wasm-mlp' bypasses the backend's own kernels. */
+  updateEngine: EngineKind;
 }
 
 const SHAPES: [number, number, number][] = [
@@ -54,11 +53,10 @@ function median(values: number[]): number {
 
 /**
  * Median GFLOP/s of a forced matMul per shape; `skipLargest` spares slow backends the 1024³ case.
- * GPU backends are forced with an asynchronous read: WebGPU's synchronous read path does not wait for
- * the product the same way and reported ~100× the real rate.
+ * Forced with an asynchronous read: WebGPU's synchronous read path does not wait for the product the
+ * same way and reported ~100× the real rate.
  */
 export async function matmulPeak(reps = 20, skipLargest = false): Promise<Record<string, number>> {
-  const onHost = isHostBackend();
   const out: Record<string, number> = {};
   for (const [m, k, n] of skipLargest ? SHAPES.slice(0, 2) : SHAPES) {
     const a = tf.randomNormal([m, k]);
@@ -66,8 +64,7 @@ export async function matmulPeak(reps = 20, skipLargest = false): Promise<Record
     // Read back outside tidy: returning dataSync()'s array from tidy makes tidy walk every element.
     const once = async () => {
       const c = tf.matMul(a, b);
-      if (onHost) c.dataSync();
-      else await c.data();
+      await c.data();
       c.dispose();
     };
     for (let i = 0; i < 3; i++) await once();
@@ -109,10 +106,12 @@ export function forwardMflop(config: TrainingConfig, featureCount: number, state
 export function syntheticData(featureCount: number, bars: number): TrainingData {
   const rng = createRng(3);
   const close = new Float64Array(bars);
+  const open = new Float64Array(bars);
   const time = new Float64Array(bars);
   const features = new Float32Array(bars * featureCount);
   let p = 100;
   for (let i = 0; i < bars; i++) {
+    open[i] = p;
     p *= Math.exp(0.01 * rng.normal());
     close[i] = p;
     time[i] = i * 86_400_000;
@@ -121,7 +120,7 @@ export function syntheticData(featureCount: number, bars: number): TrainingData 
   const a = Math.floor(bars * 0.7);
   const b = Math.floor(bars * 0.85);
   return {
-    market: { features, featureCount, close, open: close, time },
+    market: { features, featureCount, open, close, time },
     splits: { train: { start: 0, end: a }, validation: { start: a, end: b }, test: { start: b, end: bars } },
   };
 }
@@ -135,17 +134,17 @@ export async function ppoThroughput(variant: Variant, updates: number, minibatch
     data.market.context = { values: new Float32Array(20_000 * 4), count: 4 };
   }
   const trainer = new PpoTrainer(config, data);
-  const updateEngine = HostMlpStep.for(trainer.network, trainer.optimizer, config.ppo.minibatchSize) ? 'webassembly' : 'tfjs';
+  const updateEngine = trainer.engine.kind;
   const rng = createRng(1);
   const rollout: number[] = [];
   const update: number[] = [];
   await trainer.collectRollout();
-  await ppoUpdate(trainer.network, trainer.optimizer, trainer.buffer, config.ppo, rng, null);
+  await ppoUpdate(trainer.engine, trainer.buffer, config.ppo, rng, null);
   for (let i = 0; i < updates; i++) {
     const t0 = performance.now();
     await trainer.collectRollout();
     const t1 = performance.now();
-    await ppoUpdate(trainer.network, trainer.optimizer, trainer.buffer, config.ppo, rng, null);
+    await ppoUpdate(trainer.engine, trainer.buffer, config.ppo, rng, null);
     update.push(performance.now() - t1);
     rollout.push(t1 - t0);
   }
@@ -246,7 +245,7 @@ export function peakOf(matmulGflops: Record<string, number>): number {
  */
 export function withPeak(ppo: Record<string, PpoFigures>, peak: number, backend: string): Record<string, PpoFigures> {
   for (const figures of Object.values(ppo)) {
-    const comparable = figures.updateEngine === 'tfjs' || backend === 'wasm';
+    const comparable = figures.updateEngine !== 'wasm-mlp' || backend === 'wasm';
     figures.updatePercentOfPeak = comparable ? (100 * figures.updateGflops) / peak : NaN;
   }
   return ppo;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveTrainingConfig, type Variant } from '../ppo/config';
 import { ActorCritic, observationSize } from '../ppo/network';
-import { Adam, type AdamState } from '../ppo/adam';
+import { DeviceAdam, type AdamState } from '../ppo/adam';
 import { REGIME_CONTEXT_NAMES } from '../env/prepare';
 import { BundleError, createBundle, loadNetwork, parseBundle, restoreOptimizer, serializeBundle, type ModelBundle } from './bundle';
 import { MAX_BUNDLE_CHARS } from './validation';
@@ -21,7 +21,7 @@ async function makeBundle(variant: Variant): Promise<{ bundle: ModelBundle; net:
   const net = new ActorCritic(spec, config.network, 5);
   // Move the weights off their initial values so the round trip is not trivially equal.
   net.setWeights(net.variables.map((v, i) => tf.tidy(() => tf.add(v, tf.randomNormal(v.shape, 0, 0.1, 'float32', i)))));
-  const optimizer = new Adam(net.variables, 1e-3);
+  const optimizer = new DeviceAdam(net.variables, 1e-3);
   // Two steps, so the saved moments are not all zero.
   for (let i = 0; i < 2; i++) {
     const grads = net.variables.map((v, k) => tf.randomNormal(v.shape, 0, 1, 'float32', 10 * i + k));
@@ -75,7 +75,7 @@ describe('model bundle', () => {
 
   it('restores the optimizer state saved with the model', async () => {
     const { bundle, net, optimizerState: saved } = await makeBundle('standard');
-    const fresh = new Adam(net.variables, 1e-3);
+    const fresh = new DeviceAdam(net.variables, 1e-3);
     expect(restoreOptimizer(parseBundle(serializeBundle(bundle)), net, fresh)).toBe(true);
     const restored = await fresh.state();
     expect(restored.step).toBe(saved.step);

@@ -3,8 +3,8 @@ import { z } from '../schema';
 import { trainingConfigSchema, type TrainingConfig } from '../ppo/config';
 import { PpoAttentionEncoder } from './attentionLayer';
 import { ActorCritic, observationSize, type ObservationSpec } from '../ppo/network';
-import { encoderWeightShapes } from '../ppo/weightShapes';
-import type { Adam } from '../ppo/adam';
+import { encoderWeightShapes, type DensePlan } from '../ppo/layerPlan';
+import type { Optimizer } from '../ppo/adam';
 import type { BacktestMetrics } from '../backtest/types';
 import { bytesToBase64 } from './base64';
 import { FEATURE_NAMES, type Scaler } from '../features';
@@ -183,7 +183,7 @@ export interface BundleInput {
   name: string;
   config: TrainingConfig;
   network: ActorCritic;
-  optimizer: Adam | null;
+  optimizer: Optimizer | null;
   featureNames: string[];
   contextNames: string[];
   scaler: Scaler;
@@ -301,7 +301,7 @@ export function loadNetwork(bundle: ModelBundle): ActorCritic {
 }
 
 /** Restores Adam's moments from a bundle into an optimizer built over `net`. */
-export function restoreOptimizer(bundle: ModelBundle, net: ActorCritic, optimizer: Adam): boolean {
+export function restoreOptimizer(bundle: ModelBundle, net: ActorCritic, optimizer: Optimizer): boolean {
   if (!bundle.optimizer) return false;
   // Plain arrays, not tensors: reading tensors back synchronously would stall (or, on WebGPU, break) the device.
   const moments = expectedMoments(net.params.map((p) => [p.name, p.variable.shape]));
@@ -315,46 +315,31 @@ export function restoreOptimizer(bundle: ModelBundle, net: ActorCritic, optimize
 
 /**
  * The network as a TF.js Layers model (model.json topology + weights): standard layers for MLP
- * encoders, plus the registered PpoAttentionEncoder layer for the attention encoder.
+ * encoders, plus the registered PpoAttentionEncoder layer for the attention encoder. Layers, names
+ * and weights come from the network's layer plan (ppo/layerPlan.ts).
  */
 export async function toLayersModel(net: ActorCritic): Promise<tf.LayersModel> {
+  const { plan } = net;
+  const weight = (index: number): tf.Tensor => net.params[index].variable;
   const input = tf.input({ shape: [observationSize(net.spec)], name: 'observation' });
   let h: tf.SymbolicTensor = input;
-  const encoder =
-    net.config.encoder === 'attention'
-      ? new PpoAttentionEncoder({
-          name: 'encoder',
-          lookback: net.spec.lookback,
-          featureCount: net.spec.featureCount,
-          stateSize: net.spec.stateSize,
-          modelDim: net.config.modelDim,
-          heads: net.config.attentionHeads,
-          layers: net.config.attentionLayers,
-        })
-      : null;
-  if (encoder) h = encoder.apply(h) as tf.SymbolicTensor;
-  net.config.hidden.forEach((units, i) => {
-    h = tf.layers.dense({ units, activation: net.config.activation, name: `trunk${i}` }).apply(h) as tf.SymbolicTensor;
-  });
-  const policy = tf.layers.dense({ units: net.spec.numActions, name: 'policy' }).apply(h) as tf.SymbolicTensor;
-  const value = tf.layers.dense({ units: 1, name: 'value' }).apply(h) as tf.SymbolicTensor;
-  const model = tf.model({ inputs: input, outputs: [policy, value], name: 'actor_critic' });
-  for (const layer of model.layers) {
-    if (layer.name === 'observation') continue;
-    if (layer === encoder) {
-      const dims = { lookback: net.spec.lookback, featureCount: net.spec.featureCount, modelDim: net.config.modelDim, heads: net.config.attentionHeads, layers: net.config.attentionLayers };
-      layer.setWeights(encoderWeightShapes(dims).map(([name]) => paramOf(net, `encoder/${name}`)));
-      continue;
-    }
-    layer.setWeights([paramOf(net, `${layer.name}/kernel`), paramOf(net, `${layer.name}/bias`)]);
+  const withWeights: [tf.layers.Layer, tf.Tensor[]][] = [];
+  if (plan.encoder) {
+    const { dims, index } = plan.encoder;
+    const encoder = new PpoAttentionEncoder({ name: 'encoder', ...dims, stateSize: net.spec.stateSize });
+    h = encoder.apply(h) as tf.SymbolicTensor;
+    withWeights.push([encoder, encoderWeightShapes(dims).map(([name]) => weight(index.get(name) as number))]);
   }
+  const dense = (layer: DensePlan, activation?: 'tanh' | 'relu') => {
+    const made = tf.layers.dense({ units: layer.units, activation, name: layer.name });
+    withWeights.push([made, [weight(layer.kernel), weight(layer.bias)]]);
+    return made;
+  };
+  for (const layer of plan.trunk) h = dense(layer, plan.activation).apply(h) as tf.SymbolicTensor;
+  const outputs = plan.heads.map((head) => dense(head.dense).apply(h) as tf.SymbolicTensor);
+  const model = tf.model({ inputs: input, outputs, name: 'actor_critic' });
+  for (const [layer, weights] of withWeights) layer.setWeights(weights);
   return model;
-}
-
-function paramOf(net: ActorCritic, name: string): tf.Tensor {
-  const p = net.params.find((q) => q.name === name);
-  if (!p) throw new BundleError(`Network has no weights named ${name}.`);
-  return p.variable;
 }
 
 async function layersTopology(net: ActorCritic): Promise<unknown> {

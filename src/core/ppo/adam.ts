@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { isHostBackend } from './hostBackend';
-import { createAdamKernel, type AdamKernel, type HostMemory } from './adamKernel';
+import { createAdamKernel, type AdamKernel } from '../compute/adamKernel';
 
 /** Adam's moments and step count, as plain arrays in the variables' order: what a model file keeps. */
 export interface AdamState {
@@ -12,48 +11,50 @@ export interface AdamState {
 /**
  * Adam (Kingma & Ba 2015) with global gradient-norm clipping, over a fixed list of variables, with a
  * learning rate the trainer may change between steps (annealing, adaptive KL). ε = 1e-5 as in
- * CleanRL's PPO.
- *
- * On host backends (wasm, cpu) the step runs as one pass over all weights at once (adamKernel.ts,
- * WebAssembly SIMD): tfjs would otherwise dispatch ~20 element-wise kernels per variable per step,
- * each a full pass over the weights, which took a third of the update's time on wasm. On GPU
- * backends it stays on the device.
+ * CleanRL's PPO. Two implementations: DeviceAdam on tfjs tensors, HostAdam on a WebAssembly memory
+ * its gradient engine owns. The gradient engine (engine.ts) takes the steps; the trainer and the
+ * model bundle only set the rate and save or restore the state.
  */
-export class Adam {
+export interface Optimizer {
   learningRate: number;
-  private readonly beta1 = 0.9;
-  private readonly beta2 = 0.999;
-  private readonly epsilon = 1e-5;
-  private readonly onHost: boolean;
-  private readonly kernel: AdamKernel | null = null;
-  /** Where each variable starts in the kernel's flat regions. */
-  private readonly offsets: number[] = [];
-  private readonly assigned: (object | null)[] = [];
-  private readonly deviceM: tf.Variable[] = [];
-  private readonly deviceV: tf.Variable[] = [];
+  /**
+   * A copy of the moments and step count, to resume training exactly. Asynchronous: a synchronous
+   * read on WebGPU breaks the device's later asynchronous reads ("A valid external Instance
+   * reference no longer exists").
+   */
+  state(): Promise<AdamState>;
+  restore(state: AdamState): void;
+  dispose(): void;
+}
+
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+const EPSILON = 1e-5;
+
+/** The bias-corrected step size and ε of step `step` (1-based), folded so the update is w − size · m / (√v + ε). */
+function correctedStep(learningRate: number, step: number): { stepSize: number; epsilon: number } {
+  const correction1 = 1 - BETA1 ** step;
+  const correction2 = 1 - BETA2 ** step;
+  return { stepSize: (learningRate * Math.sqrt(correction2)) / correction1, epsilon: EPSILON * Math.sqrt(correction2) };
+}
+
+function checkState(state: AdamState, sizes: readonly number[]): void {
+  const fits = (arrays: Float32Array[]) => arrays.length === sizes.length && arrays.every((a, i) => a.length === sizes[i]);
+  if (!fits(state.m) || !fits(state.v)) throw new RangeError('Optimizer state does not match the network.');
+}
+
+/** Adam on the device: moments as tfjs variables, the step as tfjs ops (GPU backends). */
+export class DeviceAdam implements Optimizer {
+  private readonly m: tf.Variable[];
+  private readonly v: tf.Variable[];
   private step = 0;
 
   constructor(
     private readonly variables: tf.Variable[],
-    learningRate: number,
-    onHost = isHostBackend(),
+    public learningRate: number,
   ) {
-    this.learningRate = learningRate;
-    this.onHost = onHost;
-    if (onHost) {
-      let total = 0;
-      for (const x of variables) {
-        this.offsets.push(total);
-        this.assigned.push(null);
-        total += x.size;
-      }
-      this.kernel = createAdamKernel(total);
-    } else {
-      for (const x of variables) {
-        this.deviceM.push(tf.variable(tf.zerosLike(x), false));
-        this.deviceV.push(tf.variable(tf.zerosLike(x), false));
-      }
-    }
+    this.m = variables.map((x) => tf.variable(tf.zerosLike(x), false));
+    this.v = variables.map((x) => tf.variable(tf.zerosLike(x), false));
   }
 
   /**
@@ -61,74 +62,8 @@ export class Adam {
    * `maxGradNorm`, then takes one Adam step. Disposes nothing it was given.
    */
   apply(grads: tf.Tensor[], maxGradNorm: number): void {
-    if (this.onHost) {
-      this.loadWeights();
-      const kernel = this.kernel as AdamKernel;
-      for (let i = 0; i < this.variables.length; i++) kernel.grads.set(grads[i].dataSync() as Float32Array, this.offsets[i]);
-      this.stepOnHost(maxGradNorm);
-      this.storeWeights();
-      return;
-    }
-    const { stepSize, epsilon } = this.nextStep();
-    this.applyOnDevice(grads, maxGradNorm, stepSize, epsilon);
-  }
-
-  /**
-   * The flat weights, moments and gradients in WebAssembly memory, and where each variable starts
-   * in them (in floats): for a gradient step that writes the gradients there itself. Null on GPU
-   * backends and without WebAssembly SIMD.
-   */
-  hostLayout(): { memory: HostMemory; offsets: readonly number[] } | null {
-    const memory = this.kernel?.host;
-    return memory ? { memory, offsets: this.offsets } : null;
-  }
-
-  /** Copies into the weights region every variable assigned by something else since the last store. */
-  loadWeights(): void {
-    const kernel = this.kernel as AdamKernel;
-    for (let i = 0; i < this.variables.length; i++) {
-      const variable = this.variables[i];
-      if (this.assigned[i] !== variable.dataId) kernel.weights.set(variable.dataSync() as Float32Array, this.offsets[i]);
-      this.assigned[i] = variable.dataId;
-    }
-  }
-
-  /** One step from the gradients already in the gradient region; the variables are not updated. */
-  stepOnHost(maxGradNorm: number): void {
-    const kernel = this.kernel as AdamKernel;
-    const { stepSize, epsilon } = this.nextStep();
-    const scale = Math.min(1, maxGradNorm / (Math.sqrt(kernel.sumOfSquares()) + 1e-6));
-    kernel.step(scale, this.beta1, this.beta2, stepSize, epsilon);
-  }
-
-  /** Assigns every variable from the weights region. */
-  storeWeights(): void {
-    const kernel = this.kernel as AdamKernel;
-    // The cpu backend keeps the array a tensor is made from as its storage: hand it a copy.
-    const copy = tf.getBackend() === 'cpu';
-    for (let i = 0; i < this.variables.length; i++) {
-      const variable = this.variables[i];
-      const weights = this.region(kernel.weights, i);
-      const next = tf.tensor(copy ? weights.slice() : weights, variable.shape);
-      variable.assign(next);
-      next.dispose();
-      this.assigned[i] = variable.dataId;
-    }
-  }
-
-  private nextStep(): { stepSize: number; epsilon: number } {
     this.step += 1;
-    const correction1 = 1 - this.beta1 ** this.step;
-    const correction2 = 1 - this.beta2 ** this.step;
-    return { stepSize: (this.learningRate * Math.sqrt(correction2)) / correction1, epsilon: this.epsilon * Math.sqrt(correction2) };
-  }
-
-  private region(flat: Float32Array, i: number): Float32Array {
-    return flat.subarray(this.offsets[i], this.offsets[i] + this.variables[i].size);
-  }
-
-  private applyOnDevice(grads: tf.Tensor[], maxGradNorm: number, stepSize: number, epsilon: number): void {
-    const { beta1, beta2 } = this;
+    const { stepSize, epsilon } = correctedStep(this.learningRate, this.step);
     tf.tidy(() => {
       const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
       const scale = tf.minimum(1, tf.div(maxGradNorm, tf.add(norm, 1e-6)));
@@ -137,50 +72,140 @@ export class Adam {
       const scaled = grads.map((g) => tf.mul(g, scale));
       for (let i = 0; i < this.variables.length; i++) {
         const g = scaled[i];
-        const m = tf.add(tf.mul(this.deviceM[i], beta1), tf.mul(g, 1 - beta1));
-        const v = tf.add(tf.mul(this.deviceV[i], beta2), tf.mul(tf.square(g), 1 - beta2));
-        this.deviceM[i].assign(m);
-        this.deviceV[i].assign(v);
+        const m = tf.add(tf.mul(this.m[i], BETA1), tf.mul(g, 1 - BETA1));
+        const v = tf.add(tf.mul(this.v[i], BETA2), tf.mul(tf.square(g), 1 - BETA2));
+        this.m[i].assign(m);
+        this.v[i].assign(v);
         this.variables[i].assign(tf.sub(this.variables[i], tf.mul(tf.div(m, tf.add(tf.sqrt(v), epsilon)), stepSize)));
       }
     });
   }
 
-  /**
-   * A copy of the moments and step count, to resume training exactly. Asynchronous: a synchronous
-   * read on WebGPU breaks the device's later asynchronous reads ("A valid external Instance
-   * reference no longer exists").
-   */
   async state(): Promise<AdamState> {
-    const kernel = this.kernel;
-    if (kernel) {
-      const copies = (flat: Float32Array) => this.variables.map((_, i) => this.region(flat, i).slice());
-      return { step: this.step, m: copies(kernel.m), v: copies(kernel.v) };
-    }
     const read = (ts: tf.Variable[]) => Promise.all(ts.map(async (t) => (await t.data()) as Float32Array));
-    return { step: this.step, m: await read(this.deviceM), v: await read(this.deviceV) };
+    return { step: this.step, m: await read(this.m), v: await read(this.v) };
   }
 
   restore(state: AdamState): void {
-    const sizes = this.variables.map((x) => x.size);
-    const fits = (arrays: Float32Array[]) => arrays.length === sizes.length && arrays.every((a, i) => a.length === sizes[i]);
-    if (!fits(state.m) || !fits(state.v)) throw new RangeError('Optimizer state does not match the network.');
+    checkState(state, this.variables.map((x) => x.size));
     this.step = state.step;
-    for (let i = 0; i < sizes.length; i++) {
-      if (this.kernel) {
-        this.kernel.m.set(state.m[i], this.offsets[i]);
-        this.kernel.v.set(state.v[i], this.offsets[i]);
-      } else {
-        const shape = this.variables[i].shape;
-        tf.tidy(() => {
-          this.deviceM[i].assign(tf.tensor(state.m[i], shape));
-          this.deviceV[i].assign(tf.tensor(state.v[i], shape));
-        });
-      }
-    }
+    this.variables.forEach((x, i) =>
+      tf.tidy(() => {
+        this.m[i].assign(tf.tensor(state.m[i], x.shape));
+        this.v[i].assign(tf.tensor(state.v[i], x.shape));
+      }),
+    );
   }
 
   dispose(): void {
-    for (const t of [...this.deviceM, ...this.deviceV]) t.dispose();
+    for (const t of [...this.m, ...this.v]) t.dispose();
   }
+}
+
+/** How a host engine keeps its weights; chosen with the engine (engine.ts). */
+export interface HostStorage {
+  /** The WebAssembly SIMD kernel, or the same step in JavaScript where SIMD is missing. */
+  simd: boolean;
+  /** Hand tfjs a copy when assigning the variables: the cpu backend keeps the array a tensor is made from as its storage. */
+  copyOnStore: boolean;
+}
+
+/**
+ * The network's variables mirrored in flat WebAssembly regions (compute/adamKernel.ts: weights,
+ * moments, gradients), owned by a host gradient engine. Gradient steps write the gradient region and
+ * step the weights region; the variables are assigned only by store().
+ */
+export class HostWeights {
+  readonly kernel: AdamKernel;
+  /** Where each variable starts in the flat regions, in floats. */
+  readonly offsets: readonly number[];
+  readonly sizes: readonly number[];
+  private readonly loaded: (object | null)[];
+
+  constructor(
+    private readonly variables: tf.Variable[],
+    private readonly storage: HostStorage,
+  ) {
+    const offsets: number[] = [];
+    let total = 0;
+    for (const x of variables) {
+      offsets.push(total);
+      total += x.size;
+    }
+    this.offsets = offsets;
+    this.sizes = variables.map((x) => x.size);
+    this.loaded = variables.map(() => null);
+    this.kernel = createAdamKernel(total, storage.simd);
+  }
+
+  /** Copies into the weights region every variable assigned by something else since the last load or store. */
+  load(): void {
+    const weights = this.kernel.weights;
+    this.variables.forEach((variable, i) => {
+      if (this.loaded[i] !== variable.dataId) weights.set(variable.dataSync() as Float32Array, this.offsets[i]);
+      this.loaded[i] = variable.dataId;
+    });
+  }
+
+  /** Writes gradients given as tensors (in `variables` order) into the gradient region. */
+  setGradients(grads: tf.Tensor[]): void {
+    const region = this.kernel.grads;
+    grads.forEach((g, i) => region.set(g.dataSync() as Float32Array, this.offsets[i]));
+  }
+
+  /** Assigns every variable from the weights region. */
+  store(): void {
+    const copy = this.storage.copyOnStore;
+    this.variables.forEach((variable, i) => {
+      const weights = this.region(this.kernel.weights, i);
+      const next = tf.tensor(copy ? weights.slice() : weights, variable.shape);
+      variable.assign(next);
+      next.dispose();
+      this.loaded[i] = variable.dataId;
+    });
+  }
+
+  region(flat: Float32Array, i: number): Float32Array {
+    return flat.subarray(this.offsets[i], this.offsets[i] + this.sizes[i]);
+  }
+}
+
+/**
+ * Adam over a HostWeights' regions as one pass over all weights (WebAssembly SIMD), where tfjs
+ * would dispatch ~20 element-wise kernels per variable per step.
+ */
+export class HostAdam implements Optimizer {
+  private step = 0;
+
+  constructor(
+    private readonly weights: HostWeights,
+    public learningRate: number,
+  ) {}
+
+  /** One step from the gradients in the gradient region, clipped to a global norm of `maxGradNorm`. */
+  apply(maxGradNorm: number): void {
+    const kernel = this.weights.kernel;
+    this.step += 1;
+    const { stepSize, epsilon } = correctedStep(this.learningRate, this.step);
+    const scale = Math.min(1, maxGradNorm / (Math.sqrt(kernel.sumOfSquares()) + 1e-6));
+    kernel.step(scale, BETA1, BETA2, stepSize, epsilon);
+  }
+
+  async state(): Promise<AdamState> {
+    const { kernel, sizes } = this.weights;
+    const copies = (flat: Float32Array) => sizes.map((_, i) => this.weights.region(flat, i).slice());
+    return { step: this.step, m: copies(kernel.m), v: copies(kernel.v) };
+  }
+
+  restore(state: AdamState): void {
+    const { kernel, sizes, offsets } = this.weights;
+    checkState(state, sizes);
+    this.step = state.step;
+    sizes.forEach((_, i) => {
+      kernel.m.set(state.m[i], offsets[i]);
+      kernel.v.set(state.v[i], offsets[i]);
+    });
+  }
+
+  dispose(): void {}
 }

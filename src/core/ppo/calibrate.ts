@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { Adam } from './adam';
+import { RolloutBuffer } from './buffer';
 import { DEFAULT_NETWORK_CONFIG, DEFAULT_PPO_CONFIG } from './config';
-import { ActorCritic } from './network';
-import { HostMlpStep } from './hostMlp';
+import { chooseGradientEngine } from './engine';
+import { ActorCritic, observationSize } from './network';
+import { createRng } from '../random/rng';
 
 /** The default Standard network's input: 16 features × 60 bars + 3 account values. */
 const SPEC = { lookback: 60, featureCount: 16, stateSize: 3, numActions: 3 };
@@ -10,54 +11,35 @@ const SPEC = { lookback: 60, featureCount: 16, stateSize: 3, numActions: 3 };
 /**
  * Samples per second of one PPO gradient step — the default network, a minibatch of the default
  * size, forward, backward and Adam — plus the rollout's forward pass over the same samples, on the
- * active backend and by the path training takes there: on wasm and cpu the gradient step is
- * hostMlp.ts's and does not depend on the backend, so the rollout's forward through tfjs is what
- * tells them apart. Each step is forced with an asynchronous read, so a GPU's queued work is
- * counted. Runs two warm-up steps (shader compilation, weight packing), then steps until `budgetMs`
- * has passed (at least three).
+ * active backend and by the engine training chooses there (engine.ts). On wasm and cpu the gradient
+ * step is the WebAssembly MLP engine's and does not depend on the backend, so the rollout's forward
+ * through tfjs is what tells them apart. Each step is forced with an asynchronous read, so a GPU's
+ * queued work is counted. Runs two warm-up steps (shader compilation, weight packing), then steps
+ * until `budgetMs` has passed (at least three).
  */
 export async function measureGradientStep(budgetMs = 300): Promise<number> {
   const net = new ActorCritic(SPEC, { ...DEFAULT_NETWORK_CONFIG, encoder: 'mlp' }, 1);
-  const optimizer = new Adam(net.variables, 1e-4);
   const batch = DEFAULT_PPO_CONFIG.minibatchSize;
-  const obs = tf.randomUniform([batch, SPEC.lookback * SPEC.featureCount + SPEC.stateSize], -1, 1, 'float32', 1) as tf.Tensor2D;
-  const fused = HostMlpStep.for(net, optimizer, batch);
-  const host = fused ? Float32Array.from(await obs.data()) : null;
-  const inputs = {
-    masks: null,
-    actions: new Int32Array(batch),
-    oldLogProbs: new Float32Array(batch).fill(-Math.log(SPEC.numActions)),
-    oldValues: new Float32Array(batch),
-    advantages: Float32Array.from({ length: batch }, (_, i) => (i % 2 === 0 ? 1 : -1)),
-    returns: new Float32Array(batch),
-  };
-  const fusedStep = async () => {
-    (fused as HostMlpStep).observations(batch).set(host as Float32Array);
-    (fused as HostMlpStep).run(batch, inputs, DEFAULT_PPO_CONFIG, DEFAULT_PPO_CONFIG.maxGradNorm);
-  };
-  const tfjsStep = async () => {
-    const loss = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => {
-        const { logits, value: v } = net.forward(obs);
-        return tf.add(tf.mean(tf.square(logits)), tf.mean(tf.square(v))) as tf.Scalar;
-      }, net.variables);
-      optimizer.apply(net.variables.map((x) => grads[x.name]), DEFAULT_PPO_CONFIG.maxGradNorm);
-      return value;
-    });
-    await loss.data();
-    loss.dispose();
-  };
-  const rolloutForward = async () => {
-    const logits = tf.tidy(() => net.forward(obs).logits);
+  const engine = chooseGradientEngine(net, tf.getBackend(), 1e-4, batch);
+  const buffer = new RolloutBuffer(batch, 1, observationSize(SPEC), SPEC.numActions);
+  const rng = createRng(1);
+  for (let i = 0; i < buffer.obs.length; i++) buffer.obs[i] = 2 * rng.next() - 1;
+  buffer.logProbs.fill(-Math.log(SPEC.numActions));
+  for (let i = 0; i < batch; i++) buffer.advantages[i] = i % 2 === 0 ? 1 : -1;
+  const rows = Int32Array.from({ length: batch }, (_, i) => i);
+  const rollout = engine.rollout(buffer, false);
+  const obs = tf.tensor2d(buffer.obs, [batch, buffer.obsSize]);
+  const step = async () => {
+    const logits = tf.tidy(() => net.forward(obs, engine.layers).logits);
     await logits.data();
     logits.dispose();
+    const stats = engine.step(rollout.minibatch(rows, false), DEFAULT_PPO_CONFIG);
+    if (stats instanceof tf.Tensor) {
+      await stats.data();
+      stats.dispose();
+    }
   };
-  const gradientStep = fused ? fusedStep : tfjsStep;
-  const step = async () => {
-    await rolloutForward();
-    await gradientStep();
-  };
-  if (fused) optimizer.loadWeights();
+  engine.loadWeights();
   try {
     await step();
     await step();
@@ -69,8 +51,10 @@ export async function measureGradientStep(budgetMs = 300): Promise<number> {
     }
     return (steps * batch) / ((performance.now() - start) / 1000);
   } finally {
+    engine.storeWeights();
+    rollout.dispose();
     obs.dispose();
-    optimizer.dispose();
+    engine.dispose();
     net.dispose();
   }
 }

@@ -1,8 +1,13 @@
-import type { Adam } from './adam';
-import type { HostMemory } from './adamKernel';
+import { TFJS_LAYERS } from '../compute/layers';
+import type { HostMemory } from '../compute/adamKernel';
+import { transposeInto } from '../compute/matMulKernel';
+import { HostAdam, HostWeights, type HostStorage } from './adam';
+import type { RolloutBuffer } from './buffer';
+import type { PpoConfig } from './config';
+import type { EngineRollout, GradientEngine } from './engine';
+import { hostMinibatch, type HostMinibatch } from './minibatch';
+import { ppoLossGradient, type LossConfig } from './loss';
 import type { ActorCritic } from './network';
-import { ppoLossGradient, type LossConfig, type LossInputs } from './loss';
-import { transposeInto } from './batchMatMul';
 
 /** One variable's share of a layer: where its kernel and bias start in the flat regions (floats), and its columns. */
 interface Part {
@@ -39,39 +44,47 @@ interface Layer {
 }
 
 /**
- * The gradient step of the MLP actor-critic on host backends, without tfjs: forward pass, PPO loss
- * gradient (loss.ts), backward pass and Adam, all over the optimizer's own WebAssembly memory.
+ * The gradient engine of the MLP actor-critic on wasm and cpu, without tfjs: forward pass, PPO loss
+ * gradient (loss.ts), backward pass and Adam, all over one WebAssembly memory the engine owns.
  *
- * Through tfjs a minibatch step was ~90 kernels, and XNNPACK repacked every weight matrix each time
- * (its packing is cached per tensor, and each step makes new tensors): the first layer's repack alone
- * cost as much as its product. Here the products run in the SIMD kernel of batchMatMul.ts reading
- * the weights where Adam keeps them and writing gradients where Adam reads them; the element-wise
- * work is plain loops. The variables are assigned once per update (Adam.storeWeights), not per step.
+ * Through tfjs a minibatch step is dozens of kernels, and XNNPACK repacks every weight matrix each
+ * time (its packing is cached per tensor, and each step makes new tensors; docs/PERFORMANCE.md).
+ * Here the products run in the SIMD kernel (compute/matMulKernel.ts)
+ * reading the weights where Adam keeps them and writing gradients where Adam reads them; the
+ * element-wise work is plain loops. The variables are assigned once per update (storeWeights).
  *
+ * The layers come from the network's layer plan; the heads are column blocks of one output layer.
  * Shapes that are not multiples of 4 (the 963 observations, 3 + 1 head outputs, odd layer widths)
  * run zero-padded; padding rows and columns get zero gradients and so stay zero.
  */
-export class HostMlpStep {
-  private readonly layers: Layer[] = [];
+export class HostMlpEngine implements GradientEngine<HostMinibatch> {
+  readonly kind = 'wasm-mlp';
+  readonly layers = TFJS_LAYERS;
+  readonly ownsWeights = true;
+  readonly optimizer: HostAdam;
+  private readonly weights: HostWeights;
+  private readonly memory: HostMemory;
+  private readonly layout: Layer[] = [];
   private readonly x: number;
   private readonly tanh: boolean;
   private readonly numActions: number;
   private readonly obsSize: number;
   private readonly batchPad: number;
 
-  private constructor(
-    net: ActorCritic,
-    private readonly optimizer: Adam,
-    private readonly memory: HostMemory,
-    offsets: readonly number[],
-    readonly maxBatch: number,
-  ) {
-    const names = net.params.map((p) => p.name);
-    const at = (name: string) => offsets[names.indexOf(name)];
-    const part = (name: string, cols: number): Part => ({ kernel: at(`${name}/kernel`), bias: at(`${name}/bias`), cols });
-    this.tanh = net.config.activation === 'tanh';
-    this.numActions = net.spec.numActions;
-    this.obsSize = net.spec.lookback * net.spec.featureCount + net.spec.stateSize;
+  /** `maxBatch`: the largest minibatch step() will be given; `storage.simd` must hold. */
+  constructor(network: ActorCritic, learningRate: number, readonly maxBatch: number, storage: HostStorage) {
+    const { plan, spec } = network;
+    if (plan.encoder) throw new RangeError('The WebAssembly MLP engine takes MLP networks only.');
+    this.weights = new HostWeights(network.variables, storage);
+    const memory = this.weights.kernel.host;
+    if (!memory) throw new RangeError('The WebAssembly MLP engine needs WebAssembly SIMD.');
+    this.memory = memory;
+    this.optimizer = new HostAdam(this.weights, learningRate);
+    const offsets = this.weights.offsets;
+    const part = (dense: { kernel: number; bias: number; units: number }): Part => ({ kernel: offsets[dense.kernel], bias: offsets[dense.bias], cols: dense.units });
+    this.tanh = plan.activation === 'tanh';
+    this.numActions = spec.numActions;
+    this.obsSize = plan.trunkInputs;
     this.batchPad = pad4(maxBatch);
     const B = this.batchPad;
     const reserve = (floats: number) => memory.reserve(floats * 4);
@@ -79,13 +92,8 @@ export class HostMlpStep {
     const gradsAt = memory.regionOffset(3);
 
     this.x = reserve(B * this.obsSize);
-    const specs: { rows: number; parts: Part[] }[] = [];
-    let rows = this.obsSize;
-    net.config.hidden.forEach((units, i) => {
-      specs.push({ rows, parts: [part(`trunk${i}`, units)] });
-      rows = units;
-    });
-    specs.push({ rows, parts: [part('policy', this.numActions), part('value', 1)] });
+    const specs: { rows: number; parts: Part[] }[] = plan.trunk.map((dense) => ({ rows: dense.inputs, parts: [part(dense)] }));
+    specs.push({ rows: plan.heads[0].dense.inputs, parts: plan.heads.map((head) => part(head.dense)) });
 
     let k = this.obsSize;
     specs.forEach(({ rows: layerRows, parts }, i) => {
@@ -95,7 +103,7 @@ export class HostMlpStep {
       const single = parts.length === 1 && out === outPad;
       const wInPlace = single && k === layerRows;
       const dwInPlace = wInPlace && kPad === layerRows;
-      this.layers.push({
+      this.layout.push({
         rows: layerRows,
         k,
         kPad,
@@ -116,20 +124,28 @@ export class HostMlpStep {
     // Padding must start (and so stay) zero; fresh WebAssembly memory is zero-filled.
   }
 
-  /** The step for this network and optimizer, or null where it does not apply (attention encoder, no SIMD). */
-  static for(net: ActorCritic, optimizer: Adam, maxBatch: number): HostMlpStep | null {
-    if (net.config.encoder === 'attention') return null;
-    const layout = optimizer.hostLayout();
-    if (!layout) return null;
-    const cached = steps.get(optimizer);
-    if (cached && cached.maxBatch >= maxBatch) return cached;
-    const step = new HostMlpStep(net, optimizer, layout.memory, layout.offsets, maxBatch);
-    steps.set(optimizer, step);
-    return step;
+  /** Minibatches whose observations are copied straight into the engine's memory. */
+  rollout(buffer: RolloutBuffer, maskActions: boolean): EngineRollout<HostMinibatch> {
+    return {
+      minibatch: (rows, normalize) => hostMinibatch(buffer, rows, maskActions, normalize, this.observations(rows.length)),
+      dispose() {},
+    };
+  }
+
+  loadWeights(): void {
+    this.weights.load();
+  }
+
+  storeWeights(): void {
+    this.weights.store();
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
   }
 
   /** Where the minibatch's observations go, row after row: [rows × obsSize]. */
-  observations(rows: number): Float32Array {
+  private observations(rows: number): Float32Array {
     const heap = this.heap();
     const start = this.x / 4;
     heap.fill(0, start + rows * this.obsSize, start + this.batchPad * this.obsSize);
@@ -137,13 +153,15 @@ export class HostMlpStep {
   }
 
   /**
-   * One gradient step on the `b` observations written through observations(b): the loss gradient,
-   * the global-norm clip and Adam. Returns the statistics as LOSS_STATS.
+   * One gradient step on a minibatch from this engine's rollout(), whose observations are already in
+   * the engine's memory: the loss gradient, the global-norm clip and Adam. Returns LOSS_STATS.
    */
-  run(b: number, batch: LossInputs<Float32Array | Int32Array>, cfg: LossConfig, maxGradNorm: number): Float64Array {
+  step(batch: HostMinibatch, cfg: LossConfig & Pick<PpoConfig, 'maxGradNorm'>): Float64Array {
+    const b = batch.actions.length;
+    if (b > this.maxBatch) throw new RangeError(`A minibatch of ${b} rows exceeds the engine's ${this.maxBatch}.`);
     const heap = this.heap();
     const rowsPad = pad4(b);
-    const { layers, numActions } = this;
+    const { layout: layers, numActions } = this;
     const weights = heap.subarray(this.memory.regionOffset(0) / 4);
     const grads = heap.subarray(this.memory.regionOffset(3) / 4);
 
@@ -188,7 +206,7 @@ export class HostMlpStep {
       this.activationGradient(below, heap, rowsPad);
     }
 
-    this.optimizer.stepOnHost(maxGradNorm);
+    this.optimizer.apply(cfg.maxGradNorm);
     return stats;
   }
 
@@ -263,15 +281,13 @@ export class HostMlpStep {
   }
 }
 
-const steps = new WeakMap<Adam, HostMlpStep>();
-
 function pad4(n: number): number {
   return Math.ceil(n / 4) * 4;
 }
 
 /**
  * tanh as a [13/6] rational function on [−9, 9] (the coefficients of Eigen's fast tanh): within
- * 6e-8 of Math.tanh, and about seven times faster than it over a layer's activations.
+ * 6e-8 of Math.tanh and much faster than it over a layer's activations.
  */
 function tanh(x: number): number {
   const c = x < -9 ? -9 : x > 9 ? 9 : x;

@@ -60,8 +60,8 @@ export function ppoLoss(
 
 /**
  * The same loss on plain arrays (host backends), with its gradient with respect to the logits and
- * values written into `dLogits` and `dValues`. On wasm the loss as tensors costs ~200 tiny kernels
- * per minibatch, about a tenth of a gradient step; here it is one pass over B × actions numbers.
+ * values written into `dLogits` and `dValues`: one pass over B × actions numbers where the loss as
+ * tensors is ~200 tiny kernels per minibatch.
  * Ties and clip boundaries follow tfjs's gradients (maximum → first argument on ≥; clip passes the
  * gradient on the closed interval), so both forms agree. Returns the statistics as `LOSS_STATS`.
  */

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NetworkConfig } from './config';
 import { createRng } from '../random/rng';
-import { batchMatMul, kernel, transposeInto } from './batchMatMul';
-import { isHostBackend } from './hostBackend';
+import { TFJS_LAYERS, type LayerOps } from '../compute/layers';
+import { layerPlan, type LayerPlan, type ParamInit } from './layerPlan';
 
 /** Shapes the network is built for; they come from the environment and travel with the model. */
 export interface ObservationSpec {
@@ -30,62 +30,6 @@ export interface NamedVariable {
   variable: tf.Variable;
 }
 
-/**
- * A dense layer x·w + b whose backward pass avoids what is slow on host backends. tfjs's own gradient
- * uses matMul with transpose flags, which wasm runs 15–20× slower (shared/PERF-NOTES.md), so the
- * tfjs form transposes explicitly. Where the shapes fit, wasm and cpu take the backward pass in the
- * SIMD kernel of batchMatMul.ts instead: dW reads x transposed in place and the bias gradient is one
- * JavaScript pass, where tfjs spent ~0.9 ms per 3,840 × 64 transpose and ~1 ms per axis-0 sum (the
- * attention encoder's activations), each per layer per step. The forward product stays tfjs's: through
- * a rollout the weights are constant and XNNPACK reuses its packed copy of them.
- *
- * Without the input gradient (a layer over the observations, which nothing upstream needs) the
- * backward pass returns zeros for x instead of the update's largest product (B×units · units×963).
- */
-function denseOp(withInputGradient: boolean) {
-  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [x, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
-    save([x, w]);
-    return {
-      value: tf.add(tf.matMul(x, w), b),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-        const [rows, inputs] = xs.shape;
-        const units = ws.shape[1];
-        const mm = isHostBackend() && rows % 4 === 0 && inputs % 4 === 0 && units % 4 === 0 ? kernel() : null;
-        if (!mm) {
-          const dy2 = dy as tf.Tensor2D;
-          const dX = withInputGradient ? tf.matMul(dy2, tf.transpose(ws)) : tf.zerosLike(xs);
-          return [dX, tf.matMul(tf.transpose(xs), dy2), tf.sum(dy2, 0)];
-        }
-        const dyData = dy.dataSync() as Float32Array;
-        const dBias = new Float32Array(units);
-        for (let i = 0, at = 0; i < rows; i++) for (let j = 0; j < units; j++, at++) dBias[j] += dyData[at];
-        const dW = mm.multiplyTransposedA(xs.dataSync() as Float32Array, dyData, 1, inputs, rows, units);
-        let dX: tf.Tensor = tf.zerosLike(xs);
-        if (withInputGradient) {
-          const wT = new Float32Array(inputs * units);
-          transposeInto(ws.dataSync() as Float32Array, 0, inputs, units, wT, 0);
-          dX = tf.tensor2d(mm.multiply(dyData, wT, 1, rows, units, inputs), [rows, inputs]);
-        }
-        return [dX, tf.tensor2d(dW, [inputs, units]), tf.tensor1d(dBias)];
-      },
-    };
-  });
-}
-
-const hiddenDenseOp = denseOp(true);
-const inputDenseOp = denseOp(false);
-
-export function dense(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
-  return hiddenDenseOp(x, w, b) as tf.Tensor2D;
-}
-
-/** A dense layer over the observations themselves: no gradient for them. */
-export function inputDense(x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
-  return inputDenseOp(x, w, b) as tf.Tensor2D;
-}
-
 function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
   const { mean, variance } = tf.moments(x, -1, true);
   return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), gamma), beta);
@@ -93,16 +37,14 @@ function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
 
 /**
  * Actor-critic: an encoder (flat MLP input, or self-attention over the window), a shared dense trunk,
- * a policy head (logits) and a value head. Orthogonal initialisation with gains √2 (hidden), 0.01
- * (policy head) and 1 (value head), biases 0 — the CleanRL / SB3 convention.
+ * a policy head (logits) and a value head, as layerPlan.ts lays them out.
  */
 export class ActorCritic {
   readonly params: NamedVariable[] = [];
   readonly spec: ObservationSpec;
   readonly config: NetworkConfig;
-  private readonly byName = new Map<string, tf.Variable>();
+  readonly plan: LayerPlan;
   private seed: number;
-  private initial: ReadonlyMap<string, Float32Array> | null;
 
   /**
    * With `initial` (every parameter by name, as checked by the model bundle), the values are taken
@@ -113,67 +55,51 @@ export class ActorCritic {
     this.spec = spec;
     this.config = config;
     this.seed = seed;
-    this.initial = initial ?? null;
-    const hiddenGain = Math.SQRT2;
-    let trunkInput: number;
-    if (config.encoder === 'attention') {
-      const d = config.modelDim;
-      // Named "encoder/…" like the weights of the Layers export's encoder layer, so one set of weights serves both.
-      this.addDense('encoder/embed', spec.featureCount, d, 1);
-      this.add('encoder/position', [spec.lookback, d], () => scaledNormal(spec.lookback * d, 0.02, this.nextSeed()));
-      for (let l = 0; l < config.attentionLayers; l++) {
-        this.addNorm(`encoder/block${l}/norm1`, d);
-        for (const p of ['query', 'key', 'value', 'out']) this.addDense(`encoder/block${l}/${p}`, d, d, 1);
-        this.addNorm(`encoder/block${l}/norm2`, d);
-        this.addDense(`encoder/block${l}/ffn1`, d, 2 * d, hiddenGain);
-        this.addDense(`encoder/block${l}/ffn2`, 2 * d, d, 1);
+    this.plan = layerPlan(spec, config);
+    for (const { name, shape, init } of this.plan.params) {
+      let values: Float32Array;
+      if (initial) {
+        const given = initial.get(name);
+        if (!given) throw new Error(`No initial values for parameter ${name}`);
+        values = given;
+      } else {
+        values = this.initialValues(shape, init);
       }
-      this.addNorm('encoder/pool/norm', d);
-      trunkInput = d + spec.stateSize;
-    } else {
-      trunkInput = observationSize(spec);
+      // tfjs names variables globally; a prefix keeps ours apart from Layers models' own ("trunk0/kernel_1").
+      const tensor = tf.tensor(values, shape);
+      const variable = tf.variable(tensor, true, `actor_critic_${uniqueSuffix()}/${name}`);
+      tensor.dispose();
+      this.params.push({ name, variable });
     }
-    let width = trunkInput;
-    config.hidden.forEach((units, i) => {
-      this.addDense(`trunk${i}`, width, units, hiddenGain);
-      width = units;
-    });
-    this.addDense('policy', width, spec.numActions, 0.01);
-    this.addDense('value', width, 1, 1);
-    this.initial = null;
   }
 
   get variables(): tf.Variable[] {
     return this.params.map((p) => p.variable);
   }
 
-  /** Logits [B, actions] and values [B] for observations [B, obsSize]. Call inside tf.tidy. */
-  forward(obs: tf.Tensor2D): PolicyOutput {
-    const { spec, config } = this;
-    let trunkIn: tf.Tensor2D;
-    if (config.encoder === 'attention') {
+  /**
+   * Logits [B, actions] and values [B] for observations [B, obsSize]. Call inside tf.tidy. `layers`
+   * are the products' implementation: the gradient engine's (engine.ts), for its speed on this backend.
+   */
+  forward(obs: tf.Tensor2D, layers: LayerOps = TFJS_LAYERS): PolicyOutput {
+    const { spec, plan } = this;
+    const v = (index: number) => this.params[index].variable;
+    let h = obs;
+    if (plan.encoder) {
+      const { dims, index } = plan.encoder;
       const windowSize = spec.lookback * spec.featureCount;
       const window = tf.slice(obs, [0, 0], [-1, windowSize]);
       const state = tf.slice(obs, [0, windowSize], [-1, spec.stateSize]);
-      trunkIn = tf.concat([this.encodeWindow(window), state], 1);
-    } else {
-      trunkIn = obs;
+      const weight = (name: string) => v(index.get(name) as number);
+      h = tf.concat([encodeWindow(window, weight, dims, layers), state], 1);
     }
-    let h = trunkIn;
-    for (let i = 0; i < config.hidden.length; i++) {
-      const layer = i === 0 && config.encoder !== 'attention' ? inputDense : dense;
-      const z = layer(h, this.v(`trunk${i}/kernel`), this.v(`trunk${i}/bias`));
-      h = config.activation === 'tanh' ? tf.tanh(z) : tf.relu(z);
-    }
-    const logits = dense(h, this.v('policy/kernel'), this.v('policy/bias'));
-    const value = tf.reshape(dense(h, this.v('value/kernel'), this.v('value/bias')), [-1]) as tf.Tensor1D;
-    return { logits, value };
-  }
-
-  private encodeWindow(window: tf.Tensor2D): tf.Tensor2D {
-    const { lookback, featureCount } = this.spec;
-    const { modelDim, attentionHeads, attentionLayers } = this.config;
-    return encodeWindow(window, (name) => this.v(`encoder/${name}`), { lookback, featureCount, modelDim, heads: attentionHeads, layers: attentionLayers });
+    plan.trunk.forEach((layer, i) => {
+      const product = i === 0 && plan.trunkReadsObservations ? layers.inputDense : layers.dense;
+      const z = product(h, v(layer.kernel), v(layer.bias));
+      h = plan.activation === 'tanh' ? tf.tanh(z) : tf.relu(z);
+    });
+    const [policy, value] = plan.heads.map(({ dense }) => layers.dense(h, v(dense.kernel), v(dense.bias)));
+    return { logits: policy, value: tf.reshape(value, [-1]) as tf.Tensor1D };
   }
 
   /** Copies weights in `params` order (shapes must match). */
@@ -192,45 +118,25 @@ export class ActorCritic {
   dispose(): void {
     for (const p of this.params) p.variable.dispose();
     this.params.length = 0;
-    this.byName.clear();
   }
 
-  private v(name: string): tf.Variable {
-    const variable = this.byName.get(name);
-    if (!variable) throw new Error(`Network has no parameter ${name}`);
-    return variable;
+  private initialValues(shape: number[], init: ParamInit): Float32Array {
+    const size = shape.reduce((a, b) => a * b, 1);
+    switch (init.kind) {
+      case 'orthogonal':
+        return orthogonal(shape[0], shape[1], init.gain, this.nextSeed());
+      case 'normal':
+        return scaledNormal(size, init.std, this.nextSeed());
+      case 'ones':
+        return new Float32Array(size).fill(1);
+      case 'zeros':
+        return new Float32Array(size);
+    }
   }
 
   private nextSeed(): number {
     this.seed = (this.seed * 1_103_515_245 + 12_345) % 2_147_483_647;
     return this.seed;
-  }
-
-  private add(name: string, shape: number[], init: () => Float32Array): void {
-    let values: Float32Array;
-    if (this.initial) {
-      const given = this.initial.get(name);
-      if (!given) throw new Error(`No initial values for parameter ${name}`);
-      values = given;
-    } else {
-      values = init();
-    }
-    // tfjs names variables globally; a prefix keeps ours apart from Layers models' own ("trunk0/kernel_1").
-    const tensor = tf.tensor(values, shape);
-    const variable = tf.variable(tensor, true, `actor_critic_${uniqueSuffix()}/${name}`);
-    tensor.dispose();
-    this.params.push({ name, variable });
-    this.byName.set(name, variable);
-  }
-
-  private addDense(name: string, inputs: number, units: number, gain: number): void {
-    this.add(`${name}/kernel`, [inputs, units], () => orthogonal(inputs, units, gain, this.nextSeed()));
-    this.add(`${name}/bias`, [units], () => new Float32Array(units));
-  }
-
-  private addNorm(name: string, size: number): void {
-    this.add(`${name}/gamma`, [size], () => new Float32Array(size).fill(1));
-    this.add(`${name}/beta`, [size], () => new Float32Array(size));
   }
 }
 
@@ -293,10 +199,11 @@ export interface EncoderDims {
 /**
  * The attention encoder: pre-norm transformer blocks over the window's bars, mean-pooled to one
  * vector per sample. Shared by ActorCritic and the Layers export (model/attentionLayer.ts), which
- * pass their own weights by name. Call inside tf.tidy.
+ * pass their own weights by their names inside the encoder (layerPlan.ts). Call inside tf.tidy.
  */
-export function encodeWindow(window: tf.Tensor2D, weight: (name: string) => tf.Tensor, dims: EncoderDims): tf.Tensor2D {
+export function encodeWindow(window: tf.Tensor2D, weight: (name: string) => tf.Tensor, dims: EncoderDims, ops: LayerOps = TFJS_LAYERS): tf.Tensor2D {
   const { lookback: L, featureCount: F, modelDim: d, heads, layers } = dims;
+  const { dense, inputDense, batchMatMul } = ops;
   const dh = d / heads;
   const batch = window.shape[0];
   const rows = tf.reshape(window, [batch * L, F]) as tf.Tensor2D;

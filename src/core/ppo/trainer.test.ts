@@ -32,7 +32,7 @@ describe('PpoTrainer', () => {
     const trainer = new PpoTrainer(config, data);
     await trainer.collectRollout();
     // One epoch, one minibatch: the statistics are taken in the forward pass before the step.
-    const d = await ppoUpdate(trainer.network, trainer.optimizer, trainer.buffer, config.ppo, createRng(1), null);
+    const d = await ppoUpdate(trainer.engine, trainer.buffer, config.ppo, createRng(1), null);
     trainer.dispose();
     expect(d.gradientSteps).toBe(1);
     expect(Math.abs(d.approxKl)).toBeLessThan(1e-6);

@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainingConfig } from './config';
 import { ActorCritic, type ObservationSpec } from './network';
-import { Adam, type AdamState } from './adam';
+import type { AdamState, Optimizer } from './adam';
+import { chooseGradientEngine, type GradientEngine } from './engine';
 import { bootstrapTruncated, RolloutBuffer } from './buffer';
 import { actionProbabilities, argmaxIndex, sampleIndex } from './distribution';
 import { ppoUpdate, type UpdateDiagnostics } from './update';
+import type { LayerOps } from '../compute/layers';
 import { createRng } from '../random/rng';
 import { ACCOUNT_FEATURES, NUM_ACTIONS, TradingEnv, type EpisodeStats, type MarketData } from '../env/tradingEnv';
 import type { Splits } from '../features';
@@ -130,7 +132,9 @@ export function observationSpecFor(market: MarketData, lookback: number): Observ
  */
 export class PpoTrainer {
   readonly network: ActorCritic;
-  readonly optimizer: Adam;
+  /** How the update computes on this backend, chosen once (engine.ts). */
+  readonly engine: GradientEngine;
+  readonly optimizer: Optimizer;
   readonly control = new TrainingControl();
   private readonly env: TradingEnv;
   readonly buffer: RolloutBuffer;
@@ -148,7 +152,8 @@ export class PpoTrainer {
   ) {
     const spec = observationSpecFor(data.market, config.env.lookback);
     this.network = new ActorCritic(spec, config.network, config.seed);
-    this.optimizer = new Adam(this.network.variables, config.ppo.learningRate);
+    this.engine = chooseGradientEngine(this.network, tf.getBackend(), config.ppo.learningRate, config.ppo.minibatchSize);
+    this.optimizer = this.engine.optimizer;
     this.rng = createRng(config.seed ^ 0x5eed);
     this.env = new TradingEnv(config.env, data.market, data.splits.train, {
       onEpisode: (_i, stats) => this.recordEpisode(stats),
@@ -187,7 +192,7 @@ export class PpoTrainer {
       if (ppo.annealLearningRate) learningRate = ppo.learningRate * Math.max(0, 1 - this.timesteps / stop.totalTimesteps);
       this.optimizer.learningRate = learningRate;
       const klStop = ppo.adaptiveKl ? 1.5 * ppo.adaptiveKlTarget : ppo.targetKl;
-      last = await ppoUpdate(this.network, this.optimizer, this.buffer, ppo, this.rng, klStop);
+      last = await ppoUpdate(this.engine, this.buffer, ppo, this.rng, klStop);
       this.updates += 1;
       if (!Number.isFinite(last.policyLoss) || !Number.isFinite(last.valueLoss)) {
         throw new TrainingError(
@@ -254,12 +259,12 @@ export class PpoTrainer {
 
   /** The deterministic (argmax) policy of the current network, for backtests. */
   greedyPolicy(): Policy {
-    return greedyPolicy(this.network, this.config.ppo.maskActions);
+    return greedyPolicy(this.network, this.config.ppo.maskActions, this.engine.layers);
   }
 
   dispose(): void {
     this.network.dispose();
-    this.optimizer.dispose();
+    this.engine.dispose();
   }
 
   private stopReason(started: number): StopReason | null {
@@ -303,7 +308,7 @@ export class PpoTrainer {
       buffer.obs.set(env.obs, offset * obsSize);
       buffer.masks.set(env.masks, offset * NUM_ACTIONS);
       const out = tf.tidy(() => {
-        const { logits, value } = network.forward(tf.tensor2d(env.obs, [n, obsSize]));
+        const { logits, value } = network.forward(tf.tensor2d(env.obs, [n, obsSize]), this.engine.layers);
         const mask = maskActions ? tf.tensor2d(Float32Array.from(env.masks), [n, NUM_ACTIONS]) : null;
         return tf.concat([actionProbabilities(logits, mask), tf.reshape(value, [n, 1])], 1);
       });
@@ -337,7 +342,7 @@ export class PpoTrainer {
   }
 
   private async values(obs: Float32Array, n: number): Promise<Float32Array> {
-    const value = tf.tidy(() => this.network.forward(tf.tensor2d(obs, [n, this.env.obsSize])).value);
+    const value = tf.tidy(() => this.network.forward(tf.tensor2d(obs, [n, this.env.obsSize]), this.engine.layers).value);
     const data = (await value.data()) as Float32Array;
     value.dispose();
     return data;
@@ -369,10 +374,10 @@ export function adaptLearningRate(current: number, approxKl: number, ppo: Traini
 }
 
 /** argmax over the (masked) policy, one forward per decision. */
-export function greedyPolicy(network: ActorCritic, maskActions: boolean): Policy {
+export function greedyPolicy(network: ActorCritic, maskActions: boolean, layers?: LayerOps): Policy {
   return async (obs, masks, numEnvs, actions) => {
     const probs = tf.tidy(() => {
-      const { logits } = network.forward(tf.tensor2d(obs.subarray(0, numEnvs * (obs.length / numEnvs)), [numEnvs, obs.length / numEnvs]));
+      const { logits } = network.forward(tf.tensor2d(obs.subarray(0, numEnvs * (obs.length / numEnvs)), [numEnvs, obs.length / numEnvs]), layers);
       const mask = maskActions ? tf.tensor2d(Float32Array.from(masks.subarray(0, numEnvs * NUM_ACTIONS)), [numEnvs, NUM_ACTIONS]) : null;
       return actionProbabilities(logits, mask);
     });

@@ -1,13 +1,12 @@
-import { encodeModule, F32, I32, instantiate, op, V128 } from '../wasm/encode';
-import { bmmFunction } from './batchMatMul';
+import { encodeModule, F32, I32, instantiate, op, V128 } from './encode';
+import { bmmFunction } from './matMulKernel';
 
 /**
  * Adam's element-wise step over flat arrays, for host backends (wasm, cpu).
  *
- * The step is a few multiply-adds, a square root and a division per weight; over the default
- * network's 346k weights V8's scalar loop took ~2.3 ms, a fifth of a minibatch step on wasm. The
- * same loop in WebAssembly SIMD (four lanes) takes a tenth of that. The module is small enough to
- * write out by hand (../wasm/encode.ts); where SIMD is missing the same two functions run in JavaScript.
+ * The step is a few multiply-adds, a square root and a division per weight: four lanes at a time in
+ * WebAssembly SIMD instead of V8's scalar loop (docs/PERFORMANCE.md). The module is small enough to
+ * write out by hand (encode.ts); where SIMD is missing the same two functions run in JavaScript.
  *
  * Layout: four regions of `capacity` floats each — weights, first moments, second moments,
  * gradients — in one buffer. Regions are padded to a multiple of four floats; the padding stays zero
@@ -40,7 +39,7 @@ export interface HostMemory {
   /** A view of the whole memory as it is now. */
   heap(): Float32Array;
   /**
-   * C = A · B (batchMatMul.ts's bmm): m and n multiples of 4; A[i, p] at a + i·aRow + p·aCol bytes
+   * C = A · B (matMulKernel.ts's bmm): m and n multiples of 4; A[i, p] at a + i·aRow + p·aCol bytes
    * (by default row-major: aRow = 4k, aCol = 4).
    */
   matMul(a: number, b: number, c: number, batch: number, m: number, k: number, n: number, aRow?: number, aCol?: number): void;

@@ -1,58 +1,8 @@
-import * as tf from '@tensorflow/tfjs';
-import { encodeModule, I32, instantiate, op, V128, type FunctionSpec } from '../wasm/encode';
-import { isHostBackend } from './hostBackend';
+import { encodeModule, I32, instantiate, op, V128, type FunctionSpec } from './encode';
 
-/**
- * Batched matrix product [..., m, k] · [..., k, n] for the attention encoder.
- *
- * tfjs-wasm hands every product with a batch dimension to a scalar fallback (~2 GFLOP/s; XNNPACK
- * only gets batch-1 products), and the attention's 256 small products per minibatch took half of
- * Enhanced-Maskable's update. On host backends this op copies both operands into a small
- * WebAssembly SIMD kernel instead (4 × 4 blocks of the result summed in registers). GPU
- * backends, and shapes the kernel does not take (m or n not a multiple of 4), use tf.matMul.
- */
-export function batchMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  const n = b.shape[b.rank - 1];
-  const m = a.shape[a.rank - 2];
-  if (!isHostBackend() || m % 4 !== 0 || n % 4 !== 0 || !kernel()) return tf.matMul(a, b);
-  return hostBatchMatMul(a, b) as tf.Tensor;
-}
-
-const hostBatchMatMul = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-  save([a, b]);
-  const m = a.shape[a.rank - 2];
-  const k = a.shape[a.rank - 1];
-  const n = b.shape[b.rank - 1];
-  const batch = a.size / (m * k);
-  if (b.size !== batch * k * n || b.shape[b.rank - 2] !== k) {
-    throw new RangeError(`batchMatMul: shapes ${a.shape.join('×')} and ${b.shape.join('×')} do not multiply.`);
-  }
-  const out = (kernel() as MatMulKernel).multiply(a.dataSync() as Float32Array, b.dataSync() as Float32Array, batch, m, k, n);
-  return {
-    value: tf.tensor(out, [...a.shape.slice(0, -1), n]),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [as, bs] = saved;
-      // dA = dy · bᵀ, dB = aᵀ · dy.
-      return [batchMatMul(dy, transposeLast(bs)), transposedProduct(as, dy)];
-    },
-  };
-});
-
-/**
- * aᵀ · b over the last two axes, the kernel reading `a` transposed in place (no transposed copy);
- * through batchMatMul where the kernel does not take the shapes. Not differentiable: for gradients.
- */
-function transposedProduct(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  const k = a.shape[a.rank - 2];
-  const m = a.shape[a.rank - 1];
-  const n = b.shape[b.rank - 1];
-  const mm = isHostBackend() ? kernel() : null;
-  if (!mm || m % 4 !== 0 || n % 4 !== 0) return batchMatMul(transposeLast(a), b);
-  const batch = a.size / (m * k);
-  const out = mm.multiplyTransposedA(a.dataSync() as Float32Array, b.dataSync() as Float32Array, batch, m, k, n);
-  return tf.tensor(out, [...a.shape.slice(0, -2), m, n]);
-}
+// A matrix product in WebAssembly SIMD over plain arrays: what tfjs-wasm lacks for batched and
+// transposed products (shared/PERF-NOTES.md). layers.ts wraps it as tfjs ops; the host MLP engine
+// calls bmm on its own memory through adamKernel.ts's module.
 
 /** dst[dstAt + c·rows + r] ← src[srcAt + r·cols + c]: a row-major [rows × cols] matrix transposed. */
 export function transposeInto(src: Float32Array, srcAt: number, rows: number, cols: number, dst: Float32Array, dstAt: number): void {
@@ -60,13 +10,6 @@ export function transposeInto(src: Float32Array, srcAt: number, rows: number, co
     const from = srcAt + r * cols;
     for (let c = 0, to = dstAt + r; c < cols; c++, to += rows) dst[to] = src[from + c];
   }
-}
-
-function transposeLast(t: tf.Tensor): tf.Tensor {
-  const perm = t.shape.map((_, i) => i);
-  perm[t.rank - 2] = t.rank - 1;
-  perm[t.rank - 1] = t.rank - 2;
-  return tf.transpose(t, perm);
 }
 
 export interface MatMulKernel {
@@ -79,7 +22,7 @@ export interface MatMulKernel {
 let cached: MatMulKernel | null | undefined;
 
 /** The SIMD kernel, or null where WebAssembly SIMD is missing. */
-export function kernel(): MatMulKernel | null {
+export function matMulKernel(): MatMulKernel | null {
   if (cached === undefined) cached = createKernel();
   return cached;
 }
