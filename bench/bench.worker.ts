@@ -1,6 +1,18 @@
 import * as Comlink from 'comlink';
 import { startBackend, type BackendChoice } from '../workers/backend';
-import { bestOf, importAndBacktest, monteCarlo100k, LARGE_MINIBATCH, matmulPeak, peakOf, withPeak, ppoThroughput, tensorDrift, type BenchResult, type PpoFigures } from './measure';
+import {
+  bestOf,
+  importAndBacktest,
+  monteCarlo100k,
+  LARGE_MINIBATCH,
+  matmulPeak,
+  peakOf,
+  withPeak,
+  ppoThroughput,
+  tensorDrift,
+  type BenchResult,
+  type PpoFigures,
+} from './measure';
 import type { Variant } from '../src/core/ppo/config';
 
 export interface BrowserBenchOptions {
@@ -11,9 +23,13 @@ export interface BrowserBenchOptions {
 }
 
 const api = {
-  async run(backend: BackendChoice, options: BrowserBenchOptions): Promise<Partial<BenchResult> & { backend: string; adapter: string | null; error?: string }> {
+  async run(
+    backend: BackendChoice,
+    options: BrowserBenchOptions,
+  ): Promise<Partial<BenchResult> & { backend: string; adapter: string | null; error?: string }> {
     const info = await startBackend(backend);
-    if (info.name !== backend) return { backend, adapter: info.adapter, error: `did not start: ${info.failures.map((f) => f.reason).join('; ')}` };
+    if (info.name !== backend)
+      return { backend, adapter: info.adapter, error: `did not start: ${info.failures.map((f) => f.reason).join('; ')}` };
     // A 1024³ product on a software GPU runs long enough to trip the GPU watchdog; slow backends skip it.
     const slow = backend === 'cpu' || backend === 'webgpu';
     const before = await matmulPeak(slow ? 5 : 20, slow);
@@ -22,7 +38,12 @@ const api = {
     if (options.full) ppo[LARGE_MINIBATCH] = await ppoThroughput('standard', options.updates, 256);
     const matmulGflops = bestOf(before, await matmulPeak(slow ? 5 : 20, slow));
     withPeak(ppo, peakOf(matmulGflops), backend);
-    const result: Partial<BenchResult> & { backend: string; adapter: string | null } = { backend, adapter: info.adapter, matmulGflops, ppo };
+    const result: Partial<BenchResult> & { backend: string; adapter: string | null } = {
+      backend,
+      adapter: info.adapter,
+      matmulGflops,
+      ppo,
+    };
     if (options.full) {
       const { importSeconds, backtestSeconds } = await importAndBacktest();
       result.importSeconds450k = importSeconds;

@@ -18,7 +18,10 @@ async function main() {
   const [beforeDir, afterDir, rounds = '3', variantList = 'standard,enhanced-maskable', updates = '1'] = process.argv.slice(2);
   if (!beforeDir || !afterDir) throw new Error('Usage: compareTrees.ts <before-dir> <after-dir> [rounds] [variants] [updates]');
   const load = async (dir: string): Promise<Throughput> => (await import(resolve(dir, 'bench/measure.ts'))).ppoThroughput;
-  const trees: [string, Throughput][] = [['before', await load(beforeDir)], ['after', await load(afterDir)]];
+  const trees: [string, Throughput][] = [
+    ['before', await load(beforeDir)],
+    ['after', await load(afterDir)],
+  ];
   await useNodeBackend('wasm', (line) => console.error(line));
   const ratios: Record<string, number[]> = {};
   for (let r = 0; r < Number(rounds); r++) {
@@ -27,12 +30,22 @@ async function main() {
       for (const [tree, run] of r % 2 === 0 ? trees : [...trees].reverse()) {
         const f = await run(variant, Number(updates));
         rates[tree] = f.updateSamplesPerSecond;
-        console.log(JSON.stringify({ round: r, variant, tree, updateSamplesPerSecond: Math.round(f.updateSamplesPerSecond), endToEndStepsPerSecond: Math.round(f.endToEndStepsPerSecond), engine: f.updateEngine }));
+        console.log(
+          JSON.stringify({
+            round: r,
+            variant,
+            tree,
+            updateSamplesPerSecond: Math.round(f.updateSamplesPerSecond),
+            endToEndStepsPerSecond: Math.round(f.endToEndStepsPerSecond),
+            engine: f.updateEngine,
+          }),
+        );
       }
       (ratios[variant] ??= []).push(rates.after / rates.before);
     }
   }
-  for (const [variant, list] of Object.entries(ratios)) console.log(`${variant}: after / before update rate, median of ${list.length} paired rounds: ${median(list).toFixed(3)}`);
+  for (const [variant, list] of Object.entries(ratios))
+    console.log(`${variant}: after / before update rate, median of ${list.length} paired rounds: ${median(list).toFixed(3)}`);
 }
 
 main().catch((error: unknown) => {

@@ -173,7 +173,11 @@ export async function importAndBacktest(): Promise<{ importSeconds: number; back
   prepareMarket(bars, names, 60);
   const importSeconds = (performance.now() - t0) / 1000;
 
-  const bt = prepareMarket(generateSampleBars({ bars: 100_100, seed: 4 }), names.filter((n) => !n.startsWith('tod')), 60);
+  const bt = prepareMarket(
+    generateSampleBars({ bars: 100_100, seed: 4 }),
+    names.filter((n) => !n.startsWith('tod')),
+    60,
+  );
   const env = resolveTrainingConfig({}).env;
   const t1 = performance.now();
   await runBacktest(buyAndHoldPolicy, bt.market, { start: bt.warmup, end: 100_100 }, env, annualisationFor(bt.market.time));
@@ -190,7 +194,13 @@ export async function monteCarlo100k(): Promise<BenchResult['monteCarloSeconds10
   const names = defaultFeatureNames({ hasVolume: true, intervalMs: 86_400_000 });
   const prepared = prepareMarket(bars, names, 60);
   const env = resolveTrainingConfig({}).env;
-  const result = await runBacktest(randomPolicy(1), prepared.market, { start: prepared.warmup, end: 100_100 }, env, annualisationFor(prepared.market.time));
+  const result = await runBacktest(
+    randomPolicy(1),
+    prepared.market,
+    { start: prepared.warmup, end: 100_100 },
+    env,
+    annualisationFor(prepared.market.time),
+  );
   const t0 = performance.now();
   bootstrapBlocks({ equity: result.equity, time: result.time }, { resamples: 1000 });
   const t1 = performance.now();
@@ -252,7 +262,11 @@ export function withPeak(ppo: Record<string, PpoFigures>, peak: number, backend:
 }
 
 /** Everything measured on the active backend. */
-export async function measureAll(backend: string, updates: number, variants: Variant[] = ['standard', 'enhanced-maskable']): Promise<BenchResult> {
+export async function measureAll(
+  backend: string,
+  updates: number,
+  variants: Variant[] = ['standard', 'enhanced-maskable'],
+): Promise<BenchResult> {
   const before = await matmulPeak();
   const ppo: Record<string, PpoFigures> = {};
   for (const variant of variants) ppo[variant] = await ppoThroughput(variant, updates);
@@ -262,5 +276,13 @@ export async function measureAll(backend: string, updates: number, variants: Var
   const { importSeconds, backtestSeconds } = await importAndBacktest();
   const monteCarloSeconds100k = await monteCarlo100k();
   const tensors = await tensorDrift();
-  return { backend, matmulGflops, ppo, importSeconds450k: importSeconds, backtestSeconds100k: backtestSeconds, monteCarloSeconds100k, tensors };
+  return {
+    backend,
+    matmulGflops,
+    ppo,
+    importSeconds450k: importSeconds,
+    backtestSeconds100k: backtestSeconds,
+    monteCarloSeconds100k,
+    tensors,
+  };
 }

@@ -9,7 +9,14 @@ import { LARGE_MINIBATCH, type BenchResult, type PpoFigures } from './measure';
 import type { BrowserBenchOptions } from './bench.worker';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--enable-unsafe-webgpu',
+];
 const OUT_DIR = 'bench/.dist';
 const quick = process.argv.includes('--quick');
 
@@ -21,7 +28,10 @@ async function main() {
   const node = await runNodeBench('wasm', quick ? 1 : 3);
 
   console.error('Building the app and the bench page…');
-  await build({ logLevel: 'warn', build: { outDir: OUT_DIR, emptyOutDir: true, rollupOptions: { input: { app: 'index.html', bench: 'bench/bench.html' } } } });
+  await build({
+    logLevel: 'warn',
+    build: { outDir: OUT_DIR, emptyOutDir: true, rollupOptions: { input: { app: 'index.html', bench: 'bench/bench.html' } } },
+  });
   const server = await preview({ logLevel: 'warn', preview: { port: 4190, strictPort: false }, build: { outDir: OUT_DIR } });
   const base = server.resolvedUrls?.local[0] ?? 'http://localhost:4190/';
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
@@ -41,7 +51,12 @@ async function main() {
       try {
         await page.goto(`${base}bench/bench.html`);
         await page.waitForFunction(() => 'runBench' in window);
-        browserRows.push(await page.evaluate(([b, o]) => (window as unknown as { runBench: (b: string, o: unknown) => Promise<BrowserRow> }).runBench(b, o), [backend, options] as const));
+        browserRows.push(
+          await page.evaluate(
+            ([b, o]) => (window as unknown as { runBench: (b: string, o: unknown) => Promise<BrowserRow> }).runBench(b, o),
+            [backend, options] as const,
+          ),
+        );
       } catch (error) {
         browserRows.push({ backend, adapter: null, error: error instanceof Error ? error.message.split('\n')[0] : String(error) });
       } finally {
@@ -60,7 +75,15 @@ async function main() {
     await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
   }
 
-  const result = { date: new Date().toISOString(), machine: { cpus: (await import('node:os')).cpus().length }, node, browser: browserRows, mainThread, mainThreadError, seconds: (Date.now() - started) / 1000 };
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cpus: (await import('node:os')).cpus().length },
+    node,
+    browser: browserRows,
+    mainThread,
+    mainThreadError,
+    seconds: (Date.now() - started) / 1000,
+  };
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/latest.json', JSON.stringify(result, null, 2));
   writeFileSync(`bench/results/${result.date.slice(0, 19).replace(/[:T]/g, '-')}.json`, JSON.stringify(result, null, 2));
@@ -88,16 +111,29 @@ async function appMainThread(page: Page, base: string, ms: number) {
   await page.waitForTimeout(ms);
   const tasks = await page.evaluate(() => (window as unknown as { __lt: number[] }).__lt);
   const status = await page.getByTestId('train-progress').getAttribute('data-status');
-  if (status !== 'running') throw new Error(`The app's training run was "${status}" before the ${ms / 1000} s window ended; the main-thread figure would not cover training.`);
+  if (status !== 'running')
+    throw new Error(
+      `The app's training run was "${status}" before the ${ms / 1000} s window ended; the main-thread figure would not cover training.`,
+    );
   await page.getByTestId('train-stop').click();
   await page.close();
   return { longestTaskMs: Math.round(Math.max(0, ...tasks)), tasksOver50ms: tasks.length, backend };
 }
 
-function table(node: BenchResult, rows: BrowserRow[], mainThread: { longestTaskMs: number; tasksOver50ms: number; backend: string | null } | null): string {
+function table(
+  node: BenchResult,
+  rows: BrowserRow[],
+  mainThread: { longestTaskMs: number; tasksOver50ms: number; backend: string | null } | null,
+): string {
   const f = (x: number | undefined, d = 1) => (x === undefined ? '—' : x.toFixed(d));
-  const share = (p: PpoFigures) => (Number.isFinite(p.updatePercentOfPeak) ? `${f(p.updatePercentOfPeak, 0)}% of peak` : "update in our WebAssembly kernels, not this backend's");
-  const ppo = (p: PpoFigures | undefined) => (p ? `${f(p.endToEndStepsPerSecond, 0)} (rollout ${f(p.rolloutStepsPerSecond, 0)}, update ${f(p.updateSamplesPerSecond, 0)} samples/s, ${share(p)})` : '—');
+  const share = (p: PpoFigures) =>
+    Number.isFinite(p.updatePercentOfPeak)
+      ? `${f(p.updatePercentOfPeak, 0)}% of peak`
+      : "update in our WebAssembly kernels, not this backend's";
+  const ppo = (p: PpoFigures | undefined) =>
+    p
+      ? `${f(p.endToEndStepsPerSecond, 0)} (rollout ${f(p.rolloutStepsPerSecond, 0)}, update ${f(p.updateSamplesPerSecond, 0)} samples/s, ${share(p)})`
+      : '—';
   const lines = [
     '| where | matmul GFLOP/s 64×963·963×256 / 512×963·963×256 / 1024³ | Standard env steps/s | Enhanced env steps/s | Standard, minibatch 256 |',
     '|---|---|---|---|---|',
@@ -113,10 +149,16 @@ function table(node: BenchResult, rows: BrowserRow[], mainThread: { longestTaskM
   lines.push('');
   lines.push(`450k-row minute CSV import + features: Node ${f(node.importSeconds450k, 2)} s, Chromium ${f(wasm?.importSeconds450k, 2)} s`);
   lines.push(`100k-bar backtest: Node ${f(node.backtestSeconds100k, 2)} s, Chromium ${f(wasm?.backtestSeconds100k, 2)} s`);
-  const mc = (r: Partial<BenchResult> | undefined) => (r?.monteCarloSeconds100k ? `${f(r.monteCarloSeconds100k.blocks, 2)} s + ${f(r.monteCarloSeconds100k.retimings, 2)} s` : '—');
+  const mc = (r: Partial<BenchResult> | undefined) =>
+    r?.monteCarloSeconds100k ? `${f(r.monteCarloSeconds100k.blocks, 2)} s + ${f(r.monteCarloSeconds100k.retimings, 2)} s` : '—';
   lines.push(`Monte Carlo of a 100k-bar backtest (1,000 block resamples + 1,000 re-timings): Node ${mc(node)}, Chromium ${mc(wasm)}`);
-  lines.push(`Tensors from update 5 to 55: Node ${node.tensors.before} → ${node.tensors.after50} (${node.tensors.bytesBefore} → ${node.tensors.bytesAfter50} bytes)`);
-  if (mainThread) lines.push(`App main thread while training (${mainThread.backend}): longest task ${mainThread.longestTaskMs} ms, ${mainThread.tasksOver50ms} tasks over 50 ms`);
+  lines.push(
+    `Tensors from update 5 to 55: Node ${node.tensors.before} → ${node.tensors.after50} (${node.tensors.bytesBefore} → ${node.tensors.bytesAfter50} bytes)`,
+  );
+  if (mainThread)
+    lines.push(
+      `App main thread while training (${mainThread.backend}): longest task ${mainThread.longestTaskMs} ms, ${mainThread.tasksOver50ms} tasks over 50 ms`,
+    );
   return lines.join('\n');
 }
 

@@ -28,11 +28,22 @@ async function main() {
       const run = (runs[variant] ??= { update: [], endToEnd: [] });
       run.update.push(figures.updateSamplesPerSecond);
       run.endToEnd.push(figures.endToEndStepsPerSecond);
-      console.log(JSON.stringify({ backend, variant, rep: r, updateSamplesPerSecond: Math.round(figures.updateSamplesPerSecond), endToEndStepsPerSecond: Math.round(figures.endToEndStepsPerSecond), engine: figures.updateEngine }));
+      console.log(
+        JSON.stringify({
+          backend,
+          variant,
+          rep: r,
+          updateSamplesPerSecond: Math.round(figures.updateSamplesPerSecond),
+          endToEndStepsPerSecond: Math.round(figures.endToEndStepsPerSecond),
+          engine: figures.updateEngine,
+        }),
+      );
     }
   }
   for (const [variant, run] of Object.entries(runs)) {
-    console.log(`median ${variant}: update ${Math.round(median(run.update))} samples/s, end to end ${Math.round(median(run.endToEnd))} env steps/s`);
+    console.log(
+      `median ${variant}: update ${Math.round(median(run.update))} samples/s, end to end ${Math.round(median(run.endToEnd))} env steps/s`,
+    );
   }
 }
 

@@ -76,7 +76,22 @@ describe('cli backtest with a baseline', () => {
   it('fills at the next open by default and takes cost and slippage flags', async () => {
     const base = JSON.parse((await cli('backtest', '--baseline', 'buy-and-hold', '--data', sample, '--json')).out);
     expect(base.assumptions).toMatchObject({ fillAt: 'nextOpen', slippageBps: 0 });
-    const costly = JSON.parse((await cli('backtest', '--baseline', 'buy-and-hold', '--data', sample, '--json', '--slippage-bps', '20', '--transaction-cost', '0.005')).out);
+    const costly = JSON.parse(
+      (
+        await cli(
+          'backtest',
+          '--baseline',
+          'buy-and-hold',
+          '--data',
+          sample,
+          '--json',
+          '--slippage-bps',
+          '20',
+          '--transaction-cost',
+          '0.005',
+        )
+      ).out,
+    );
     expect(costly.assumptions).toMatchObject({ slippageBps: 20, transactionCost: 0.005 });
     expect(costly.metrics.totalReturn).toBeLessThan(base.metrics.totalReturn);
     const bad = await cli('backtest', '--baseline', 'flat', '--data', sample, '--slippage-bps', '1e3');
@@ -113,10 +128,33 @@ describe('cli backtest with a baseline', () => {
 
 describe('cli train, backtest and predict with a model', () => {
   const model = join(dir, 'tiny');
-  it('trains, saves, backtests and predicts in the seeds\' response shape', async () => {
+  it("trains, saves, backtests and predicts in the seeds' response shape", async () => {
     const config = join(dir, 'tiny.json');
-    writeFileSync(config, JSON.stringify({ env: { numEnvs: 2, lookback: 10 }, ppo: { numSteps: 32, minibatchSize: 32, epochs: 1 }, network: { hidden: [16] }, eval: { everyUpdates: 1 } }));
-    const trained = await cli('train', '--data', sample, '--type', 'maskable', '--steps', '128', '--config', config, '--output', model, '--backend', 'cpu', '--json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        env: { numEnvs: 2, lookback: 10 },
+        ppo: { numSteps: 32, minibatchSize: 32, epochs: 1 },
+        network: { hidden: [16] },
+        eval: { everyUpdates: 1 },
+      }),
+    );
+    const trained = await cli(
+      'train',
+      '--data',
+      sample,
+      '--type',
+      'maskable',
+      '--steps',
+      '128',
+      '--config',
+      config,
+      '--output',
+      model,
+      '--backend',
+      'cpu',
+      '--json',
+    );
     expect(trained.code, trained.err).toBe(0);
     const summary = JSON.parse(trained.out.split('\n').pop()!);
     expect(summary.timesteps).toBe(128);
@@ -124,7 +162,20 @@ describe('cli train, backtest and predict with a model', () => {
     expect(existsSync(`${model}.ppo.json`)).toBe(true);
 
     // Out of sample by default: the test split, no training or selection bar in it.
-    const bt = await cli('backtest', '--model', `${model}.ppo.json`, '--data', sample, '--json', '--backend', 'cpu', '--equity-out', join(dir, 'eq.csv'), '--trades-out', join(dir, 'tr.csv'));
+    const bt = await cli(
+      'backtest',
+      '--model',
+      `${model}.ppo.json`,
+      '--data',
+      sample,
+      '--json',
+      '--backend',
+      'cpu',
+      '--equity-out',
+      join(dir, 'eq.csv'),
+      '--trades-out',
+      join(dir, 'tr.csv'),
+    );
     expect(bt.code, bt.err).toBe(0);
     const report = JSON.parse(bt.out);
     expect(report).toMatchObject({ split: 'test', inSample: false, inSampleBars: 0 });
@@ -167,7 +218,13 @@ describe('cli train, backtest and predict with a model', () => {
 
   it('rejects data without the volume the model needs', async () => {
     const noVolume = join(dir, 'novol.csv');
-    writeFileSync(noVolume, readFileSync(sample, 'utf8').split('\n').map((l) => l.split(',').slice(0, 5).join(',')).join('\n'));
+    writeFileSync(
+      noVolume,
+      readFileSync(sample, 'utf8')
+        .split('\n')
+        .map((l) => l.split(',').slice(0, 5).join(','))
+        .join('\n'),
+    );
     const r = await cli('predict', '--model', `${model}.ppo.json`, '--data', noVolume, '--backend', 'cpu');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/volume/);
@@ -175,7 +232,7 @@ describe('cli train, backtest and predict with a model', () => {
 });
 
 describe('cli help and settings files', () => {
-  it('prints each command\'s flags with their defaults and exits 0', async () => {
+  it("prints each command's flags with their defaults and exits 0", async () => {
     const r = await cli('train', '--help');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/--steps N\s+Environment steps in total \(stop\.totalTimesteps\)\. Default: 100000\./);
@@ -194,16 +251,55 @@ describe('cli help and settings files', () => {
     writeFileSync(config, JSON.stringify({ ppo: { learningRte: 0.001, epochs: 2 }, envv: { lookback: 5 } }));
     const r = await cli('train', '--data', sample, '--config', config);
     expect(r.code).toBe(1);
-    expect(r.err).toBe(`--config ${config} has settings this app does not know: ppo.learningRte, envv. See train --help for every setting.`);
+    expect(r.err).toBe(
+      `--config ${config} has settings this app does not know: ppo.learningRte, envv. See train --help for every setting.`,
+    );
   });
 
-  it('keeps the --config file\'s variant unless --type is given', async () => {
+  it("keeps the --config file's variant unless --type is given", async () => {
     const config = join(dir, 'standard.json');
-    writeFileSync(config, JSON.stringify({ variant: 'standard', env: { numEnvs: 2, lookback: 10 }, ppo: { numSteps: 16, minibatchSize: 16, epochs: 1 }, network: { hidden: [8] }, eval: { everyUpdates: 0 } }));
-    const own = await cli('train', '--data', sample, '--config', config, '--steps', '32', '--output', join(dir, 'own'), '--backend', 'cpu', '--json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        variant: 'standard',
+        env: { numEnvs: 2, lookback: 10 },
+        ppo: { numSteps: 16, minibatchSize: 16, epochs: 1 },
+        network: { hidden: [8] },
+        eval: { everyUpdates: 0 },
+      }),
+    );
+    const own = await cli(
+      'train',
+      '--data',
+      sample,
+      '--config',
+      config,
+      '--steps',
+      '32',
+      '--output',
+      join(dir, 'own'),
+      '--backend',
+      'cpu',
+      '--json',
+    );
     expect(own.code, own.err).toBe(0);
     expect(JSON.parse(own.out.split('\n').pop()!).variant).toBe('standard');
-    const typed = await cli('train', '--data', sample, '--config', config, '--type', 'maskable', '--steps', '32', '--output', join(dir, 'typed'), '--backend', 'cpu', '--json');
+    const typed = await cli(
+      'train',
+      '--data',
+      sample,
+      '--config',
+      config,
+      '--type',
+      'maskable',
+      '--steps',
+      '32',
+      '--output',
+      join(dir, 'typed'),
+      '--backend',
+      'cpu',
+      '--json',
+    );
     expect(JSON.parse(typed.out.split('\n').pop()!).variant).toBe('maskable');
   });
 });

@@ -12,7 +12,14 @@ import { parseBundle, serializeBundle, type ModelBundle } from '../src/core/mode
 import { checkFileSize } from '../src/core/model/validation';
 import { backtestModel, predictLatest, trainModel, type PredictAccount, type SplitName } from '../src/core/workflow/session';
 import { NODE_BACKENDS, useNodeBackend, type NodeBackend } from './backend';
-import { DEFAULT_FOLD_OPTIONS, runWalkForward, summariseWalkForward, WINDOWS, type Spread, type WalkForwardWindow } from '../src/core/workflow/walkForward';
+import {
+  DEFAULT_FOLD_OPTIONS,
+  runWalkForward,
+  summariseWalkForward,
+  WINDOWS,
+  type Spread,
+  type WalkForwardWindow,
+} from '../src/core/workflow/walkForward';
 import { BASELINES, baselinePolicy, type BaselineName } from '../src/core/backtest/policy';
 import { annualisationFor } from '../src/core/backtest/annualisation';
 import type { BacktestMetrics } from '../src/core/backtest/types';
@@ -36,7 +43,6 @@ export interface CliIo {
 export { UsageError };
 
 const SPLITS: readonly SplitName[] = ['all', 'train', 'validation', 'test'];
-
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -67,7 +73,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         io.out(overviewHelp());
         return command === undefined ? 1 : 0;
       default:
-        throw new UsageError(`Unknown command "${command}". Commands: inspect, train, backtest, predict, evaluate, walk-forward, generate-sample (see --help).`);
+        throw new UsageError(
+          `Unknown command "${command}". Commands: inspect, train, backtest, predict, evaluate, walk-forward, generate-sample (see --help).`,
+        );
     }
   } catch (error) {
     const message = userMessage(error);
@@ -140,7 +148,9 @@ function prepareBaselineMarket(bars: Bars, names: FeatureName[], lookback: numbe
     return prepareMarket(bars, names, lookback);
   } catch (error) {
     if (!(error instanceof SplitError)) throw error;
-    throw new UsageError(`${fileName} is too short to cut into train / validation / test splits, so it has no ${split} split: ${error.message} Or backtest every bar with --split all.`);
+    throw new UsageError(
+      `${fileName} is too short to cut into train / validation / test splits, so it has no ${split} split: ${error.message} Or backtest every bar with --split all.`,
+    );
   }
 }
 
@@ -149,10 +159,12 @@ function tradingOverrides(values: Flags): Partial<EnvConfig> {
   const out: Partial<EnvConfig> = {};
   if (values['fill-at'] !== undefined) {
     const fillAt = String(values['fill-at']);
-    if (!(FILL_AT as readonly string[]).includes(fillAt)) throw new UsageError(`--fill-at must be one of ${FILL_AT.join(', ')}, got "${fillAt}".`);
+    if (!(FILL_AT as readonly string[]).includes(fillAt))
+      throw new UsageError(`--fill-at must be one of ${FILL_AT.join(', ')}, got "${fillAt}".`);
     out.fillAt = fillAt as EnvConfig['fillAt'];
   }
-  if (values['transaction-cost'] !== undefined) out.transactionCost = boundedNumber(values['transaction-cost'], '--transaction-cost', 0, 0.1);
+  if (values['transaction-cost'] !== undefined)
+    out.transactionCost = boundedNumber(values['transaction-cost'], '--transaction-cost', 0, 0.1);
   if (values['slippage-bps'] !== undefined) out.slippageBps = boundedNumber(values['slippage-bps'], '--slippage-bps', 0, 1000);
   return out;
 }
@@ -164,7 +176,8 @@ function riskFreeOption(value: unknown): number {
 function boundedNumber(value: unknown, flag: string, min: number, max: number): number {
   const text = String(value);
   const n = /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`${flag} must be a decimal number from ${min} to ${max}, got "${text}".`);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new UsageError(`${flag} must be a decimal number from ${min} to ${max}, got "${text}".`);
   return n;
 }
 
@@ -196,7 +209,10 @@ async function backtestWithModel(values: Flags, io: CliIo): Promise<number> {
   const split = splitOption(values.split ?? 'test');
   const modelPath = requireString(values.model, '--model');
   const dataPath = requireString(values.data, '--data');
-  const inputs = [{ flag: '--model', path: modelPath }, { flag: '--data', path: dataPath }];
+  const inputs = [
+    { flag: '--model', path: modelPath },
+    { flag: '--data', path: dataPath },
+  ];
   await checkOutputs(backtestOutputs(values), inputs, values.force === true);
   const bundle = await loadBundle(modelPath);
   const { bars, report } = await loadData(dataPath);
@@ -221,12 +237,28 @@ function printBacktest(
 ): void {
   if (json) {
     const sampleFields = sample ? { inSample: sample.inSample, inSampleBars: sample.trainingBars + sample.selectionBars, sample } : {};
-    const span = { firstTime: new Date(result.time[0]).toISOString(), lastTime: new Date(result.time[result.time.length - 1]).toISOString() };
-    io.out(JSON.stringify({ ...who, split, file, bars: result.equity.length, ...span, ...sampleFields, assumptions: result.assumptions, metrics: result.metrics }));
+    const span = {
+      firstTime: new Date(result.time[0]).toISOString(),
+      lastTime: new Date(result.time[result.time.length - 1]).toISOString(),
+    };
+    io.out(
+      JSON.stringify({
+        ...who,
+        split,
+        file,
+        bars: result.equity.length,
+        ...span,
+        ...sampleFields,
+        assumptions: result.assumptions,
+        metrics: result.metrics,
+      }),
+    );
     return;
   }
   const name = Object.values(who).join(' ');
-  io.out(`${name} on ${file}, ${split} split: ${result.equity.length} bars from ${isoDate(result.time[0])} to ${isoDate(result.time[result.time.length - 1])}`);
+  io.out(
+    `${name} on ${file}, ${split} split: ${result.equity.length} bars from ${isoDate(result.time[0])} to ${isoDate(result.time[result.time.length - 1])}`,
+  );
   if (sample) io.out(sample.inSample ? `IN SAMPLE — ${sample.note}` : sample.note);
   io.out(`Assumptions: ${describeAssumptions(result.assumptions)}`);
   io.out(formatMetrics(result.metrics));
@@ -255,7 +287,9 @@ async function train(args: string[], io: CliIo): Promise<number> {
     seed: values.seed !== undefined ? integerOption(values.seed, '--seed', 1, 0) : fromFile.seed,
     env: {
       ...fromFile.env,
-      ...(values['episode-length'] !== undefined ? { episodeLength: integerOption(values['episode-length'], '--episode-length', 1000, 1) } : {}),
+      ...(values['episode-length'] !== undefined
+        ? { episodeLength: integerOption(values['episode-length'], '--episode-length', 1000, 1) }
+        : {}),
       ...(values.lookback !== undefined ? { lookback: integerOption(values.lookback, '--lookback', 60, 1) } : {}),
     },
     ppo: {
@@ -271,10 +305,21 @@ async function train(args: string[], io: CliIo): Promise<number> {
   };
   const checkpointEvery = integerOption(values['checkpoint-every'], '--checkpoint-every', 10, 0);
   const dataPath = requireString(values.data, '--data');
-  const name = typeof values.output === 'string' ? basename(values.output).replace(/\.ppo\.json$/, '') : `${variant}-${basename(dataPath).replace(/\.[^.]+$/, '')}`;
-  const outPath = typeof values.output === 'string' ? (values.output.endsWith('.ppo.json') ? values.output : `${values.output}.ppo.json`) : `${name}.ppo.json`;
+  const name =
+    typeof values.output === 'string'
+      ? basename(values.output).replace(/\.ppo\.json$/, '')
+      : `${variant}-${basename(dataPath).replace(/\.[^.]+$/, '')}`;
+  const outPath =
+    typeof values.output === 'string'
+      ? values.output.endsWith('.ppo.json')
+        ? values.output
+        : `${values.output}.ppo.json`
+      : `${name}.ppo.json`;
   const output: FileFlag = { flag: '--output', path: outPath };
-  const inputs = [{ flag: '--data', path: dataPath }, ...(typeof values.config === 'string' ? [{ flag: '--config', path: values.config }] : [])];
+  const inputs = [
+    { flag: '--data', path: dataPath },
+    ...(typeof values.config === 'string' ? [{ flag: '--config', path: values.config }] : []),
+  ];
   await checkOutputs([output], inputs, values.force === true);
   const { bars, report } = await loadData(dataPath);
   const backend = await useNodeBackend(backendOption(values.backend), io.err);
@@ -283,25 +328,35 @@ async function train(args: string[], io: CliIo): Promise<number> {
   const checkpoint = {
     everyUpdates: checkpointEvery,
     // A failed checkpoint write (disk full…) is reported and training goes on; the final write retries.
-    save: (bundle: ModelBundle) => writeOutput(output, serializeBundle(bundle)).catch((error: unknown) => io.err(`Checkpoint not written: ${userMessage(error) ?? String(error)}`)),
+    save: (bundle: ModelBundle) =>
+      writeOutput(output, serializeBundle(bundle)).catch((error: unknown) =>
+        io.err(`Checkpoint not written: ${userMessage(error) ?? String(error)}`),
+      ),
   };
-  const outcome = await trainModel(bars, report, overrides, name, {
-    onProgress: (p) => {
-      const reward = p.meanEpisodeReward === null ? '—' : p.meanEpisodeReward.toFixed(4);
-      log(
-        `update ${p.update}  timesteps ${p.timesteps}/${p.totalTimesteps}  episodes ${p.episodes}  mean reward ${reward}  ` +
-          `${p.stepsPerSecond.toFixed(0)} steps/s  ETA ${formatDuration(p.etaMs)}  ` +
-          `KL ${p.diagnostics.approxKl.toFixed(4)}  entropy ${p.diagnostics.entropy.toFixed(3)}`,
-      );
+  const outcome = await trainModel(
+    bars,
+    report,
+    overrides,
+    name,
+    {
+      onProgress: (p) => {
+        const reward = p.meanEpisodeReward === null ? '—' : p.meanEpisodeReward.toFixed(4);
+        log(
+          `update ${p.update}  timesteps ${p.timesteps}/${p.totalTimesteps}  episodes ${p.episodes}  mean reward ${reward}  ` +
+            `${p.stepsPerSecond.toFixed(0)} steps/s  ETA ${formatDuration(p.etaMs)}  ` +
+            `KL ${p.diagnostics.approxKl.toFixed(4)}  entropy ${p.diagnostics.entropy.toFixed(3)}`,
+        );
+      },
+      onEvaluation: (e) => {
+        const m = e.result.metrics;
+        log(
+          `  validation @ ${e.timesteps}: return ${m.totalReturn.toFixed(2)}% (buy & hold ${m.buyHoldReturn.toFixed(2)}%), ` +
+            `${e.selection.basis} ${e.selection.score.toFixed(2)}, ${e.selection.trades} trades${e.isBest ? '  ← best' : ''}`,
+        );
+      },
     },
-    onEvaluation: (e) => {
-      const m = e.result.metrics;
-      log(
-        `  validation @ ${e.timesteps}: return ${m.totalReturn.toFixed(2)}% (buy & hold ${m.buyHoldReturn.toFixed(2)}%), ` +
-          `${e.selection.basis} ${e.selection.score.toFixed(2)}, ${e.selection.trades} trades${e.isBest ? '  ← best' : ''}`,
-      );
-    },
-  }, checkpointEvery > 0 ? { checkpoint } : {});
+    checkpointEvery > 0 ? { checkpoint } : {},
+  );
   await writeOutput(output, serializeBundle(outcome.bundle));
   const s = outcome.summary;
   const summary = {
@@ -351,7 +406,9 @@ async function readConfigFile(path: string): Promise<TrainingOverrides> {
   // A typo would otherwise train on the default without a word.
   const unknown = unknownConfigKeys(settings);
   if (unknown.length) {
-    throw new UsageError(`--config ${path} has settings this app does not know: ${unknown.join(', ')}. See train --help for every setting.`);
+    throw new UsageError(
+      `--config ${path} has settings this app does not know: ${unknown.join(', ')}. See train --help for every setting.`,
+    );
   }
   return settings;
 }
@@ -360,7 +417,9 @@ async function readConfigFile(path: string): Promise<TrainingOverrides> {
 function variantOption(flag: unknown, fromFile: TrainingOverrides): Variant {
   const variant = flag === undefined ? (fromFile.variant ?? 'maskable') : String(flag);
   if (!(VARIANTS as readonly string[]).includes(variant)) {
-    throw new UsageError(`Unknown ${flag === undefined ? 'variant in --config' : '--type'} "${variant}". Choose one of: ${VARIANTS.join(', ')}.`);
+    throw new UsageError(
+      `Unknown ${flag === undefined ? 'variant in --config' : '--type'} "${variant}". Choose one of: ${VARIANTS.join(', ')}.`,
+    );
   }
   return variant as Variant;
 }
@@ -380,7 +439,11 @@ async function predict(args: string[], io: CliIo): Promise<number> {
   if (values.json) io.out(JSON.stringify(core));
   else {
     io.out(JSON.stringify(core));
-    io.out(`for the bar at ${p.bar_time}, account ${p.position}; probabilities ${Object.entries(p.probabilities).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}; valid actions ${p.valid_actions.join(', ')}`);
+    io.out(
+      `for the bar at ${p.bar_time}, account ${p.position}; probabilities ${Object.entries(p.probabilities)
+        .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+        .join(', ')}; valid actions ${p.valid_actions.join(', ')}`,
+    );
   }
   return 0;
 }
@@ -397,7 +460,10 @@ async function evaluate(args: string[], io: CliIo): Promise<number> {
   const resamples = integerOption(values['monte-carlo'], '--monte-carlo', 1000, 1);
   const retimings = integerOption(values.retimings, '--retimings', 1000, 1);
   const reportPath = typeof values.report === 'string' ? values.report : null;
-  const inputs = [{ flag: '--model', path: modelPath }, { flag: '--data', path: dataPath }];
+  const inputs = [
+    { flag: '--model', path: modelPath },
+    { flag: '--data', path: dataPath },
+  ];
   if (reportPath !== null) await checkOutputs([{ flag: '--report', path: reportPath }], inputs, values.force === true);
   const bundle = await loadBundle(modelPath);
   const { bars, report } = await loadData(dataPath);
@@ -407,11 +473,15 @@ async function evaluate(args: string[], io: CliIo): Promise<number> {
   if (values.json) {
     // The chart curve is for the report; the JSON keeps the figures.
     const { curve: _curve, model, ...figures } = evaluation;
-    io.out(JSON.stringify({ model: model.name, variant: model.variant, ...figures, ...(reportPath !== null ? { report: reportPath } : {}) }));
+    io.out(
+      JSON.stringify({ model: model.name, variant: model.variant, ...figures, ...(reportPath !== null ? { report: reportPath } : {}) }),
+    );
     return 0;
   }
   const e = evaluation;
-  io.out(`${e.model.name} ${e.model.variant} on ${e.file}, ${e.split} split: ${e.bars} bars from ${isoDate(Date.parse(e.firstTime))} to ${isoDate(Date.parse(e.lastTime))}`);
+  io.out(
+    `${e.model.name} ${e.model.variant} on ${e.file}, ${e.split} split: ${e.bars} bars from ${isoDate(Date.parse(e.firstTime))} to ${isoDate(Date.parse(e.lastTime))}`,
+  );
   io.out(e.inSample ? `IN SAMPLE — ${e.sample.note}` : e.sample.note);
   io.out(`Assumptions: ${describeAssumptions(e.assumptions)}`);
   io.out(formatMetrics(e.metrics));
@@ -424,7 +494,8 @@ async function evaluate(args: string[], io: CliIo): Promise<number> {
 async function walkForwardCommand(args: string[], io: CliIo): Promise<number> {
   const values = parse(args, commandOptions(COMMANDS['walk-forward']));
   const window = String(values.window ?? 'expanding');
-  if (!(WINDOWS as readonly string[]).includes(window)) throw new UsageError(`Unknown --window "${window}". Choose one of: ${WINDOWS.join(', ')}.`);
+  if (!(WINDOWS as readonly string[]).includes(window))
+    throw new UsageError(`Unknown --window "${window}". Choose one of: ${WINDOWS.join(', ')}.`);
   const fromFile: TrainingOverrides = typeof values.config === 'string' ? await readConfigFile(values.config) : {};
   const variant = variantOption(values.type, fromFile);
   const overrides: TrainingOverrides = {
@@ -432,7 +503,10 @@ async function walkForwardCommand(args: string[], io: CliIo): Promise<number> {
     variant,
     seed: values.seed !== undefined ? integerOption(values.seed, '--seed', 1, 0) : fromFile.seed,
     env: { ...fromFile.env, ...(values.lookback !== undefined ? { lookback: integerOption(values.lookback, '--lookback', 60, 1) } : {}) },
-    stop: { ...fromFile.stop, ...(values.steps !== undefined ? { totalTimesteps: integerOption(values.steps, '--steps', 100_000, 1) } : {}) },
+    stop: {
+      ...fromFile.stop,
+      ...(values.steps !== undefined ? { totalTimesteps: integerOption(values.steps, '--steps', 100_000, 1) } : {}),
+    },
   };
   const folds = {
     folds: integerOption(values.folds, '--folds', DEFAULT_FOLD_OPTIONS.folds, 1),
@@ -441,11 +515,20 @@ async function walkForwardCommand(args: string[], io: CliIo): Promise<number> {
     embargo: integerOption(values.embargo, '--embargo', 0, 0),
   };
   const dataPath = requireString(values.data, '--data');
-  const prefix = typeof values.output === 'string' ? values.output.replace(/\.ppo\.json$/, '') : `${variant}-${basename(dataPath).replace(/\.[^.]+$/, '')}-wf`;
+  const prefix =
+    typeof values.output === 'string'
+      ? values.output.replace(/\.ppo\.json$/, '')
+      : `${variant}-${basename(dataPath).replace(/\.[^.]+$/, '')}-wf`;
   // Every file this run will write, checked before hours of training: fold models and the report.
-  const outputs: FileFlag[] = Array.from({ length: folds.folds }, (_, k) => ({ flag: '--output', path: `${prefix}-fold${k + 1}.ppo.json` }));
+  const outputs: FileFlag[] = Array.from({ length: folds.folds }, (_, k) => ({
+    flag: '--output',
+    path: `${prefix}-fold${k + 1}.ppo.json`,
+  }));
   if (typeof values.report === 'string') outputs.push({ flag: '--report', path: values.report });
-  const inputs: FileFlag[] = [{ flag: '--data', path: dataPath }, ...(typeof values.config === 'string' ? [{ flag: '--config', path: values.config }] : [])];
+  const inputs: FileFlag[] = [
+    { flag: '--data', path: dataPath },
+    ...(typeof values.config === 'string' ? [{ flag: '--config', path: values.config }] : []),
+  ];
   await checkOutputs(outputs, inputs, values.force === true);
   const { bars, report } = await loadData(dataPath);
   const backend = await useNodeBackend(backendOption(values.backend), io.err);
@@ -453,32 +536,40 @@ async function walkForwardCommand(args: string[], io: CliIo): Promise<number> {
   const models: string[] = [];
   let lookback = 1;
   const span = (from: number, to: number) => `${isoDate(bars.time[from])} → ${isoDate(bars.time[to])}`;
-  const result = await runWalkForward(bars, report, overrides, { ...folds, name: basename(prefix) }, {
-    onPlan: (plan) => {
-      lookback = plan.lookback;
-      log(
-        `Walk-forward of ${variant} on ${report.fileName} (${report.rowsKept} bars, ${report.intervalLabel}), ${backend} backend: ` +
-          `${plan.folds.length} folds, ${plan.window} window, purge ${plan.purge}, embargo ${plan.embargo} bars`,
-      );
+  const result = await runWalkForward(
+    bars,
+    report,
+    overrides,
+    { ...folds, name: basename(prefix) },
+    {
+      onPlan: (plan) => {
+        lookback = plan.lookback;
+        log(
+          `Walk-forward of ${variant} on ${report.fileName} (${report.rowsKept} bars, ${report.intervalLabel}), ${backend} backend: ` +
+            `${plan.folds.length} folds, ${plan.window} window, purge ${plan.purge}, embargo ${plan.embargo} bars`,
+        );
+      },
+      onFoldStart: (f) =>
+        log(
+          `fold ${f.index}: train ${span(f.train.start, f.train.end - 1)}, validation ${f.validation.end > f.validation.start ? span(f.validation.start, f.validation.end - 1) : 'none'}, ` +
+            `test decisions ${span(f.test.start + lookback - 1, f.test.end - 1)}`,
+        ),
+      onProgress: (p) =>
+        log(
+          `  fold ${p.fold}/${p.folds}  timesteps ${p.training.timesteps}/${p.training.totalTimesteps}  ` +
+            `overall ${(p.overallProgress * 100).toFixed(0)}%  ETA ${p.etaMs === null ? '—' : formatDuration(p.etaMs)}`,
+        ),
+      onFoldEnd: async (outcome) => {
+        const path = `${prefix}-fold${outcome.fold.index}.ppo.json`;
+        await writeOutput({ flag: '--output', path }, serializeBundle(outcome.bundle));
+        models.push(path);
+        const m = outcome.test.metrics;
+        log(
+          `  fold ${outcome.fold.index} test: return ${m.totalReturn.toFixed(2)}% (buy & hold ${m.buyHoldReturn.toFixed(2)}%), ${m.trades} trades; saved ${path}`,
+        );
+      },
     },
-    onFoldStart: (f) =>
-      log(
-        `fold ${f.index}: train ${span(f.train.start, f.train.end - 1)}, validation ${f.validation.end > f.validation.start ? span(f.validation.start, f.validation.end - 1) : 'none'}, ` +
-          `test decisions ${span(f.test.start + lookback - 1, f.test.end - 1)}`,
-      ),
-    onProgress: (p) =>
-      log(
-        `  fold ${p.fold}/${p.folds}  timesteps ${p.training.timesteps}/${p.training.totalTimesteps}  ` +
-          `overall ${(p.overallProgress * 100).toFixed(0)}%  ETA ${p.etaMs === null ? '—' : formatDuration(p.etaMs)}`,
-      ),
-    onFoldEnd: async (outcome) => {
-      const path = `${prefix}-fold${outcome.fold.index}.ppo.json`;
-      await writeOutput({ flag: '--output', path }, serializeBundle(outcome.bundle));
-      models.push(path);
-      const m = outcome.test.metrics;
-      log(`  fold ${outcome.fold.index} test: return ${m.totalReturn.toFixed(2)}% (buy & hold ${m.buyHoldReturn.toFixed(2)}%), ${m.trades} trades; saved ${path}`);
-    },
-  });
+  );
   const summary = summariseWalkForward(result, bars);
   const output = { file: report.fileName, backend, ...summary, folds: summary.folds.map((f, i) => ({ ...f, model: models[i] })) };
   if (typeof values.report === 'string') {
@@ -502,13 +593,20 @@ async function walkForwardCommand(args: string[], io: CliIo): Promise<number> {
   if (summary.stopped) io.out(`Stopped after ${summary.folds.length} of ${summary.plan.folds} folds.`);
   const stitched = summary.stitched;
   if (stitched) {
-    io.out(`Stitched out-of-sample curve: ${stitched.bars} bars from ${stitched.firstTime.slice(0, 10)} to ${stitched.lastTime.slice(0, 10)}`);
+    io.out(
+      `Stitched out-of-sample curve: ${stitched.bars} bars from ${stitched.firstTime.slice(0, 10)} to ${stitched.lastTime.slice(0, 10)}`,
+    );
     io.out(formatMetrics(stitched.metrics));
-    const spread = (s: Spread, unit: string) => (s.mean === null ? 'n/a' : `mean ${s.mean.toFixed(2)}${unit}, std ${s.std === null ? 'n/a' : s.std.toFixed(2)}, min ${s.min!.toFixed(2)}, max ${s.max!.toFixed(2)} (${s.n} folds)`);
+    const spread = (s: Spread, unit: string) =>
+      s.mean === null
+        ? 'n/a'
+        : `mean ${s.mean.toFixed(2)}${unit}, std ${s.std === null ? 'n/a' : s.std.toFixed(2)}, min ${s.min!.toFixed(2)}, max ${s.max!.toFixed(2)} (${s.n} folds)`;
     io.out(`Spread over folds: total return ${spread(summary.spread.totalReturn, '%')}; Sharpe ${spread(summary.spread.sharpe, '')}`);
     const sig = stitched.significance;
     const figure = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
-    io.out(`Significance: PSR ${figure(sig.psr)}, PSR vs buy & hold ${figure(sig.psrVsBuyHold)}, DSR ${figure(sig.dsr)} (${sig.trials} trials), timing p ${figure(sig.timingPValue)}`);
+    io.out(
+      `Significance: PSR ${figure(sig.psr)}, PSR vs buy & hold ${figure(sig.psrVsBuyHold)}, DSR ${figure(sig.dsr)} (${sig.trials} trials), timing p ${figure(sig.timingPValue)}`,
+    );
     for (const [key, reason] of Object.entries(sig.reasons)) io.out(`  ${key} n/a: ${reason}`);
     io.out(sig.verdict);
   }
@@ -537,7 +635,11 @@ async function generateSample(args: string[], io: CliIo): Promise<number> {
 }
 
 function isoDate(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace(/:00\.000Z$|\.000Z$/, '').replace(/ 00:00$/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/:00\.000Z$|\.000Z$/, '')
+    .replace(/ 00:00$/, '');
 }
 
 export function formatReport(r: ImportReport): string {
@@ -545,7 +647,9 @@ export function formatReport(r: ImportReport): string {
     `File:        ${r.fileName}`,
     `Rows:        ${r.rowsKept} kept of ${r.rowsRead} read`,
     `Columns:     ${r.columns.join(', ')}${r.hasHeader ? '' : ' (no header row)'}`,
-    `Mapping:     ${Object.entries(r.mapping).map(([role, col]) => `${role} ← ${col}`).join(', ')}`,
+    `Mapping:     ${Object.entries(r.mapping)
+      .map(([role, col]) => `${role} ← ${col}`)
+      .join(', ')}`,
     `Ignored:     ${r.ignoredColumns.length ? r.ignoredColumns.join(', ') : 'none'}`,
     `Delimiter:   ${JSON.stringify(r.delimiter)}, decimal separator ${JSON.stringify(r.decimalSeparator)}`,
     `Timestamps:  ${r.timestampFormat}${r.sortedNewestFirst ? ' (file was newest first; reversed)' : ''}`,
@@ -555,7 +659,8 @@ export function formatReport(r: ImportReport): string {
     `Volume:      ${r.hasVolume ? 'yes' : 'no (volume features left out)'}`,
   ];
   if (r.drops.length === 0) lines.push('Dropped:     nothing');
-  for (const d of r.drops) lines.push(`Dropped:     ${d.count} × ${d.message} (rows ${d.rows.join(', ')}${d.count > d.rows.length ? ', …' : ''})`);
+  for (const d of r.drops)
+    lines.push(`Dropped:     ${d.count} × ${d.message} (rows ${d.rows.join(', ')}${d.count > d.rows.length ? ', …' : ''})`);
   for (const warning of r.warnings) lines.push(`Warning:     ${warning}`);
   for (const note of r.notes) lines.push(`Note:        ${note}`);
   return lines.join('\n');

@@ -19,8 +19,29 @@ async function cli(...argv: string[]) {
 
 beforeAll(async () => {
   const config = join(dir, 'tiny.json');
-  writeFileSync(config, JSON.stringify({ env: { numEnvs: 2, lookback: 10 }, ppo: { numSteps: 32, minibatchSize: 32, epochs: 1 }, network: { hidden: [16] }, eval: { everyUpdates: 1, minTrades: 0 } }));
-  const trained = await cli('train', '--data', sample, '--steps', '128', '--config', config, '--output', model, '--backend', 'cpu', '--json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      env: { numEnvs: 2, lookback: 10 },
+      ppo: { numSteps: 32, minibatchSize: 32, epochs: 1 },
+      network: { hidden: [16] },
+      eval: { everyUpdates: 1, minTrades: 0 },
+    }),
+  );
+  const trained = await cli(
+    'train',
+    '--data',
+    sample,
+    '--steps',
+    '128',
+    '--config',
+    config,
+    '--output',
+    model,
+    '--backend',
+    'cpu',
+    '--json',
+  );
   expect(trained.code, trained.err).toBe(0);
 }, 60_000);
 
@@ -29,7 +50,22 @@ const PERCENTILES = ['p5', 'p25', 'p50', 'p75', 'p95'];
 describe('cli evaluate', () => {
   it('prints the evaluation contract as JSON and writes the HTML report', async () => {
     const html = join(dir, 'report.html');
-    const r = await cli('evaluate', '--model', model, '--data', sample, '--monte-carlo', '200', '--retimings', '200', '--report', html, '--json', '--backend', 'cpu');
+    const r = await cli(
+      'evaluate',
+      '--model',
+      model,
+      '--data',
+      sample,
+      '--monte-carlo',
+      '200',
+      '--retimings',
+      '200',
+      '--report',
+      html,
+      '--json',
+      '--backend',
+      'cpu',
+    );
     expect(r.code, r.err).toBe(0);
     const out = JSON.parse(r.out);
     expect(out).toMatchObject({ split: 'test', inSample: false, inSampleBars: 0, assumptions: { transactionCost: 0.001 } });
@@ -40,8 +76,12 @@ describe('cli evaluate', () => {
     expect(out.monteCarlo.probabilityOfLoss).toEqual(expect.any(Number));
     expect(out.monteCarloTrades.method).toBe('trades');
     expect(out.regimes.length).toBe(11);
-    expect(Object.keys(out.regimes[0])).toEqual(expect.arrayContaining(['regime', 'bars', 'totalReturn', 'sharpe', 'exposure', 'trades', 'winRate']));
-    expect(Object.keys(out.significance)).toEqual(expect.arrayContaining(['psr', 'psrVsBuyHold', 'dsr', 'trials', 'timingPValue', 'verdict']));
+    expect(Object.keys(out.regimes[0])).toEqual(
+      expect.arrayContaining(['regime', 'bars', 'totalReturn', 'sharpe', 'exposure', 'trades', 'winRate']),
+    );
+    expect(Object.keys(out.significance)).toEqual(
+      expect.arrayContaining(['psr', 'psrVsBuyHold', 'dsr', 'trials', 'timingPValue', 'verdict']),
+    );
     expect(out.significance.timing.retimings).toBe(200);
     expect(out.significance.trials).toBeGreaterThanOrEqual(1);
     expect(out.curve).toBeUndefined();
@@ -49,7 +89,21 @@ describe('cli evaluate', () => {
   });
 
   it('prints the metrics, Monte Carlo percentiles, regimes and the verdict as text', async () => {
-    const r = await cli('evaluate', '--model', model, '--data', sample, '--split', 'all', '--monte-carlo', '100', '--retimings', '100', '--backend', 'cpu');
+    const r = await cli(
+      'evaluate',
+      '--model',
+      model,
+      '--data',
+      sample,
+      '--split',
+      'all',
+      '--monte-carlo',
+      '100',
+      '--retimings',
+      '100',
+      '--backend',
+      'cpu',
+    );
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/all split: \d+ bars/);
     expect(r.out).toMatch(/IN SAMPLE — In sample/);

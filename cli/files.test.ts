@@ -20,7 +20,12 @@ vi.mock('./files', async (importOriginal) => {
 
 const root = mkdtempSync(join(tmpdir(), 'ppo-cli-files-'));
 const sampleText = barsToCsv(generateSampleBars({ bars: 600, seed: 3 }));
-const tinyConfig = { env: { numEnvs: 2, lookback: 10, episodeLength: 50 }, ppo: { numSteps: 16, minibatchSize: 32, epochs: 1 }, network: { hidden: [8] }, eval: { everyUpdates: 0 } };
+const tinyConfig = {
+  env: { numEnvs: 2, lookback: 10, episodeLength: 50 },
+  ppo: { numSteps: 16, minibatchSize: 32, epochs: 1 },
+  network: { hidden: [8] },
+  eval: { everyUpdates: 0 },
+};
 let dir: string;
 let data: string;
 let config: string;
@@ -46,7 +51,8 @@ function expectOneLineError(r: { code: number; err: string }, pattern: RegExp) {
   expect(r.err.split('\n')).toHaveLength(1);
 }
 
-const train = (...extra: string[]) => cli('train', '--data', data, '--config', config, '--steps', '64', '--backend', 'cpu', '--json', ...extra);
+const train = (...extra: string[]) =>
+  cli('train', '--data', data, '--config', config, '--steps', '64', '--backend', 'cpu', '--json', ...extra);
 
 describe('cli outputs are checked before any work starts', () => {
   it('refuses an --output in a missing directory before training, naming --output', async () => {
@@ -72,7 +78,16 @@ describe('cli outputs are checked before any work starts', () => {
     const r = await cli('backtest', '--baseline', 'flat', '--data', data, '--equity-out', data, '--force');
     expectOneLineError(r, /--equity-out .*data\.csv is the --data file/);
     expect(readFileSync(data, 'utf8')).toBe(before);
-    const viaOtherSpelling = await cli('backtest', '--baseline', 'flat', '--data', data, '--trades-out', join(dir, '.', 'data.csv'), '--force');
+    const viaOtherSpelling = await cli(
+      'backtest',
+      '--baseline',
+      'flat',
+      '--data',
+      data,
+      '--trades-out',
+      join(dir, '.', 'data.csv'),
+      '--force',
+    );
     expectOneLineError(viaOtherSpelling, /is the --data file/);
     const settings = join(dir, 'settings.ppo.json');
     writeFileSync(settings, JSON.stringify(tinyConfig));
@@ -117,7 +132,11 @@ describe('cli checkpoints during training', () => {
     const r = await train('--output', out, '--steps', '128', '--checkpoint-every', '2');
     expect(r.code, r.err).toBe(0);
     const written = writes.filter((w) => w.path === out).map((w) => parseBundle(w.text).training);
-    expect(written.map((t) => [t.updates, t.stopReason])).toEqual([[2, 'checkpoint'], [4, 'checkpoint'], [4, written[2].stopReason]]);
+    expect(written.map((t) => [t.updates, t.stopReason])).toEqual([
+      [2, 'checkpoint'],
+      [4, 'checkpoint'],
+      [4, written[2].stopReason],
+    ]);
     expect(written[2].stopReason).not.toBe('checkpoint');
     expect(parseBundle(readFileSync(out, 'utf8')).training.timesteps).toBe(128);
   });
@@ -166,7 +185,10 @@ describe('cli numbers are parsed strictly', () => {
   it('refuses hex and other non-decimal spellings of real numbers', async () => {
     expectOneLineError(await train('--learning-rate', '0x1'), /^--learning-rate must be a positive decimal number/);
     expectOneLineError(await train('--minutes=-1'), /^--minutes must be a positive decimal number/);
-    expectOneLineError(await cli('backtest', '--baseline', 'flat', '--data', data, '--lookback', '1e1'), /^--lookback must be a whole number/);
+    expectOneLineError(
+      await cli('backtest', '--baseline', 'flat', '--data', data, '--lookback', '1e1'),
+      /^--lookback must be a whole number/,
+    );
   });
 });
 

@@ -54,7 +54,9 @@ export async function checkOutputs(outputs: FileFlag[], inputs: FileFlag[], forc
     if (other) throw new UsageError(`${other.flag} and ${output.flag} both name ${output.path}; give each output its own file.`);
     for (const input of inputs) {
       if (await sameFile(input.path, output.path)) {
-        throw new UsageError(`${output.flag} ${output.path} is the ${input.flag} file; writing there would destroy the input. Choose another file name.`);
+        throw new UsageError(
+          `${output.flag} ${output.path} is the ${input.flag} file; writing there would destroy the input. Choose another file name.`,
+        );
       }
     }
     await checkWritable(output, force);

@@ -28,8 +28,10 @@ describe('positiveNumberFlag', () => {
 });
 
 describe('parseFlags', () => {
-  it('keeps Node\'s messages to one line', () => {
-    expect(() => parseFlags(['--steps'], { steps: { type: 'string' } })).toThrow(/^Option '--steps <value>' argument missing\. See --help\.$/);
+  it("keeps Node's messages to one line", () => {
+    expect(() => parseFlags(['--steps'], { steps: { type: 'string' } })).toThrow(
+      /^Option '--steps <value>' argument missing\. See --help\.$/,
+    );
     expect(() => parseFlags(['--bogus'], { steps: { type: 'string' } })).toThrow(/^[^\n]*bogus[^\n]*$/);
   });
 });

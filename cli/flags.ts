@@ -25,7 +25,8 @@ export function integerFlag(value: unknown, flag: string, fallback: number, min:
   if (value === undefined) return fallback;
   const text = String(value);
   const n = DECIMAL_DIGITS.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag} must be a whole number ≥ ${min} in decimal digits, got "${text}".`);
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new UsageError(`${flag} must be a whole number ≥ ${min} in decimal digits, got "${text}".`);
   return n;
 }
 

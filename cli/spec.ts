@@ -25,12 +25,19 @@ const json: FlagSpec = { description: 'Print one JSON object instead of text (pr
 const force: FlagSpec = { description: 'Replace outputs that already exist (never an input).' };
 const data: FlagSpec = { arg: 'FILE', description: 'OHLCV CSV (any common layout; see inspect).' };
 const model: FlagSpec = { arg: 'BUNDLE', description: 'A model file, NAME.ppo.json.' };
-const variantFlag: FlagSpec = { arg: VARIANTS.join('|'), description: "PPO variant; a --config file's own variant stands unless this is given.", default: 'maskable' };
+const variantFlag: FlagSpec = {
+  arg: VARIANTS.join('|'),
+  description: "PPO variant; a --config file's own variant stands unless this is given.",
+  default: 'maskable',
+};
 const trainingFlags: Record<string, FlagSpec> = {
   steps: { arg: 'N', description: 'Environment steps in total (stop.totalTimesteps).', default: defaultText('stop.totalTimesteps') },
   lookback: { arg: 'N', description: 'Bars in each observation window (env.lookback).', default: defaultText('env.lookback') },
   seed: { arg: 'S', description: 'Seed of the network, rollouts and episode starts.', default: '1' },
-  config: { arg: 'FILE.json', description: 'Training settings (any subset, nested as below); unknown keys are refused. Flags override it.' },
+  config: {
+    arg: 'FILE.json',
+    description: 'Training settings (any subset, nested as below); unknown keys are refused. Flags override it.',
+  },
 };
 
 /** Every command's flags, their help and their defaults: the one description parse and --help read. */
@@ -50,7 +57,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
       ...trainingFlags,
       episodes: { arg: 'N', description: 'Stop after this many finished episodes (stop.maxEpisodes).' },
       minutes: { arg: 'M', description: 'Stop after this many minutes (stop.maxMinutes).' },
-      'episode-length': { arg: 'N', description: 'Steps before an episode is truncated (env.episodeLength).', default: defaultText('env.episodeLength') },
+      'episode-length': {
+        arg: 'N',
+        description: 'Steps before an episode is truncated (env.episodeLength).',
+        default: defaultText('env.episodeLength'),
+      },
       'learning-rate': { arg: 'X', description: 'Adam step size (ppo.learningRate).', default: defaultText('ppo.learningRate') },
       output: { arg: 'NAME', description: 'Model file to write, NAME.ppo.json.', default: 'VARIANT-DATAFILE' },
       'checkpoint-every': { arg: 'K', description: 'Write the model every K updates, atomically (0: only at the end).', default: '10' },
@@ -66,10 +77,26 @@ export const COMMANDS: Record<string, CommandSpec> = {
       data,
       model,
       baseline: { arg: BASELINES.join('|'), description: 'Backtest a baseline instead of a model.' },
-      split: { arg: 'all|train|validation|test', description: 'Bars to run on; anything but test is in sample for a model.', default: 'test with --model, all with --baseline' },
-      'fill-at': { arg: FILL_AT.join('|'), description: "Where orders fill (overrides the model's setting).", default: "the model's, nextOpen for baselines" },
-      'transaction-cost': { arg: 'X', description: 'Cost per side as a fraction of notional (overrides).', default: "the model's, 0.001 for baselines" },
-      'slippage-bps': { arg: 'N', description: 'Fill worse by this many basis points (overrides).', default: "the model's, 0 for baselines" },
+      split: {
+        arg: 'all|train|validation|test',
+        description: 'Bars to run on; anything but test is in sample for a model.',
+        default: 'test with --model, all with --baseline',
+      },
+      'fill-at': {
+        arg: FILL_AT.join('|'),
+        description: "Where orders fill (overrides the model's setting).",
+        default: "the model's, nextOpen for baselines",
+      },
+      'transaction-cost': {
+        arg: 'X',
+        description: 'Cost per side as a fraction of notional (overrides).',
+        default: "the model's, 0.001 for baselines",
+      },
+      'slippage-bps': {
+        arg: 'N',
+        description: 'Fill worse by this many basis points (overrides).',
+        default: "the model's, 0 for baselines",
+      },
       'risk-free-rate': { arg: 'X', description: 'Annual risk-free rate for Sharpe and Sortino, as a fraction.', default: '0' },
       lookback: { arg: 'N', description: 'Observation window of a baseline run.', default: '60' },
       seed: { arg: 'S', description: 'Seed of the random baseline.', default: '1' },
@@ -143,14 +170,19 @@ export const COMMANDS: Record<string, CommandSpec> = {
 
 /** parseArgs options for a command: strings for flags with a value, booleans for switches. */
 export function commandOptions(spec: CommandSpec): NonNullable<ParseArgsConfig['options']> {
-  return Object.fromEntries(Object.entries(spec.flags).map(([name, f]) => [name, { type: f.arg ? ('string' as const) : ('boolean' as const) }]));
+  return Object.fromEntries(
+    Object.entries(spec.flags).map(([name, f]) => [name, { type: f.arg ? ('string' as const) : ('boolean' as const) }]),
+  );
 }
 
 /** `npm run cli -- COMMAND --help`: every flag with its default and one line, and the settings a --config file may hold. */
 export function commandHelp(name: string): string {
   const spec = COMMANDS[name];
   const lines = [`npm run cli -- ${name} ${spec.usage} [flags]`, '', spec.summary, '', 'Flags:'];
-  const rows = Object.entries(spec.flags).map(([flag, f]) => [`--${flag}${f.arg ? ` ${f.arg}` : ''}`, `${f.description}${f.default ? ` Default: ${f.default}.` : ''}`]);
+  const rows = Object.entries(spec.flags).map(([flag, f]) => [
+    `--${flag}${f.arg ? ` ${f.arg}` : ''}`,
+    `${f.description}${f.default ? ` Default: ${f.default}.` : ''}`,
+  ]);
   const width = Math.min(40, Math.max(...rows.map(([l]) => l.length)));
   for (const [left, right] of rows) lines.push(`  ${left.padEnd(width)}  ${right}`);
   if (spec.settings) {
@@ -166,7 +198,7 @@ export function overviewHelp(): string {
   for (const [name, spec] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(16)} ${spec.summary}`);
   lines.push(
     '',
-    'npm run cli -- COMMAND --help lists a command\'s flags with their defaults.',
+    "npm run cli -- COMMAND --help lists a command's flags with their defaults.",
     'Outputs are checked before any work starts; an existing file is replaced only with --force, and an',
     'input file never. Exit codes: 0 success, 1 bad input or arguments (one line on stderr), 2 internal error.',
   );

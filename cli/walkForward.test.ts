@@ -11,7 +11,12 @@ writeFileSync(sample, barsToCsv(generateSampleBars({ bars: 700, seed: 5 })));
 const tinyConfig = join(dir, 'tiny.json');
 writeFileSync(
   tinyConfig,
-  JSON.stringify({ env: { numEnvs: 2, episodeLength: 50 }, ppo: { numSteps: 32, minibatchSize: 32, epochs: 1 }, network: { hidden: [16] }, eval: { everyUpdates: 1, minTrades: 0 } }),
+  JSON.stringify({
+    env: { numEnvs: 2, episodeLength: 50 },
+    ppo: { numSteps: 32, minibatchSize: 32, epochs: 1 },
+    network: { hidden: [16] },
+    eval: { everyUpdates: 1, minTrades: 0 },
+  }),
 );
 
 async function cli(...argv: string[]) {
@@ -25,8 +30,24 @@ describe('cli walk-forward', () => {
   it('prints folds with dates and test metrics, and the stitched curve with its significance, as JSON', async () => {
     const prefix = join(dir, 'wf');
     const r = await cli(
-      'walk-forward', '--data', sample, '--folds', '2', '--steps', '128', '--lookback', '8', '--config', tinyConfig,
-      '--backend', 'cpu', '--output', prefix, '--report', join(dir, 'out.html'), '--json',
+      'walk-forward',
+      '--data',
+      sample,
+      '--folds',
+      '2',
+      '--steps',
+      '128',
+      '--lookback',
+      '8',
+      '--config',
+      tinyConfig,
+      '--backend',
+      'cpu',
+      '--output',
+      prefix,
+      '--report',
+      join(dir, 'out.html'),
+      '--json',
     );
     expect(r.err).not.toMatch(/Error/);
     expect(r.code).toBe(0);

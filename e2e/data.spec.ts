@@ -47,7 +47,9 @@ test('a picked CSV in another layout replaces the data and its report', async ({
 
 test('a bad file shows a specific error and keeps the data already loaded', async ({ page }) => {
   await sampleLoaded(page);
-  await page.getByTestId('csv-input').setInputFiles({ name: 'scores.csv', mimeType: 'text/csv', buffer: Buffer.from('id,name,score\n1,a,2\n2,b,3\n') });
+  await page
+    .getByTestId('csv-input')
+    .setInputFiles({ name: 'scores.csv', mimeType: 'text/csv', buffer: Buffer.from('id,name,score\n1,a,2\n2,b,3\n') });
 
   const banner = page.getByTestId('error-banner');
   await expect(banner).toContainText('No close-price column found in scores.csv. Columns seen: id, name, score.');
@@ -76,13 +78,15 @@ test('a CSV dropped anywhere on the window is imported', async ({ page }) => {
   await expect(page.getByTestId('import-report')).toContainText('400 kept of 400 read');
 });
 
-test('the column mapping re-imports the same file with the user\'s choice', async ({ page }) => {
+test("the column mapping re-imports the same file with the user's choice", async ({ page }) => {
   await sampleLoaded(page);
   const rows = ['Date,Open,High,Low,Close,Adj Close,Volume'];
   const bars = generateSampleBars({ bars: 300, seed: 4 });
   for (let i = 0; i < 300; i++) {
     const day = new Date(bars.time[i]).toISOString().slice(0, 10);
-    rows.push(`${day},${bars.open[i]},${bars.high[i]},${bars.low[i]},${bars.close[i]},${(bars.close[i] * 0.9).toFixed(4)},${bars.volume![i]}`);
+    rows.push(
+      `${day},${bars.open[i]},${bars.high[i]},${bars.low[i]},${bars.close[i]},${(bars.close[i] * 0.9).toFixed(4)},${bars.volume![i]}`,
+    );
   }
   await page.getByTestId('csv-input').setInputFiles({ name: 'yahoo.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n')) });
   const report = page.getByTestId('import-report');
@@ -96,7 +100,9 @@ test('the column mapping re-imports the same file with the user\'s choice', asyn
 
 test('data too short for the lookback can be trained after lowering the lookback', async ({ page }) => {
   await sampleLoaded(page);
-  await page.getByTestId('csv-input').setInputFiles({ name: 'short.csv', mimeType: 'text/csv', buffer: Buffer.from(barsToCsv(generateSampleBars({ bars: 350, seed: 6 }))) });
+  await page
+    .getByTestId('csv-input')
+    .setInputFiles({ name: 'short.csv', mimeType: 'text/csv', buffer: Buffer.from(barsToCsv(generateSampleBars({ bars: 350, seed: 6 }))) });
   await expect(page.getByTestId('import-report')).toContainText('short.csv');
   await expect(page.getByTestId('split-warning')).toContainText('Use a lookback of at most');
   await expect(page.getByTestId('train-start')).toBeDisabled();

@@ -14,7 +14,10 @@ export async function watchLongTasks(page: Page) {
 }
 
 export async function longTasksSince(page: Page, since: number) {
-  return page.evaluate((t) => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter((e) => e.start >= t), since);
+  return page.evaluate(
+    (t) => (window as unknown as { __longTasks: { start: number; duration: number }[] }).__longTasks.filter((e) => e.start >= t),
+    since,
+  );
 }
 
 /** Sample data, the fast-prototype preset, a backend and small rollouts: training in seconds. */

@@ -58,7 +58,9 @@ test('a saved model survives a reload, exports, and re-imports to identical back
 
   // A damaged copy is rejected with a message, and the library does not change.
   const text = readFileSync(path, 'utf8');
-  await page.getByTestId('model-import-input').setInputFiles({ name: 'broken.ppo.json', mimeType: 'application/json', buffer: Buffer.from(text.slice(0, text.length / 2)) });
+  await page
+    .getByTestId('model-import-input')
+    .setInputFiles({ name: 'broken.ppo.json', mimeType: 'application/json', buffer: Buffer.from(text.slice(0, text.length / 2)) });
   await expect(page.getByTestId('error-banner')).toContainText('broken.ppo.json');
   await expect(page.locator('[data-model-name]')).toHaveCount(listed);
 
@@ -93,7 +95,10 @@ test('a run interrupted by a reload resumes from its checkpoint and keeps counti
   await expect(progress).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
 });
 
-test('two tabs share the library: saves, renames and deletes show in both, and the running checkpoint is safe', async ({ page, context }) => {
+test('two tabs share the library: saves, renames and deletes show in both, and the running checkpoint is safe', async ({
+  page,
+  context,
+}) => {
   const other = await context.newPage();
   await other.goto('/');
   await fastSetup(page);
@@ -152,7 +157,10 @@ test('two tabs share the library: saves, renames and deletes show in both, and t
   await expect(page.getByTestId('error-banner')).toHaveCount(0);
 });
 
-test('a full storage stops autosaves, not training: the banner says what was kept and the result stays usable', async ({ page, context }) => {
+test('a full storage stops autosaves, not training: the banner says what was kept and the result stays usable', async ({
+  page,
+  context,
+}) => {
   await fastSetup(page);
   const cdp = await context.newCDPSession(page);
   const origin = new URL(page.url()).origin;
@@ -162,12 +170,16 @@ test('a full storage stops autosaves, not training: the banner says what was kep
   await page.getByTestId('train-start').click();
   const banner = page.getByTestId('error-banner');
   const progress = page.getByTestId('train-progress');
-  await expect(banner).toContainText(/was not saved: the browser's storage for this site is full\. Training goes on\./, { timeout: 120_000 });
+  await expect(banner).toContainText(/was not saved: the browser's storage for this site is full\. Training goes on\./, {
+    timeout: 120_000,
+  });
   await expect(banner).toContainText('The library holds nothing of this run yet.');
   const when = Number(await progress.getAttribute('data-timesteps'));
   await expect.poll(async () => Number(await progress.getAttribute('data-timesteps')), { timeout: 60_000 }).toBeGreaterThan(when);
   await expect(progress).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
-  await expect(banner).toContainText(/\d+ autosaves? failed during this run\. The library holds nothing of this run yet\. The finished model is kept in this session only/);
+  await expect(banner).toContainText(
+    /\d+ autosaves? failed during this run\. The library holds nothing of this run yet\. The finished model is kept in this session only/,
+  );
   await expect(page.locator('[data-kind="checkpoint"]')).toHaveCount(0);
 
   await page.getByTestId('backtest-run').click();

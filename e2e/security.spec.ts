@@ -2,7 +2,11 @@ import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { barsToCsv, generateSampleBars } from '../src/core/data/sampleData';
 
-test('the built site stays on its own origin through a whole journey, under its CSP and cross-origin isolated', async ({ page, context, baseURL }) => {
+test('the built site stays on its own origin through a whole journey, under its CSP and cross-origin isolated', async ({
+  page,
+  context,
+  baseURL,
+}) => {
   const origin = new URL(baseURL!).origin;
   const elsewhere: string[] = [];
   const seen: string[] = [];
@@ -17,7 +21,9 @@ test('the built site stays on its own origin through a whole journey, under its 
     if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
   });
   await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => console.error(`Refused to load: CSP violation of ${e.violatedDirective} by ${e.blockedURI}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      console.error(`Refused to load: CSP violation of ${e.violatedDirective} by ${e.blockedURI}`),
+    );
   });
 
   const response = await page.goto('/');
@@ -25,11 +31,19 @@ test('the built site stays on its own origin through a whole journey, under its 
   expect(headers['cross-origin-opener-policy']).toBe('same-origin');
   expect(headers['cross-origin-embedder-policy']).toBe('require-corp');
   expect(headers['content-security-policy']).toContain("connect-src 'self'");
-  await expect(page.locator('meta[http-equiv="Content-Security-Policy"]')).toHaveAttribute('content', /default-src 'self'.*connect-src 'self'/);
+  await expect(page.locator('meta[http-equiv="Content-Security-Policy"]')).toHaveAttribute(
+    'content',
+    /default-src 'self'.*connect-src 'self'/,
+  );
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
 
   // The policy is enforced: a fetch to another origin is refused before it leaves the browser.
-  const blocked = await page.evaluate(() => fetch('https://example.com/exfiltrate').then(() => 'sent', () => 'refused'));
+  const blocked = await page.evaluate(() =>
+    fetch('https://example.com/exfiltrate').then(
+      () => 'sent',
+      () => 'refused',
+    ),
+  );
   expect(blocked).toBe('refused');
   expect(elsewhere).toEqual([]);
   await expect.poll(() => violations.some((v) => v.includes('example.com')), { message: 'violations are seen' }).toBe(true);
@@ -54,7 +68,14 @@ test('the built site stays on its own origin through a whole journey, under its 
   expect(worker, 'the lab worker is running').toBeDefined();
   const workerHeaders = await (await page.request.get(worker!.url())).headersArray();
   expect(workerHeaders.find((h) => h.name.toLowerCase() === 'content-security-policy')?.value).toContain("'wasm-unsafe-eval'");
-  expect(await worker!.evaluate(() => fetch('https://example.com/exfiltrate').then(() => 'sent', () => 'refused'))).toBe('refused');
+  expect(
+    await worker!.evaluate(() =>
+      fetch('https://example.com/exfiltrate').then(
+        () => 'sent',
+        () => 'refused',
+      ),
+    ),
+  ).toBe('refused');
 
   // The worker's own requests (tfjs's .wasm binary) are among those watched.
   expect(seen.some((url) => url.endsWith('.wasm'))).toBe(true);
@@ -64,9 +85,20 @@ test('the built site stays on its own origin through a whole journey, under its 
 
 test('dist/_headers gives a static host the same isolation and policy as the preview server', async ({ page }) => {
   const response = await page.goto('/');
-  const [path, ...lines] = readFileSync(new URL('../dist/_headers', import.meta.url), 'utf8').trim().split('\n');
+  const [path, ...lines] = readFileSync(new URL('../dist/_headers', import.meta.url), 'utf8')
+    .trim()
+    .split('\n');
   expect(path).toBe('/*');
-  const declared = Object.fromEntries(lines.map((line) => line.trim().split(/:\s(.*)/).slice(0, 2)).map(([name, value]) => [name.toLowerCase(), value]));
+  const declared = Object.fromEntries(
+    lines
+      .map((line) =>
+        line
+          .trim()
+          .split(/:\s(.*)/)
+          .slice(0, 2),
+      )
+      .map(([name, value]) => [name.toLowerCase(), value]),
+  );
   for (const name of ['cross-origin-opener-policy', 'cross-origin-embedder-policy', 'content-security-policy']) {
     expect(declared[name], name).toBe(response!.headers()[name]);
   }

@@ -61,7 +61,9 @@ for (const backend of ['wasm', 'cpu'] as const) {
     await page.getByTestId('backtest-run').click();
     await expect(page.getByTestId('backtest-metrics').getByTestId('metric-totalReturn')).toHaveAttribute('data-value', /^-?\d/);
     await expect(page.getByTestId('backtest-result')).toContainText('test split');
-    await expect(page.getByTestId('backtest-assumptions')).toContainText("0.10 % cost per side, 0 bp slippage, fills at the next bar's open");
+    await expect(page.getByTestId('backtest-assumptions')).toContainText(
+      "0.10 % cost per side, 0 bp slippage, fills at the next bar's open",
+    );
     await expect(page.getByTestId('sample-note')).toContainText('Out of sample');
     await expect(page.getByTestId('in-sample-badge')).toHaveCount(0);
     if (backend === 'wasm') {
@@ -78,7 +80,10 @@ for (const backend of ['wasm', 'cpu'] as const) {
     await page.getByTestId('backtest-run').click();
     await expect(page.getByTestId('backtest-result')).toContainText('test split');
     await page.getByTestId('evaluate-run').click();
-    await expect(page.getByTestId('evaluation-verdict')).toContainText(/^Edge over buy & hold: (significant|not significant|undetermined)/, { timeout: 60_000 });
+    await expect(page.getByTestId('evaluation-verdict')).toContainText(
+      /^Edge over buy & hold: (significant|not significant|undetermined)/,
+      { timeout: 60_000 },
+    );
     await expect(page.getByTestId('monte-carlo-table')).toContainText('Final return %');
     await expect(page.getByTestId('regime-table').locator('tbody tr')).toHaveCount(11);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-html-report').click()]);

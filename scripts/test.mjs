@@ -20,7 +20,10 @@ for (const [name, [bin, ...args]] of suites) {
   const { status } = spawnSync('npx', ['--no-install', bin, ...args], { stdio: 'inherit' });
   if (name !== 'unit' && name !== 'e2e') {
     // Each check counts as one test so the CI total shows a type, lint or format error.
-    writeFileSync(`reports/${name}.json`, JSON.stringify({ numPassedTests: status === 0 ? 1 : 0, numFailedTests: status === 0 ? 0 : 1, numPendingTests: 0 }));
+    writeFileSync(
+      `reports/${name}.json`,
+      JSON.stringify({ numPassedTests: status === 0 ? 1 : 0, numFailedTests: status === 0 ? 0 : 1, numPendingTests: 0 }),
+    );
   }
   if (status !== 0) {
     console.log(`${name} failed (exit ${status})`);

@@ -62,7 +62,10 @@ export async function startBackend(requested: BackendChoice, cached: Calibration
   const gpu = await probeAdapter();
   const failures: BackendInfo['failures'] = [];
   let calibration: Calibration | null = null;
-  let order: Backend[] = requested === 'auto' ? ['webgpu', 'wasm', 'webgl', 'cpu'] : [requested, ...(['wasm', 'webgl', 'cpu'] as const).filter((b) => b !== requested)];
+  let order: Backend[] =
+    requested === 'auto'
+      ? ['webgpu', 'wasm', 'webgl', 'cpu']
+      : [requested, ...(['wasm', 'webgl', 'cpu'] as const).filter((b) => b !== requested)];
   if (requested === 'auto' && gpu.adapter && !gpu.software) {
     const device = deviceKey(gpu.adapter);
     const usable = cached !== null && cached.device === device && (cached.best === 'webgpu' || cached.best === 'wasm');
@@ -165,9 +168,14 @@ export async function probeAdapter(): Promise<{ adapter: string | null; software
       (adapter as GPUAdapter & { info?: object }).info ?? {};
     const name = [info.vendor, info.architecture, info.description].filter((s) => s).join(' ') || 'unnamed adapter';
     const software =
-      Boolean((adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? info.isFallbackAdapter) || /swiftshader|llvmpipe|software/i.test(name);
+      Boolean((adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? info.isFallbackAdapter) ||
+      /swiftshader|llvmpipe|software/i.test(name);
     return { adapter: name, software, reason: '' };
   } catch (error) {
-    return { adapter: null, software: false, reason: `requesting an adapter failed: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      adapter: null,
+      software: false,
+      reason: `requesting an adapter failed: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }

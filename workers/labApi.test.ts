@@ -15,7 +15,8 @@ const tiny: TrainingOverrides = {
   eval: { everyUpdates: 0 },
   stop: { totalTimesteps: 320 },
 };
-const full = () => new LibraryError('The browser\'s storage for this site is full, so this was not saved.', 'the browser\'s storage for this site is full');
+const full = () =>
+  new LibraryError("The browser's storage for this site is full, so this was not saved.", "the browser's storage for this site is full");
 
 async function labWithData() {
   const api = new LabApi();
@@ -40,7 +41,12 @@ describe('autosave during training', () => {
       return args[2]?.kind === 'checkpoint' ? Promise.reject(full()) : save.apply(this, args);
     });
     const events: AutosaveEvent[] = [];
-    const outcome = await api.train(tiny, 'cpu', () => {}, (e) => events.push(e));
+    const outcome = await api.train(
+      tiny,
+      'cpu',
+      () => {},
+      (e) => events.push(e),
+    );
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
     expect(outcome.value.timesteps).toBe(320);
@@ -51,7 +57,7 @@ describe('autosave during training', () => {
       error: {
         kind: 'LibraryError',
         message:
-          'The checkpoint at 160 timesteps was not saved: the browser\'s storage for this site is full. Training goes on. ' +
+          "The checkpoint at 160 timesteps was not saved: the browser's storage for this site is full. Training goes on. " +
           'The library holds nothing of this run yet. The finished model stays in this session; save or export it when the run ends.',
       },
     });
@@ -68,20 +74,32 @@ describe('autosave during training', () => {
     const api = await labWithData();
     vi.spyOn(ModelLibrary.prototype, 'remove').mockRejectedValue(new LibraryError('closed', 'the database was closed'));
     const events: AutosaveEvent[] = [];
-    const outcome = await api.train(tiny, 'cpu', () => {}, (e) => events.push(e));
+    const outcome = await api.train(
+      tiny,
+      'cpu',
+      () => {},
+      (e) => events.push(e),
+    );
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
     expect(events.every((e) => e.ok)).toBe(true);
-    expect(outcome.value.autosaveNotice).toMatch(/checkpoint could not be removed from the library \(the database was closed\); delete it there/);
+    expect(outcome.value.autosaveNotice).toMatch(
+      /checkpoint could not be removed from the library \(the database was closed\); delete it there/,
+    );
     expect((await api.exportModel(outcome.value.runId)).ok).toBe(true);
   });
 
-  it('refuses to delete or rename the running run\'s checkpoint, and removes it when the run ends', async () => {
+  it("refuses to delete or rename the running run's checkpoint, and removes it when the run ends", async () => {
     const api = await labWithData();
     const attempts: Promise<unknown>[] = [];
-    const outcome = await api.train(tiny, 'cpu', () => {}, (e) => {
-      if (e.ok && e.meta.kind === 'checkpoint') attempts.push(api.deleteModel(e.meta.id), api.renameModel(e.meta.id, 'mine'));
-    });
+    const outcome = await api.train(
+      tiny,
+      'cpu',
+      () => {},
+      (e) => {
+        if (e.ok && e.meta.kind === 'checkpoint') attempts.push(api.deleteModel(e.meta.id), api.renameModel(e.meta.id, 'mine'));
+      },
+    );
     expect(outcome.ok).toBe(true);
     const [deleted, renamed] = (await Promise.all(attempts)) as { ok: boolean; error?: { message: string } }[];
     expect(deleted.ok).toBe(false);
@@ -109,7 +127,13 @@ describe('walk-forward in the worker', () => {
   it('keeps each fold model as a run, announces folds as they end, and exports the report', async () => {
     const api = await labWithData();
     const announced: string[] = [];
-    const outcome = await api.walkForward({ ...tiny, stop: { totalTimesteps: 64 } }, { folds: 2 }, 'cpu', () => {}, (f) => announced.push(`${f.fold} ${f.runId} ${f.name}`));
+    const outcome = await api.walkForward(
+      { ...tiny, stop: { totalTimesteps: 64 } },
+      { folds: 2 },
+      'cpu',
+      () => {},
+      (f) => announced.push(`${f.fold} ${f.runId} ${f.name}`),
+    );
     if (!outcome.ok) throw new Error(outcome.error.message);
     expect(outcome.value.runIds).toHaveLength(2);
     expect(announced).toEqual(outcome.value.runIds.map((id, k) => `${k + 1} ${id} ${outcome.value.name} fold ${k + 1}`));

@@ -5,7 +5,14 @@ import type { ImportOptions, ImportReport } from '../src/core/data/report';
 import type { SplitRatios } from '../src/core/features';
 import { toUserError, UsageError, type Outcome, type UserError } from '../src/core/errors';
 import { summariseDataset, type DatasetSummary } from '../src/core/workflow/dataset';
-import { backtestModel, predictLatest, trainModel, type ModelBacktest, type Prediction, type SplitName } from '../src/core/workflow/session';
+import {
+  backtestModel,
+  predictLatest,
+  trainModel,
+  type ModelBacktest,
+  type Prediction,
+  type SplitName,
+} from '../src/core/workflow/session';
 import { TrainingStream, batchBuffers, type TrainingBatch } from '../src/core/workflow/trainingStream';
 import { backtestView, backtestViewBuffers, type BacktestView } from '../src/core/workflow/backtestView';
 import {
@@ -27,7 +34,15 @@ import { renderWalkForwardReport } from '../src/core/report/walkForward';
 import type { BacktestMetrics } from '../src/core/backtest/types';
 import type { TrainingOverrides, Variant, TrainingConfig } from '../src/core/ppo/config';
 import type { TrainingControl, StopReason } from '../src/core/ppo/trainer';
-import { loadNetwork, parseBundle, serializeBundle, tfjsModelFiles, type CheckpointSelection, type DataFingerprint, type ModelBundle } from '../src/core/model/bundle';
+import {
+  loadNetwork,
+  parseBundle,
+  serializeBundle,
+  tfjsModelFiles,
+  type CheckpointSelection,
+  type DataFingerprint,
+  type ModelBundle,
+} from '../src/core/model/bundle';
 import { shortFileName } from '../src/core/model/validation';
 import { LibraryError, ModelLibrary, type ModelMeta } from '../src/library/modelLibrary';
 import { holdWhileRunning, isHeldByRun } from '../src/library/runLocks';
@@ -38,7 +53,14 @@ export type { TrainingBatch } from '../src/core/workflow/trainingStream';
 export type { BacktestView } from '../src/core/workflow/backtestView';
 export type { ModelMeta } from '../src/library/modelLibrary';
 export type { Prediction } from '../src/core/workflow/session';
-export type { FoldOptions, FoldSummary, Significance as WalkForwardSignificance, Spread, WalkForwardProgress, WalkForwardSummary } from '../src/core/workflow/walkForward';
+export type {
+  FoldOptions,
+  FoldSummary,
+  Significance as WalkForwardSignificance,
+  Spread,
+  WalkForwardProgress,
+  WalkForwardSummary,
+} from '../src/core/workflow/walkForward';
 export type { ModelEvaluation, RunVerdict } from '../src/core/workflow/evaluate';
 
 export interface GpuStatus {
@@ -111,7 +133,8 @@ export const CHECKPOINT_EVERY_UPDATES = 5;
  * What to backtest on: a split of the loaded data, or a dropped file. A file's split defaults to
  * 'auto': its test split when it is the model's training data, every bar otherwise.
  */
-export type BacktestSource = { kind: 'split'; split: SplitName } | { kind: 'file'; file: Blob | string; fileName: string; split?: SplitName | 'auto' };
+export type BacktestSource =
+  { kind: 'split'; split: SplitName } | { kind: 'file'; file: Blob | string; fileName: string; split?: SplitName | 'auto' };
 /** Equity or trades CSV, the report JSON, or the one-file HTML evaluation report. */
 export type ExportKind = 'equity' | 'trades' | 'report' | 'html';
 
@@ -193,10 +216,15 @@ export class LabApi {
     resumeModelId?: string,
   ): Promise<Outcome<RunResult>> {
     const dataset = this.dataset;
-    if (!dataset) return { ok: false, error: { kind: 'UsageError', message: 'Load data before training: drop a CSV or use the sample data.' } };
-    if (this.control) return { ok: false, error: { kind: 'UsageError', message: 'A training run is already going. Stop it before starting another.' } };
+    if (!dataset)
+      return { ok: false, error: { kind: 'UsageError', message: 'Load data before training: drop a CSV or use the sample data.' } };
+    if (this.control)
+      return { ok: false, error: { kind: 'UsageError', message: 'A training run is already going. Stop it before starting another.' } };
     if (resumeModelId && (await isHeldByRun(resumeModelId))) {
-      return { ok: false, error: { kind: 'UsageError', message: 'This checkpoint is being trained in another tab. Stop it there first, or let it finish.' } };
+      return {
+        ok: false,
+        error: { kind: 'UsageError', message: 'This checkpoint is being trained in another tab. Stop it there first, or let it finish.' },
+      };
     }
     const stream = new TrainingStream((batch) => onBatch(Comlink.transfer(batch, batchBuffers(batch))), 500);
     const checkpointId = resumeModelId ?? `ckpt-${Date.now().toString(36)}`;
@@ -207,7 +235,9 @@ export class LabApi {
       const runId: ModelRef = `run-${++this.runCounter}`;
       const resumeFrom = resumeModelId ? await this.loadSaved(resumeModelId) : undefined;
       const variant = resumeFrom?.variant ?? overrides.variant ?? 'maskable';
-      const name = resumeFrom?.name.replace(/ \(checkpoint\)$/, '') ?? `${variant} on ${dataset.report.fileName} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
+      const name =
+        resumeFrom?.name.replace(/ \(checkpoint\)$/, '') ??
+        `${variant} on ${dataset.report.fileName} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
       const library = await this.openLibrary().catch(() => null);
       const autosave = new AutosaveLog(resumeFrom?.training.timesteps ?? null);
       // A failed autosave (storage full, a closed database) is reported and training goes on.
@@ -215,7 +245,11 @@ export class LabApi {
         if (!library) return;
         const named = { ...bundle, name: `${name} (${what === 'checkpoint' ? 'checkpoint' : 'best so far'})` };
         try {
-          const meta = await library.save(named, serializeBundle(named), what === 'checkpoint' ? { id: checkpointId, kind: 'checkpoint' } : { id: bestId, kind: 'model' });
+          const meta = await library.save(
+            named,
+            serializeBundle(named),
+            what === 'checkpoint' ? { id: checkpointId, kind: 'checkpoint' } : { id: bestId, kind: 'model' },
+          );
           autosave.saved(what, bundle.training.timesteps);
           onAutosave?.({ ok: true, meta });
         } catch (error) {
@@ -292,8 +326,10 @@ export class LabApi {
     onFold?: (fold: FoldDone) => void,
   ): Promise<Outcome<WalkForwardRunResult>> {
     const dataset = this.dataset;
-    if (!dataset) return { ok: false, error: { kind: 'UsageError', message: 'Load data before a walk-forward: drop a CSV or use the sample data.' } };
-    if (this.control) return { ok: false, error: { kind: 'UsageError', message: 'A training run is already going. Stop it before starting another.' } };
+    if (!dataset)
+      return { ok: false, error: { kind: 'UsageError', message: 'Load data before a walk-forward: drop a CSV or use the sample data.' } };
+    if (this.control)
+      return { ok: false, error: { kind: 'UsageError', message: 'A training run is already going. Stop it before starting another.' } };
     const control = new WalkForwardControl();
     this.control = control;
     this.lastWalkForward = null;
@@ -302,16 +338,22 @@ export class LabApi {
       const variant = overrides.variant ?? 'maskable';
       const name = `${variant} walk-forward on ${dataset.report.fileName} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
       const runIds: ModelRef[] = [];
-      const result = await runWalkForward(dataset.bars, dataset.report, overrides, { ...folds, name, control }, {
-        onProgress,
-        onUpdateEnd: yieldToMessages,
-        onFoldEnd: (outcome) => {
-          const runId: ModelRef = `run-${++this.runCounter}`;
-          this.runs.set(runId, outcome.bundle);
-          runIds.push(runId);
-          onFold?.({ ...summariseFold(outcome, dataset.bars), runId, name: outcome.bundle.name });
+      const result = await runWalkForward(
+        dataset.bars,
+        dataset.report,
+        overrides,
+        { ...folds, name, control },
+        {
+          onProgress,
+          onUpdateEnd: yieldToMessages,
+          onFoldEnd: (outcome) => {
+            const runId: ModelRef = `run-${++this.runCounter}`;
+            this.runs.set(runId, outcome.bundle);
+            runIds.push(runId);
+            onFold?.({ ...summariseFold(outcome, dataset.bars), runId, name: outcome.bundle.name });
+          },
         },
-      });
+      );
       this.lastWalkForward = { result, bars: dataset.bars, report: dataset.report, html: null };
       const curve = result.stitched?.curve ?? null;
       const picks = curve ? downsampleIndices(curve.equity, WALK_FORWARD_CURVE_POINTS) : [];
@@ -322,7 +364,11 @@ export class LabApi {
           name,
           runIds,
           curve: curve
-            ? { time: picks.map((i) => curve.time[i]), equity: picks.map((i) => curve.equity[i]), foldStartTimes: curve.foldStarts.map((i) => curve.time[i]) }
+            ? {
+                time: picks.map((i) => curve.time[i]),
+                equity: picks.map((i) => curve.equity[i]),
+                foldStartTimes: curve.foldStarts.map((i) => curve.time[i]),
+              }
             : null,
         },
       };
@@ -342,8 +388,12 @@ export class LabApi {
       const last = this.lastWalkForward;
       if (!last) throw new UsageError('Run a walk-forward before exporting its report.');
       last.html ??= await renderWalkForwardReport(last.result, last.bars, last.report);
-      if (last.html === null) throw new UsageError('The walk-forward was stopped before its first fold finished, so there is nothing to report. Run it again.');
-      return { fileName: `${fileSafe(`${last.result.config.variant}-walk-forward-${last.report.fileName.replace(/\.[^.]+$/, '')}`)}-report.html`, html: last.html };
+      if (last.html === null)
+        throw new UsageError('The walk-forward was stopped before its first fold finished, so there is nothing to report. Run it again.');
+      return {
+        fileName: `${fileSafe(`${last.result.config.variant}-walk-forward-${last.report.fileName.replace(/\.[^.]+$/, '')}`)}-report.html`,
+        html: last.html,
+      };
     });
   }
 
@@ -537,7 +587,9 @@ export class LabApi {
 
 async function refuseWhileRunning(id: string, what: 'renamed' | 'deleted'): Promise<void> {
   if (await isHeldByRun(id)) {
-    throw new LibraryError(`The run in progress autosaves to this entry, so it cannot be ${what} now. Stop the run first (its checkpoint is removed when it ends).`);
+    throw new LibraryError(
+      `The run in progress autosaves to this entry, so it cannot be ${what} now. Stop the run first (its checkpoint is removed when it ends).`,
+    );
   }
 }
 
@@ -561,7 +613,10 @@ class AutosaveLog {
   failed(what: 'checkpoint' | 'best', timesteps: number, error: unknown): string {
     this.failures++;
     const reason = error instanceof LibraryError ? error.reason : error instanceof Error ? error.message : String(error);
-    const lost = what === 'checkpoint' ? `The checkpoint at ${steps(timesteps)} was not saved` : `The best model so far (at ${steps(timesteps)}) was not saved`;
+    const lost =
+      what === 'checkpoint'
+        ? `The checkpoint at ${steps(timesteps)} was not saved`
+        : `The best model so far (at ${steps(timesteps)}) was not saved`;
     return `${lost}: ${reason}. Training goes on. ${this.kept()} The finished model stays in this session; save or export it when the run ends.`;
   }
 

@@ -2,8 +2,27 @@ import * as Comlink from 'comlink';
 import type { LabApi, ModelRef } from '../../workers/labApi';
 
 export type {
-  AutosaveEvent, BackendChoice, BackendInfo, BacktestSource, Calibration, BacktestView, ExportKind, FoldDone, FoldOptions, GpuStatus, ModelEvaluation, ModelMeta, Prediction, RunResult,
-  ModelRef, RunVerdict, Spread, TrainingBatch, WalkForwardProgress, WalkForwardRunResult, WalkForwardSignificance,
+  AutosaveEvent,
+  BackendChoice,
+  BackendInfo,
+  BacktestSource,
+  Calibration,
+  BacktestView,
+  ExportKind,
+  FoldDone,
+  FoldOptions,
+  GpuStatus,
+  ModelEvaluation,
+  ModelMeta,
+  Prediction,
+  RunResult,
+  ModelRef,
+  RunVerdict,
+  Spread,
+  TrainingBatch,
+  WalkForwardProgress,
+  WalkForwardRunResult,
+  WalkForwardSignificance,
 } from '../../workers/labApi';
 export type LabClient = Comlink.Remote<LabApi>;
 

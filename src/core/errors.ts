@@ -17,7 +17,16 @@ export interface UserError {
   field?: string;
 }
 
-const USER_ERROR_NAMES = new Set(['ImportError', 'SplitError', 'FeatureError', 'ConfigError', 'BundleError', 'TrainingError', 'UsageError', 'LibraryError']);
+const USER_ERROR_NAMES = new Set([
+  'ImportError',
+  'SplitError',
+  'FeatureError',
+  'ConfigError',
+  'BundleError',
+  'TrainingError',
+  'UsageError',
+  'LibraryError',
+]);
 
 /** The user-facing form of an input error; null for anything else (a bug, which must surface as one). */
 export function toUserError(error: unknown): UserError | null {

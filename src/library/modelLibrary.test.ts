@@ -67,7 +67,11 @@ describe('ModelLibrary across tabs and transactions', () => {
   it('gives two saves fired at once with the same name two distinct names, in the list and the bundles', async () => {
     const factory = new IDBFactory();
     const [tabA, tabB] = await Promise.all([ModelLibrary.open(factory), ModelLibrary.open(factory)]);
-    const saved = await Promise.all([tabA.save(bundle('run'), text('run')), tabB.save(bundle('run'), text('run')), tabA.save(bundle('run'), text('run'))]);
+    const saved = await Promise.all([
+      tabA.save(bundle('run'), text('run')),
+      tabB.save(bundle('run'), text('run')),
+      tabA.save(bundle('run'), text('run')),
+    ]);
     expect(saved.map((m) => m.name).sort()).toEqual(['run', 'run (2)', 'run (3)']);
     for (const m of saved) expect(JSON.parse(await tabB.bundleText(m.id)).name).toBe(m.name);
   });
@@ -135,7 +139,7 @@ describe('ModelLibrary across tabs and transactions', () => {
       return tx;
     }) as typeof db.transaction;
     const failure = await lib.save(bundle('big'), text('big')).catch((e: unknown) => e);
-    expect(failure).toMatchObject({ name: 'LibraryError', reason: 'the browser\'s storage for this site is full' });
+    expect(failure).toMatchObject({ name: 'LibraryError', reason: "the browser's storage for this site is full" });
     expect((failure as Error).message).toMatch(/was not saved; the library holds what it held before/);
   });
 });

@@ -56,7 +56,10 @@ export class ModelLibrary {
 
   /** Opens the library, or explains why saving is off (e.g. IndexedDB blocked in a private window). */
   static async open(factory: IDBFactory | undefined = globalThis.indexedDB): Promise<ModelLibrary> {
-    if (!factory) throw new LibraryError('This browser offers no IndexedDB here (a private window?), so models cannot be saved. Export them as files instead.');
+    if (!factory)
+      throw new LibraryError(
+        'This browser offers no IndexedDB here (a private window?), so models cannot be saved. Export them as files instead.',
+      );
     return new ModelLibrary(factory, await openDatabase(factory));
   }
 
@@ -69,7 +72,11 @@ export class ModelLibrary {
   }
 
   /** Saves a bundle under a name; a clash with another model's name gets " (2)", " (3)"… in the list and in the bundle. */
-  async save(bundle: ModelBundle, text: string, options: { id?: string; kind?: ModelMeta['kind']; targetTimesteps?: number } = {}): Promise<ModelMeta> {
+  async save(
+    bundle: ModelBundle,
+    text: string,
+    options: { id?: string; kind?: ModelMeta['kind']; targetTimesteps?: number } = {},
+  ): Promise<ModelMeta> {
     const id = options.id ?? `m-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     return this.transact('readwrite', (tx, done) => {
       const request = tx.objectStore(META).getAll();
@@ -84,11 +91,19 @@ export class ModelLibrary {
           createdAt: bundle.createdAt,
           savedAt: new Date().toISOString(),
           kind: options.kind ?? 'model',
-          data: { fileName: bundle.data.fileName, rows: bundle.data.rows, firstTime: bundle.data.firstTime, lastTime: bundle.data.lastTime, intervalMs: bundle.data.intervalMs },
+          data: {
+            fileName: bundle.data.fileName,
+            rows: bundle.data.rows,
+            firstTime: bundle.data.firstTime,
+            lastTime: bundle.data.lastTime,
+            intervalMs: bundle.data.intervalMs,
+          },
           timesteps: bundle.training.timesteps,
           updates: bundle.training.updates,
           targetTimesteps: options.targetTimesteps ?? bundle.config.stop.totalTimesteps,
-          validation: bundle.metrics.validation ? { totalReturn: bundle.metrics.validation.totalReturn, sharpe: bundle.metrics.validation.sharpe } : null,
+          validation: bundle.metrics.validation
+            ? { totalReturn: bundle.metrics.validation.totalReturn, sharpe: bundle.metrics.validation.sharpe }
+            : null,
           sizeBytes: stored.length,
         };
         tx.objectStore(META).put(meta);
@@ -117,7 +132,8 @@ export class ModelLibrary {
         const all = request.result as ModelMeta[];
         const meta = all.find((m) => m.id === id);
         if (!meta) return abort(new LibraryError(`No model with id ${id} in the library; it may have been deleted in another tab.`));
-        if (all.some((m) => m.id !== id && m.name === trimmed)) return abort(new LibraryError(`A model named "${trimmed}" already exists. Choose another name.`));
+        if (all.some((m) => m.id !== id && m.name === trimmed))
+          return abort(new LibraryError(`A model named "${trimmed}" already exists. Choose another name.`));
         const text = tx.objectStore(BUNDLES).get(id);
         text.onsuccess = () => {
           const stored = typeof text.result === 'string' ? withName(text.result, trimmed) : null;
@@ -211,10 +227,17 @@ function openDatabase(factory: IDBFactory): Promise<IDBDatabase> {
       reject(
         error?.name === 'VersionError'
           ? new LibraryError('A newer version of this app in another tab has upgraded the model library. Reload this tab to use it.')
-          : new LibraryError(`The model library could not be opened: ${error?.message ?? 'unknown error'}. Saving is off; export models as files.`),
+          : new LibraryError(
+              `The model library could not be opened: ${error?.message ?? 'unknown error'}. Saving is off; export models as files.`,
+            ),
       );
     };
-    request.onblocked = () => reject(new LibraryError('The model library is held open by another tab of this app with an older version. Close the other tabs and reload.'));
+    request.onblocked = () =>
+      reject(
+        new LibraryError(
+          'The model library is held open by another tab of this app with an older version. Close the other tabs and reload.',
+        ),
+      );
   });
 }
 
@@ -232,10 +255,13 @@ function uniqueName(name: string, taken: string[]): string {
 function storageError(error: DOMException | null): LibraryError {
   if (error?.name === 'QuotaExceededError') {
     return new LibraryError(
-      'The browser\'s storage for this site is full, so this was not saved; the library holds what it held before. Delete or export older models, then save again.',
-      'the browser\'s storage for this site is full',
+      "The browser's storage for this site is full, so this was not saved; the library holds what it held before. Delete or export older models, then save again.",
+      "the browser's storage for this site is full",
     );
   }
   const detail = error?.message ?? 'unknown error';
-  return new LibraryError(`The model library could not be written: ${detail}. The library holds what it held before.`, `the model library could not be written (${detail})`);
+  return new LibraryError(
+    `The model library could not be written: ${detail}. The library holds what it held before.`,
+    `the model library could not be written (${detail})`,
+  );
 }

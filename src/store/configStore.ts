@@ -22,7 +22,8 @@ export const PRESETS = {
   },
   production: {
     label: 'Production',
-    description: 'Long run with learning-rate annealing, minibatches of 256 (fewer, larger gradient steps) and a convergence stop; evaluates every 10 updates.',
+    description:
+      'Long run with learning-rate annealing, minibatches of 256 (fewer, larger gradient steps) and a convergence stop; evaluates every 10 updates.',
     overrides: {
       ppo: { annealLearningRate: true, minibatchSize: 256 },
       stop: { totalTimesteps: 1_000_000, convergenceEpsilon: 0.01 },
@@ -58,7 +59,10 @@ export const useConfigStore = create<ConfigState>()(
       preset: null,
       setVariant: (variant) => set({ variant }),
       setField: (section, key, value) =>
-        set((s) => ({ overrides: { ...s.overrides, [section]: { ...(s.overrides[section] as object | undefined), [key]: value } }, preset: null })),
+        set((s) => ({
+          overrides: { ...s.overrides, [section]: { ...(s.overrides[section] as object | undefined), [key]: value } },
+          preset: null,
+        })),
       setSeed: (seed) => set((s) => ({ overrides: { ...s.overrides, seed }, preset: null })),
       setBackend: (backend) => set({ backend }),
       applyPreset: (preset) => set({ overrides: structuredClone(PRESETS[preset].overrides) as TrainingOverrides, preset }),
@@ -69,7 +73,10 @@ export const useConfigStore = create<ConfigState>()(
 );
 
 /** The config a run would use now, and every field error, for the form and the Train button. */
-export function effectiveConfig(variant: Variant, overrides: TrainingOverrides): { config: TrainingConfig; valid: TrainingConfig | null; errors: Record<string, string> } {
+export function effectiveConfig(
+  variant: Variant,
+  overrides: TrainingOverrides,
+): { config: TrainingConfig; valid: TrainingConfig | null; errors: Record<string, string> } {
   const merged = mergeTrainingConfig({ ...overrides, variant });
   const { config, errors } = checkTrainingConfig(merged);
   return { config: merged, valid: config, errors };

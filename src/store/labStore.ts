@@ -38,7 +38,12 @@ export const useLabStore = create<LabState>((set, get) => ({
 
   async importFile(file, fileName, mapping) {
     if (get().importing) {
-      set({ error: { kind: 'Busy', message: `Still importing ${get().importing?.fileName}. Wait for it to finish, then drop ${fileName} again.` } });
+      set({
+        error: {
+          kind: 'Busy',
+          message: `Still importing ${get().importing?.fileName}. Wait for it to finish, then drop ${fileName} again.`,
+        },
+      });
       return;
     }
     set({ importing: { fileName, rowsRead: 0, fraction: 0 } });
@@ -47,7 +52,8 @@ export const useLabStore = create<LabState>((set, get) => ({
         file,
         fileName,
         callback((rowsRead: number, bytesRead: number, totalBytes: number) =>
-          set({ importing: { fileName, rowsRead, fraction: totalBytes > 0 ? bytesRead / totalBytes : 0 } })),
+          set({ importing: { fileName, rowsRead, fraction: totalBytes > 0 ? bytesRead / totalBytes : 0 } }),
+        ),
         mapping,
       );
       if (outcome.ok) set({ dataset: outcome.value, error: null, source: { file, fileName } });
@@ -69,7 +75,12 @@ export const useLabStore = create<LabState>((set, get) => ({
       return;
     }
     if (!response.ok) {
-      set({ error: { kind: 'SampleError', message: `The sample data could not be loaded (${url}: HTTP ${response.status}). Reload the page, or drop a CSV of your own.` } });
+      set({
+        error: {
+          kind: 'SampleError',
+          message: `The sample data could not be loaded (${url}: HTTP ${response.status}). Reload the page, or drop a CSV of your own.`,
+        },
+      });
       return;
     }
     await get().importFile(await response.blob(), SAMPLE_FILE);

@@ -168,4 +168,3 @@ async function storageEstimate(): Promise<LibraryState['storage']> {
     return null;
   }
 }
-

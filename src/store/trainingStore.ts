@@ -1,5 +1,18 @@
 import { create } from 'zustand';
-import { callback, labClient, type BacktestSource, type BacktestView, type ModelEvaluation, type ModelRef, type BackendChoice, type BackendInfo, type Calibration, type RunResult, type RunVerdict, type TrainingBatch } from '../api/labClient';
+import {
+  callback,
+  labClient,
+  type BacktestSource,
+  type BacktestView,
+  type ModelEvaluation,
+  type ModelRef,
+  type BackendChoice,
+  type BackendInfo,
+  type Calibration,
+  type RunResult,
+  type RunVerdict,
+  type TrainingBatch,
+} from '../api/labClient';
 import type { UserError } from '../core/errors';
 import { VARIANTS, type TrainingOverrides, type Variant } from '../core/ppo/config';
 import type { EvaluationPoint, ProgressPoint } from '../core/workflow/trainingStream';
@@ -84,24 +97,48 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
     update(key, () => ({ verdict: { state: 'pending' } }));
     try {
       const outcome = await labClient().runVerdict(runId, comparedRuns);
-      update(key, () => ({ verdict: outcome.ok ? { state: 'done', value: outcome.value } : { state: 'failed', message: outcome.error.message } }));
+      update(key, () => ({
+        verdict: outcome.ok ? { state: 'done', value: outcome.value } : { state: 'failed', message: outcome.error.message },
+      }));
     } catch (error) {
       update(key, () => ({ verdict: { state: 'failed', message: error instanceof Error ? error.message : String(error) } }));
     }
   };
 
   /** Trains one run, then judges its test backtest; false when it failed. */
-  const runOne = async (variant: Variant, overrides: TrainingOverrides, group: number, backend: BackendChoice, comparedRuns: number, resumeModelId?: string): Promise<boolean> => {
+  const runOne = async (
+    variant: Variant,
+    overrides: TrainingOverrides,
+    group: number,
+    backend: BackendChoice,
+    comparedRuns: number,
+    resumeModelId?: string,
+  ): Promise<boolean> => {
     const key = `run-${++runCounter}`;
     const run: RunState = {
-      key, variant, group, status: 'running', progress: [], episodes: { timesteps: [], reward: [], maxDrawdown: [] },
-      evaluation: null, best: null, result: null, error: null, verdict: null,
+      key,
+      variant,
+      group,
+      status: 'running',
+      progress: [],
+      episodes: { timesteps: [], reward: [], maxDrawdown: [] },
+      evaluation: null,
+      best: null,
+      result: null,
+      error: null,
+      verdict: null,
     };
     set((s) => ({ runs: [...s.runs.filter((r) => r.status !== 'running'), run] }));
     const library = useLibraryStore.getState();
     library.runStarted(resumeModelId);
     try {
-      const outcome = await labClient().train({ ...overrides, variant }, backend, callback((batch: TrainingBatch) => applyBatch(key, batch)), onAutosave, resumeModelId);
+      const outcome = await labClient().train(
+        { ...overrides, variant },
+        backend,
+        callback((batch: TrainingBatch) => applyBatch(key, batch)),
+        onAutosave,
+        resumeModelId,
+      );
       library.runEnded();
       void library.refresh();
       if (outcome.ok) {
@@ -116,7 +153,10 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
     } catch (error) {
       library.runEnded();
       const message = error instanceof Error ? error.message : String(error);
-      const userError = { kind: 'InternalError', message: `Training stopped unexpectedly: ${message}. Your data is unchanged; train again.` };
+      const userError = {
+        kind: 'InternalError',
+        message: `Training stopped unexpectedly: ${message}. Your data is unchanged; train again.`,
+      };
       update(key, () => ({ status: 'failed', error: userError }));
       useLabStore.getState().showError(userError);
     }
@@ -137,7 +177,10 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
         if (info.calibration) saveCalibration(info.calibration);
         set({ backendInfo: info });
       } catch (error) {
-        useLabStore.getState().showError({ kind: 'TrainingError', message: `No TensorFlow.js backend could start: ${error instanceof Error ? error.message : String(error)}` });
+        useLabStore.getState().showError({
+          kind: 'TrainingError',
+          message: `No TensorFlow.js backend could start: ${error instanceof Error ? error.message : String(error)}`,
+        });
       } finally {
         set({ backendPending: false });
       }
@@ -204,7 +247,10 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
           useLabStore.getState().showError(outcome.error);
         }
       } catch (error) {
-        useLabStore.getState().showError({ kind: 'InternalError', message: `The backtest failed: ${error instanceof Error ? error.message : String(error)}. Try again.` });
+        useLabStore.getState().showError({
+          kind: 'InternalError',
+          message: `The backtest failed: ${error instanceof Error ? error.message : String(error)}. Try again.`,
+        });
       } finally {
         set((s) => ({ backtest: { ...s.backtest, running: false } }));
       }
@@ -217,7 +263,10 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
         if (outcome.ok) set((s) => ({ backtest: { ...s.backtest, evaluation: outcome.value } }));
         else useLabStore.getState().showError(outcome.error);
       } catch (error) {
-        useLabStore.getState().showError({ kind: 'InternalError', message: `The evaluation failed: ${error instanceof Error ? error.message : String(error)}. Try again.` });
+        useLabStore.getState().showError({
+          kind: 'InternalError',
+          message: `The evaluation failed: ${error instanceof Error ? error.message : String(error)}. Try again.`,
+        });
       } finally {
         set((s) => ({ backtest: { ...s.backtest, evaluating: false } }));
       }
@@ -229,7 +278,10 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
         runs: s.runs.map((r) => ({
           ...r,
           status: r.status === 'running' || r.status === 'paused' ? 'failed' : r.status,
-          verdict: r.verdict?.state === 'pending' ? { state: 'failed', message: 'The worker stopped before the verdict was computed.' } : r.verdict,
+          verdict:
+            r.verdict?.state === 'pending'
+              ? { state: 'failed', message: 'The worker stopped before the verdict was computed.' }
+              : r.verdict,
         })),
         backtest: { ...s.backtest, running: false, runId: null, evaluating: false },
         backendInfo: null,

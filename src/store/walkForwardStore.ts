@@ -50,7 +50,13 @@ interface WalkForwardState {
   crashed(): void;
 }
 
-export const DEFAULT_WALK_FORWARD_SETTINGS: WalkForwardSettings = { folds: 5, window: 'expanding', purge: null, embargo: 0, stepsPerFold: null };
+export const DEFAULT_WALK_FORWARD_SETTINGS: WalkForwardSettings = {
+  folds: 5,
+  window: 'expanding',
+  purge: null,
+  embargo: 0,
+  stepsPerFold: null,
+};
 
 export const useWalkForwardStore = create<WalkForwardState>((set, get) => ({
   settings: DEFAULT_WALK_FORWARD_SETTINGS,
@@ -68,8 +74,14 @@ export const useWalkForwardStore = create<WalkForwardState>((set, get) => ({
   async start(overrides) {
     if (isWalkForwardBusy(get().status)) return;
     const { settings } = get();
-    const runOverrides: TrainingOverrides = settings.stepsPerFold === null ? overrides : { ...overrides, stop: { ...overrides.stop, totalTimesteps: settings.stepsPerFold } };
-    const folds = { folds: settings.folds, window: settings.window, embargo: settings.embargo, ...(settings.purge === null ? {} : { purge: settings.purge }) };
+    const runOverrides: TrainingOverrides =
+      settings.stepsPerFold === null ? overrides : { ...overrides, stop: { ...overrides.stop, totalTimesteps: settings.stepsPerFold } };
+    const folds = {
+      folds: settings.folds,
+      window: settings.window,
+      embargo: settings.embargo,
+      ...(settings.purge === null ? {} : { purge: settings.purge }),
+    };
     set({ status: 'running', progress: null, folds: [], result: null });
     try {
       const outcome = await labClient().walkForward(
@@ -79,7 +91,10 @@ export const useWalkForwardStore = create<WalkForwardState>((set, get) => ({
         // Progress arrives once per update; only its small head is kept (the charts are the Train panel's).
         callback(({ training: _training, ...progress }: WalkForwardProgress) => set({ progress })),
         callback((fold: FoldDone) =>
-          set((s) => ({ folds: [...s.folds, fold], models: [...s.models, { runId: fold.runId, name: fold.name, timesteps: fold.timesteps }] })),
+          set((s) => ({
+            folds: [...s.folds, fold],
+            models: [...s.models, { runId: fold.runId, name: fold.name, timesteps: fold.timesteps }],
+          })),
         ),
       );
       if (outcome.ok) {
@@ -92,7 +107,10 @@ export const useWalkForwardStore = create<WalkForwardState>((set, get) => ({
     } catch (error) {
       set({ status: 'failed' });
       const message = error instanceof Error ? error.message : String(error);
-      useLabStore.getState().showError({ kind: 'InternalError', message: `The walk-forward stopped unexpectedly: ${message}. Your data is unchanged; start it again.` });
+      useLabStore.getState().showError({
+        kind: 'InternalError',
+        message: `The walk-forward stopped unexpectedly: ${message}. Your data is unchanged; start it again.`,
+      });
     }
   },
 
@@ -121,7 +139,10 @@ export const useWalkForwardStore = create<WalkForwardState>((set, get) => ({
       if (outcome.ok) return outcome.value;
       useLabStore.getState().showError(outcome.error);
     } catch (error) {
-      useLabStore.getState().showError({ kind: 'InternalError', message: `The report could not be made: ${error instanceof Error ? error.message : String(error)}. Try again.` });
+      useLabStore.getState().showError({
+        kind: 'InternalError',
+        message: `The report could not be made: ${error instanceof Error ? error.message : String(error)}. Try again.`,
+      });
     } finally {
       set({ exporting: false });
     }
@@ -138,13 +159,17 @@ export function isWalkForwardBusy(status: WalkForwardStatus): boolean {
 }
 
 /** Field errors of the walk-forward settings for this lookback; whether the folds fit is the worker's call. */
-export function checkWalkForwardSettings(settings: WalkForwardSettings, lookback: number): Partial<Record<keyof WalkForwardSettings, string>> {
+export function checkWalkForwardSettings(
+  settings: WalkForwardSettings,
+  lookback: number,
+): Partial<Record<keyof WalkForwardSettings, string>> {
   const errors: Partial<Record<keyof WalkForwardSettings, string>> = {};
   if (!Number.isInteger(settings.folds) || settings.folds < 1) errors.folds = 'Use 1 fold or more.';
   if (settings.purge !== null && (!Number.isInteger(settings.purge) || settings.purge < lookback)) {
     errors.purge = `Use at least the lookback (${lookback} bars), or leave blank for exactly that.`;
   }
   if (!Number.isInteger(settings.embargo) || settings.embargo < 0) errors.embargo = 'Use 0 bars or more.';
-  if (settings.stepsPerFold !== null && (!Number.isInteger(settings.stepsPerFold) || settings.stepsPerFold < 1)) errors.stepsPerFold = 'Use 1 timestep or more.';
+  if (settings.stepsPerFold !== null && (!Number.isInteger(settings.stepsPerFold) || settings.stepsPerFold < 1))
+    errors.stepsPerFold = 'Use 1 timestep or more.';
   return errors;
 }

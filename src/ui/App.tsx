@@ -38,7 +38,8 @@ export function App() {
   useEffect(() => {
     const { config } = effectiveConfig(variant, overrides);
     const { train, validation, test } = config.split;
-    if (config.env.lookback >= 1 && Math.abs(train + validation + test - 1) < 1e-6) void useLabStore.getState().resummarise(config.env.lookback, { train, validation, test });
+    if (config.env.lookback >= 1 && Math.abs(train + validation + test - 1) < 1e-6)
+      void useLabStore.getState().resummarise(config.env.lookback, { train, validation, test });
   }, [variant, overrides, dataset]);
 
   return (

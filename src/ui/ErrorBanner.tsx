@@ -32,7 +32,11 @@ export function ErrorBanner() {
       </div>
       <div className="actions">
         {error.kind === 'WorkerCrash' ? (
-          <button type="button" onClick={() => void restart().then(() => useTrainingStore.getState().startBackend(useConfigStore.getState().backend))} data-testid="worker-restart">
+          <button
+            type="button"
+            onClick={() => void restart().then(() => useTrainingStore.getState().startBackend(useConfigStore.getState().backend))}
+            data-testid="worker-restart"
+          >
             Restart worker
           </button>
         ) : null}

@@ -2,8 +2,9 @@ import { useLabStore } from '../store/labStore';
 import { useTrainingStore } from '../store/trainingStore';
 
 // WASM threads stay off (workers/backend.ts), so isolation changes nothing for training today.
-const ISOLATED = 'cross-origin isolated (WASM runs single-threaded SIMD: tfjs\'s threaded build fails inside a bundled worker)';
-const NOT_ISOLATED = 'not cross-origin isolated: no cost today, WASM runs single-threaded SIMD either way; threads, if enabled, would need isolation';
+const ISOLATED = "cross-origin isolated (WASM runs single-threaded SIMD: tfjs's threaded build fails inside a bundled worker)";
+const NOT_ISOLATED =
+  'not cross-origin isolated: no cost today, WASM runs single-threaded SIMD either way; threads, if enabled, would need isolation';
 
 export function Header() {
   const gpu = useLabStore((s) => s.gpu);

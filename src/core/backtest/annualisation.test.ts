@@ -26,7 +26,12 @@ describe('annualisationFor', () => {
   });
 
   it('multiplies the observed bars per day by the trading days for intraday bars', () => {
-    expect(annualisationFor(weekdays(20, 390, MIN))).toMatchObject({ barsPerYear: 390 * 252, barsPerDay: 390, period: 'day', periodsPerYear: 252 });
+    expect(annualisationFor(weekdays(20, 390, MIN))).toMatchObject({
+      barsPerYear: 390 * 252,
+      barsPerDay: 390,
+      period: 'day',
+      periodsPerYear: 252,
+    });
     const hourly247 = Array.from({ length: 24 * 60 }, (_, i) => MONDAY + i * 3_600_000);
     expect(annualisationFor(hourly247)).toMatchObject({ barsPerYear: 24 * 365, barsPerDay: 24, period: 'day', periodsPerYear: 365 });
   });

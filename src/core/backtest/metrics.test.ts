@@ -6,13 +6,23 @@ import { importCsv } from '../data';
 import type { Annualisation, Trade } from './types';
 
 const DAY = 86_400_000;
-const QUARTERLY: Annualisation = { barsPerYear: 4, barsPerDay: 4 / 252, tradingDaysPerYear: 252, period: 'bar', periodsPerYear: 4, basis: 'test' };
+const QUARTERLY: Annualisation = {
+  barsPerYear: 4,
+  barsPerDay: 4 / 252,
+  tradingDaysPerYear: 252,
+  period: 'bar',
+  periodsPerYear: 4,
+  basis: 'test',
+};
 
 function trade(returnPct: number): Trade {
   return { direction: 1, entryIndex: 0, exitIndex: 1, entryTime: 0, exitTime: DAY, entryPrice: 1, exitPrice: 1, returnPct, barsHeld: 1 };
 }
 
-function run(equity: number[], opts: { position?: number[]; trades?: Trade[]; annualisation?: Annualisation; close?: number[]; riskFreeRate?: number } = {}) {
+function run(
+  equity: number[],
+  opts: { position?: number[]; trades?: Trade[]; annualisation?: Annualisation; close?: number[]; riskFreeRate?: number } = {},
+) {
   return computeMetrics({
     equity: Float64Array.from(equity),
     time: Float64Array.from(equity.map((_, i) => i * DAY)),

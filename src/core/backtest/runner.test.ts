@@ -54,7 +54,7 @@ describe('runBacktest', () => {
     for (const [key, value] of Object.entries(r.metrics)) if (typeof value === 'number') expect(Number.isNaN(value), key).toBe(false);
   });
 
-  it('fills at the next bar\'s open with fillAt nextOpen, slippage against the trader', async () => {
+  it("fills at the next bar's open with fillAt nextOpen, slippage against the trader", async () => {
     const opens = [100, 104, 108, 100, 120];
     const data = { ...market(close), open: Float64Array.from(opens) };
     const cfg = { ...env, fillAt: 'nextOpen' as const, slippageBps: 50 };

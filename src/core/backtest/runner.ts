@@ -35,7 +35,7 @@ export interface BacktestAssumptions {
 
 /** "0.10 % cost per side, 0 bp slippage, fills at the next bar's open, …": one line for reports. */
 export function describeAssumptions(a: BacktestAssumptions): string {
-  const fill = a.fillAt === 'nextOpen' ? "fills at the next bar's open" : 'fills at the decision bar\'s close';
+  const fill = a.fillAt === 'nextOpen' ? "fills at the next bar's open" : "fills at the decision bar's close";
   return (
     `${(a.transactionCost * 100).toFixed(2)} % cost per side, ${a.slippageBps} bp slippage, ${fill}, ` +
     `${(a.positionFraction * 100).toFixed(0)} % of equity per position${a.longOnly ? ', long only' : ''}, ` +

@@ -11,11 +11,36 @@ function result(equity: number[], annualisation: Annualisation, spacingMs: numbe
   const e = Float64Array.from(equity);
   const time = Float64Array.from(equity.map((_, i) => i * spacingMs));
   const fakeTrades = Array.from({ length: trades }, () => ({
-    direction: 1 as const, entryIndex: 0, exitIndex: 1, entryTime: 0, exitTime: 1, entryPrice: 1, exitPrice: 1, returnPct: 0, barsHeld: 1,
+    direction: 1 as const,
+    entryIndex: 0,
+    exitIndex: 1,
+    entryTime: 0,
+    exitTime: 1,
+    entryPrice: 1,
+    exitPrice: 1,
+    returnPct: 0,
+    barsHeld: 1,
   }));
   const metrics = computeMetrics({ equity: e, time, close: e, position: new Int8Array(e.length), trades: fakeTrades, annualisation });
-  return { startIndex: 0, time, close: e, equity: e, position: new Int8Array(e.length), actions: new Int8Array(e.length), trades: fakeTrades, metrics,
-    assumptions: { transactionCost: 0, slippageBps: 0, fillAt: 'close', positionFraction: 1, longOnly: false, riskFreeRate: 0, closedAtEnd: true } };
+  return {
+    startIndex: 0,
+    time,
+    close: e,
+    equity: e,
+    position: new Int8Array(e.length),
+    actions: new Int8Array(e.length),
+    trades: fakeTrades,
+    metrics,
+    assumptions: {
+      transactionCost: 0,
+      slippageBps: 0,
+      fillAt: 'close',
+      positionFraction: 1,
+      longOnly: false,
+      riskFreeRate: 0,
+      closedAtEnd: true,
+    },
+  };
 }
 
 describe('checkpoint selection', () => {
@@ -24,7 +49,11 @@ describe('checkpoint selection', () => {
     const flat = score(0, 1);
     expect(isBetterCheckpoint(flat, losing, 1)).toBe(true);
     expect(isBetterCheckpoint(losing, flat, 1)).toBe(false);
-    const flatResult = result(Array.from({ length: 30 }, () => 100), DAILY_252, 86_400_000);
+    const flatResult = result(
+      Array.from({ length: 30 }, () => 100),
+      DAILY_252,
+      86_400_000,
+    );
     expect(flatResult.metrics.sharpe).toBeNull();
     expect(selectionScore(flatResult).score).toBe(0);
   });

@@ -21,7 +21,7 @@ describe('adamKernel', () => {
     for (let step = 1; step <= 20; step++) {
       for (const k of [simd, js]) fill(k, step);
       expect(simd.sumOfSquares()).toBeCloseTo(js.sumOfSquares(), 1);
-      const lr = 0.01 * Math.sqrt(1 - 0.999 ** step) / (1 - 0.9 ** step);
+      const lr = (0.01 * Math.sqrt(1 - 0.999 ** step)) / (1 - 0.9 ** step);
       for (const k of [simd, js]) k.step(0.7, 0.9, 0.999, lr, 1e-5);
     }
     let worst = 0;
@@ -36,7 +36,7 @@ describe('adamKernel', () => {
   it('takes a first step of the learning rate against the sign of each gradient', () => {
     const k = createAdamKernel(SIZE);
     fill(k, 0);
-    k.step(1, 0.9, 0.999, 0.01 * Math.sqrt(1 - 0.999) / (1 - 0.9), 1e-5 * Math.sqrt(1 - 0.999));
+    k.step(1, 0.9, 0.999, (0.01 * Math.sqrt(1 - 0.999)) / (1 - 0.9), 1e-5 * Math.sqrt(1 - 0.999));
     for (let j = 0; j < SIZE; j++) {
       if (Math.abs(k.grads[j]) < 1e-3) continue;
       expect(k.weights[j]).toBeCloseTo(-0.01 * Math.sign(k.grads[j]), 4);

@@ -54,7 +54,14 @@ export function encodeModule(functions: FunctionSpec[]): Uint8Array<ArrayBuffer>
   const exports = functions.flatMap((f, i) => [...name(f.name), 0x00, i]);
   const bodies = functions.flatMap((f) => withSize([f.locals.length, ...f.locals.flat(), ...f.code, ...op.end]));
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, [functions.length, ...types]),
     ...section(3, [functions.length, ...functions.map((_, i) => i)]),
     ...section(5, [1, 0x00, 0]),

@@ -25,9 +25,18 @@ describe.each(['wasm', 'cpu'] as const)('batchMatMul on the %s backend', (backen
   });
 
   it.each([
-    [[6, 12, 8], [6, 8, 16]],
-    [[2, 3, 8, 4], [2, 3, 4, 12]],
-    [[2, 60, 16], [2, 16, 60]],
+    [
+      [6, 12, 8],
+      [6, 8, 16],
+    ],
+    [
+      [2, 3, 8, 4],
+      [2, 3, 4, 12],
+    ],
+    [
+      [2, 60, 16],
+      [2, 16, 60],
+    ],
   ])('multiplies %j · %j as tf.matMul does', (aShape, bShape) => {
     tf.tidy(() => {
       const a = tf.randomNormal(aShape, 0, 1, 'float32', 1);
@@ -43,7 +52,8 @@ describe.each(['wasm', 'cpu'] as const)('batchMatMul on the %s backend', (backen
       const a = tf.randomNormal([3, 8, 12], 0, 1, 'float32', 3);
       const b = tf.randomNormal([3, 12, 4], 0, 1, 'float32', 4);
       const weight = tf.randomNormal([3, 8, 4], 0, 1, 'float32', 5);
-      const loss = (mm: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) => (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.square(mm(x, y)), weight));
+      const loss = (mm: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) => (x: tf.Tensor, y: tf.Tensor) =>
+        tf.sum(tf.mul(tf.square(mm(x, y)), weight));
       const [da, db] = tf.grads(loss(batchMatMul))([a, b]);
       const [ra, rb] = tf.grads(loss((x, y) => tf.matMul(x, y)))([a, b]);
       expect(close(da, ra)).toBeLessThan(1e-3);
@@ -79,7 +89,8 @@ describe.each(['wasm', 'cpu'] as const)('the dense layer on the %s backend', (ba
       const reference = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.add(tf.matMul(xx as tf.Tensor2D, ww as tf.Tensor2D), bb);
       const ours = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => layers.dense(xx as tf.Tensor2D, ww, bb);
       expect(worst(ours(x, w, b), reference(x, w, b))).toBeLessThan(1e-4);
-      const loss = (f: (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.Tensor) => (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(tf.square(f(xx, ww, bb)), weight));
+      const loss = (f: (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.Tensor) => (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+        tf.sum(tf.mul(tf.square(f(xx, ww, bb)), weight));
       const got = tf.grads(loss(ours))([x, w, b]);
       const want = tf.grads(loss(reference))([x, w, b]);
       got.forEach((g, i) => expect(worst(g, want[i]) / Math.max(1, tf.max(tf.abs(want[i])).dataSync()[0])).toBeLessThan(1e-4));

@@ -127,7 +127,11 @@ function transposeLast(t: tf.Tensor): tf.Tensor {
   return tf.transpose(t, perm);
 }
 
-function layerOps(hidden: ReturnType<typeof tfjsDense>, input: ReturnType<typeof tfjsDense>, batchMatMul: LayerOps['batchMatMul']): LayerOps {
+function layerOps(
+  hidden: ReturnType<typeof tfjsDense>,
+  input: ReturnType<typeof tfjsDense>,
+  batchMatMul: LayerOps['batchMatMul'],
+): LayerOps {
   return {
     dense: (x, w, b) => hidden(x, w, b) as tf.Tensor2D,
     inputDense: (x, w, b) => input(x, w, b) as tf.Tensor2D,

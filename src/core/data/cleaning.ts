@@ -4,7 +4,12 @@ import type { DropReason, DropSummary } from './report';
 const MAX_ROWS_LISTED = 5;
 
 const REASON_ORDER: DropReason[] = [
-  'bad-timestamp', 'missing-price', 'non-numeric-price', 'non-positive-price', 'high-below-low', 'bad-volume',
+  'bad-timestamp',
+  'missing-price',
+  'non-numeric-price',
+  'non-positive-price',
+  'high-below-low',
+  'bad-volume',
   'duplicate-timestamp',
 ];
 

@@ -27,8 +27,23 @@ export interface ColumnLayout {
 
 // Aliases are compared after normalizeHeaderName; earlier entries win.
 const FULL_TIMESTAMP_ALIASES = [
-  'datetime', 'timestamp', 'opentime', 'gmttime', 'localtime', 'utctime', 'timeutc', 'datetimeutc',
-  'timestamputc', 'unixtime', 'unix', 'epoch', 'ts', 'starttime', 'bartime', 'dt', 'opendate',
+  'datetime',
+  'timestamp',
+  'opentime',
+  'gmttime',
+  'localtime',
+  'utctime',
+  'timeutc',
+  'datetimeutc',
+  'timestamputc',
+  'unixtime',
+  'unix',
+  'epoch',
+  'ts',
+  'starttime',
+  'bartime',
+  'dt',
+  'opendate',
 ];
 const DATE_ALIASES = ['date', 'day', 'tradedate', 'tradingday', 'datadate'];
 const CLOCK_ALIASES = ['time', 'timeofday', 'clock', 'hour'];
@@ -37,8 +52,20 @@ const PRICE_ALIASES: Record<'open' | 'high' | 'low' | 'close', string[]> = {
   high: ['high', 'h', 'highprice', 'pricehigh', 'highbid', 'highask', 'highmid', 'max'],
   low: ['low', 'l', 'lowprice', 'pricelow', 'lowbid', 'lowask', 'lowmid', 'min'],
   close: [
-    'close', 'c', 'closeprice', 'priceclose', 'closelast', 'last', 'lastprice', 'price', 'closebid', 'closeask',
-    'closemid', 'closingprice', 'settle', 'settlement',
+    'close',
+    'c',
+    'closeprice',
+    'priceclose',
+    'closelast',
+    'last',
+    'lastprice',
+    'price',
+    'closebid',
+    'closeask',
+    'closemid',
+    'closingprice',
+    'settle',
+    'settlement',
   ],
 };
 const ADJ_CLOSE_ALIASES = ['adjclose', 'adjustedclose', 'adjclosing', 'adjustedclosingprice'];
@@ -212,7 +239,8 @@ export function rolesFromHeader(columns: string[], rows: SampleRow[]): { roles: 
   const notes: string[] = [];
   if (volumeCandidates.length > 1 && volume !== undefined) {
     const others = volumeCandidates.filter((i) => i !== volume).map((i) => `"${displayName(columns, i)}"`);
-    const why = volume === volumeCandidates[0] ? 'the first, as exporters list the base-asset volume first' : 'the first with non-zero values';
+    const why =
+      volume === volumeCandidates[0] ? 'the first, as exporters list the base-asset volume first' : 'the first with non-zero values';
     notes.push(`Several volume columns: "${displayName(columns, volume)}" is used as the volume (${why}); ${others.join(', ')} not used.`);
   }
 
@@ -264,7 +292,8 @@ export function rolesByPosition(fieldCount: number, rows: SampleRow[], fileName:
       { hint: 'Add a header row (e.g. Date,Open,High,Low,Close,Volume) or map one column to "close".', fileName },
     );
   }
-  const kline = fieldCount === 12 && !splitClock ? ' (exchange kline layout: open time, OHLC, volume, then close time and trade statistics)' : '';
+  const kline =
+    fieldCount === 12 && !splitClock ? ' (exchange kline layout: open time, OHLC, volume, then close time and trade statistics)' : '';
   const extra = fieldCount > layout.length ? `; columns ${layout.length + 1}–${fieldCount} are ignored` : '';
   return { roles, notes: [`No header row: columns read by position as ${layout.join(', ')}${kline}${extra}.`] };
 }

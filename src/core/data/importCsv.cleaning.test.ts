@@ -38,13 +38,17 @@ describe('dropped rows', () => {
   it('lists at most the first five line numbers of a reason', async () => {
     const rows = Array.from({ length: 8 }, (_, i) => `2024-01-${String(i + 1).padStart(2, '0')},10,11,9,n/a,1`);
     const { report } = await importText([HEADER, '2023-12-29,10,11,9,10,1', ...rows].join('\n'));
-    expect(report.drops).toEqual([
-      { reason: 'non-numeric-price', message: expect.any(String), count: 8, rows: [3, 4, 5, 6, 7] },
-    ]);
+    expect(report.drops).toEqual([{ reason: 'non-numeric-price', message: expect.any(String), count: 8, rows: [3, 4, 5, 6, 7] }]);
   });
 
   it('drops duplicate timestamps keeping the first occurrence', async () => {
-    const text = [HEADER, '2024-01-01,10,11,9,10.5,1', '2024-01-02,10,11,9,10.6,2', '2024-01-02,10,11,9,99,3', '2024-01-03,10,11,9,10.7,4'].join('\n');
+    const text = [
+      HEADER,
+      '2024-01-01,10,11,9,10.5,1',
+      '2024-01-02,10,11,9,10.6,2',
+      '2024-01-02,10,11,9,99,3',
+      '2024-01-03,10,11,9,10.7,4',
+    ].join('\n');
     const { bars, report } = await importText(text);
     expect(report.rowsKept).toBe(3);
     expect(Array.from(bars.close)).toEqual([10.5, 10.6, 10.7]);
@@ -52,7 +56,13 @@ describe('dropped rows', () => {
   });
 
   it('keeps the first occurrence of a duplicate in a newest-first file too', async () => {
-    const text = [HEADER, '2024-01-03,10,11,9,10.7,4', '2024-01-02,10,11,9,10.6,2', '2024-01-02,10,11,9,99,3', '2024-01-01,10,11,9,10.5,1'].join('\n');
+    const text = [
+      HEADER,
+      '2024-01-03,10,11,9,10.7,4',
+      '2024-01-02,10,11,9,10.6,2',
+      '2024-01-02,10,11,9,99,3',
+      '2024-01-01,10,11,9,10.5,1',
+    ].join('\n');
     const { bars, report } = await importText(text);
     expect(Array.from(bars.close)).toEqual([10.5, 10.6, 10.7]);
     expect(report.drops[0].rows).toEqual([4]);
@@ -68,7 +78,9 @@ describe('dropped rows', () => {
     const rows = Array.from({ length: 400 }, (_, i) => `${1704153600 + 60 * i},10,11,9,10,1`);
     const { report } = await importText([HEADER, ...rows, '1704177600,10'].join('\n'));
     expect(report.rowsKept).toBe(400);
-    expect(report.drops).toEqual([{ reason: 'missing-price', message: expect.stringMatching(/fewer than 6 fields/), count: 1, rows: [402] }]);
+    expect(report.drops).toEqual([
+      { reason: 'missing-price', message: expect.stringMatching(/fewer than 6 fields/), count: 1, rows: [402] },
+    ]);
     expect(report.notes.join(' ')).toMatch(/line 402 with 2/);
   });
 });
@@ -128,7 +140,11 @@ describe('mapping override', () => {
   });
 
   it('rejects a mapping to a missing column, naming it and listing the columns seen', async () => {
-    const error = await expectImportError(importText(text, { mapping: { close: 'Last' } }), 'no-price-column', /"Last".*Columns seen: when, a, b, c, d, e/);
+    const error = await expectImportError(
+      importText(text, { mapping: { close: 'Last' } }),
+      'no-price-column',
+      /"Last".*Columns seen: when, a, b, c, d, e/,
+    );
     expect(error.column).toBe('Last');
     await expectImportError(importText(text, { mapping: { time: 9 } }), 'no-time-column', /column index 9/);
   });

@@ -27,7 +27,8 @@ describe('delimiters and text encoding', () => {
   });
 
   it('reads decimal commas in semicolon files, with and without dot thousands groups', async () => {
-    const text = 'Datum;Open;High;Low;Close;Volume\n2024-01-02;1.234,50;1.240,00;1.230,25;1.238,75;1000\n2024-01-03;1238,75;1245,5;1235;1244;1200\n';
+    const text =
+      'Datum;Open;High;Low;Close;Volume\n2024-01-02;1.234,50;1.240,00;1.230,25;1.238,75;1000\n2024-01-03;1238,75;1245,5;1235;1244;1200\n';
     const { bars, report } = await importText(text, { mapping: { time: 'Datum' } });
     expect(report.delimiter).toBe(';');
     expect(report.decimalSeparator).toBe(',');
@@ -61,7 +62,13 @@ describe('header names and aliases', () => {
     ].join('\n');
     const { bars, report } = await importText(text);
     expect(report.mapping).toEqual({
-      date: '<DATE>', clock: '<TIME>', open: '<OPEN>', high: '<HIGH>', low: '<LOW>', close: '<CLOSE>', volume: '<TICKVOL>',
+      date: '<DATE>',
+      clock: '<TIME>',
+      open: '<OPEN>',
+      high: '<HIGH>',
+      low: '<LOW>',
+      close: '<CLOSE>',
+      volume: '<TICKVOL>',
     });
     expect(report.ignoredColumns).toEqual(['<VOL>', '<SPREAD>']);
     expect(report.timestampFormat).toBe('YYYY.MM.DD + HH:MM:SS (separate date and time columns)');
@@ -147,7 +154,8 @@ describe('header names and aliases', () => {
   });
 
   it('fixes a header one name short when rows carry an extra time-of-day second field', async () => {
-    const text = 'Date,Open,High,Low,Close,Volume,OpenInterest\r\n2006-01-02,09:01:00,3602,3603,3597,3599,5699,0\r\n2006-01-02,09:02:00,3600,3601,3598,3599,894,0\r\n';
+    const text =
+      'Date,Open,High,Low,Close,Volume,OpenInterest\r\n2006-01-02,09:01:00,3602,3603,3597,3599,5699,0\r\n2006-01-02,09:02:00,3600,3601,3598,3599,894,0\r\n';
     const { bars, report } = await importText(text);
     expect(report.columns).toEqual(['Date', 'Time', 'Open', 'High', 'Low', 'Close', 'Volume', 'OpenInterest']);
     expect(report.mapping).toMatchObject({ date: 'Date', clock: 'Time', open: 'Open', volume: 'Volume' });
@@ -167,7 +175,12 @@ describe('headerless files', () => {
     expect(report.columns).toHaveLength(12);
     expect(report.columns[0]).toBe('column 1');
     expect(report.mapping).toEqual({
-      time: 'column 1', open: 'column 2', high: 'column 3', low: 'column 4', close: 'column 5', volume: 'column 6',
+      time: 'column 1',
+      open: 'column 2',
+      high: 'column 3',
+      low: 'column 4',
+      close: 'column 5',
+      volume: 'column 6',
     });
     expect(report.ignoredColumns).toHaveLength(6);
     expect(report.timestampFormat).toBe('epoch milliseconds');
@@ -177,7 +190,8 @@ describe('headerless files', () => {
   });
 
   it('reads Binance dumps with microsecond open times', async () => {
-    const text = '1735689600000000,1,2,0.5,1.5,10,1735689659999999,15,3,5,7,0\n1735689660000000,1.5,2,1,1.8,12,1735689719999999,20,4,6,9,0\n';
+    const text =
+      '1735689600000000,1,2,0.5,1.5,10,1735689659999999,15,3,5,7,0\n1735689660000000,1.5,2,1,1.8,12,1735689719999999,20,4,6,9,0\n';
     const { bars, report } = await importText(text);
     expect(report.timestampFormat).toBe('epoch microseconds');
     expect(bars.time[0]).toBe(utc('2025-01-01T00:00:00'));
@@ -197,9 +211,17 @@ describe('headerless files', () => {
   });
 
   it('reads the 7-column MetaTrader export as date, time, open, high, low, close, volume', async () => {
-    const { bars, report } = await importText('2012.02.01,00:00,1.3066,1.3070,1.3062,1.3068,100\n2012.02.01,00:01,1.3068,1.3071,1.3065,1.3070,80\n');
+    const { bars, report } = await importText(
+      '2012.02.01,00:00,1.3066,1.3070,1.3062,1.3068,100\n2012.02.01,00:01,1.3068,1.3071,1.3065,1.3070,80\n',
+    );
     expect(report.mapping).toEqual({
-      date: 'column 1', clock: 'column 2', open: 'column 3', high: 'column 4', low: 'column 5', close: 'column 6', volume: 'column 7',
+      date: 'column 1',
+      clock: 'column 2',
+      open: 'column 3',
+      high: 'column 4',
+      low: 'column 5',
+      close: 'column 6',
+      volume: 'column 7',
     });
     expect(report.timestampFormat).toBe('YYYY.MM.DD + HH:MM (separate date and time columns)');
     expect(bars.time[1]).toBe(utc('2012-02-01T00:01:00'));
@@ -272,7 +294,12 @@ describe('timestamp formats', () => {
 
   it('tells epoch seconds, milliseconds, microseconds and nanoseconds apart by magnitude', async () => {
     const base = 1704153600; // 2024-01-02T00:00:00Z
-    const cases: [string, number][] = [['epoch seconds', 1], ['epoch milliseconds', 1e3], ['epoch microseconds', 1e6], ['epoch nanoseconds', 1e9]];
+    const cases: [string, number][] = [
+      ['epoch seconds', 1],
+      ['epoch milliseconds', 1e3],
+      ['epoch microseconds', 1e6],
+      ['epoch nanoseconds', 1e9],
+    ];
     for (const [label, scale] of cases) {
       const r = await times([String(base * scale), String((base + 60) * scale)]);
       expect(r.format).toBe(label);

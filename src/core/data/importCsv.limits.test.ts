@@ -72,7 +72,11 @@ describe('text encodings', () => {
 
 describe('long lines', () => {
   it('refuses a 50 MB line without delimiters with a short message quoting 200 characters of it', async () => {
-    const error = await expectImportError(importCsv(new Blob(['A'.repeat(50_000_000)]), { fileName: 'blob.csv' }), 'line-too-long', /Line 1 of blob\.csv is longer than 100,000 characters/);
+    const error = await expectImportError(
+      importCsv(new Blob(['A'.repeat(50_000_000)]), { fileName: 'blob.csv' }),
+      'line-too-long',
+      /Line 1 of blob\.csv is longer than 100,000 characters/,
+    );
     expect(error.row).toBe(1);
     expect(error.message.length).toBeLessThan(600);
     expect(error.message).toContain(`"${'A'.repeat(200)}… (`);
@@ -87,7 +91,11 @@ describe('long lines', () => {
 
   it('quotes at most 200 characters of a line in an all-rows-invalid message', async () => {
     const junk = 'z'.repeat(50_000);
-    const error = await expectImportError(importText(`Date,Close\n2024-01-01,${junk}\n2024-01-02,${junk}\n`), 'all-rows-invalid', /non-numeric-price/);
+    const error = await expectImportError(
+      importText(`Date,Close\n2024-01-01,${junk}\n2024-01-02,${junk}\n`),
+      'all-rows-invalid',
+      /non-numeric-price/,
+    );
     expect(error.message.length).toBeLessThan(700);
     expect(error.message).toMatch(/"2024-01-01,z{189}… \(49,811 more characters\)"/);
   });
@@ -95,7 +103,11 @@ describe('long lines', () => {
   it('reports an opening quote that never closes in a large file as a parse error, not as one long line', async () => {
     const rows = minuteRows(150_000);
     rows[100_000] = rows[100_000].replace(',', ',"');
-    const error = await expectImportError(importText([HEADER, ...rows].join('\n')), 'parse-error', /near line 100002: quoted field unterminated/);
+    const error = await expectImportError(
+      importText([HEADER, ...rows].join('\n')),
+      'parse-error',
+      /near line 100002: quoted field unterminated/,
+    );
     expect(error.row).toBe(100_002);
   });
 });
@@ -114,7 +126,11 @@ describe('the row limit', () => {
   it('stops at the limit when the first lines made the file look smaller', async () => {
     // Long first rows make the estimate low; the short rows after them pass the limit.
     const text = [HEADER + ',note', ...minuteRows(200, `,${'n'.repeat(2000)}`), ...minuteRows(5000, ',')].join('\n');
-    const error = await expectImportError(importText(text, { maxRows: 1000 }), 'too-large', /more than 1,000 rows \(line 1,002 would be row 1,001\)/);
+    const error = await expectImportError(
+      importText(text, { maxRows: 1000 }),
+      'too-large',
+      /more than 1,000 rows \(line 1,002 would be row 1,001\)/,
+    );
     expect(error.row).toBe(1002);
   });
 });

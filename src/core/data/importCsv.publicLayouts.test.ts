@@ -19,7 +19,9 @@ function cryptoDataDownloadHourly(rows: number): { text: string; times: number[]
     const open = 8050.01 - k;
     const close = open + 20.54;
     const volume = 120.5 + k;
-    lines.push(`${stamp},BTCUSD,${open.toFixed(2)},${(close + 9.45).toFixed(2)},${(open - 9.89).toFixed(2)},${close.toFixed(2)},${volume},${(volume * close).toFixed(2)}`);
+    lines.push(
+      `${stamp},BTCUSD,${open.toFixed(2)},${(close + 9.45).toFixed(2)},${(open - 9.89).toFixed(2)},${close.toFixed(2)},${volume},${(volume * close).toFixed(2)}`,
+    );
   }
   return { text: lines.join('\n') + '\n', times: times.reverse() };
 }
@@ -61,7 +63,11 @@ describe('CryptoDataDownload files', () => {
       return `${t},${new Date(t).toISOString().replace('T', ' ').slice(0, 19)},BTC/USDT,${50000 - k},${50100 - k},${49900 - k},${50050 - k},${10 + k},${(10 + k) * 50000},${1000 + k}`;
     });
     [rows[10], rows[11]] = [rows[11], rows[10]];
-    const text = ['https://www.CryptoDataDownload.com', 'unix,date,symbol,open,high,low,close,Volume BTC,Volume USDT,tradecount', ...rows].join('\n');
+    const text = [
+      'https://www.CryptoDataDownload.com',
+      'unix,date,symbol,open,high,low,close,Volume BTC,Volume USDT,tradecount',
+      ...rows,
+    ].join('\n');
     const { bars, report } = await importText(text);
     expect(report.rowsKept).toBe(48);
     expect(report.mapping.time).toBe('unix');
@@ -79,7 +85,9 @@ function investing(dates: string[], volumes: string[]): string {
   dates.forEach((date, k) => {
     const price = 3756.07 - 10 * k;
     const money = (x: number): string => x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-    lines.push(`"${date}","${money(price)}","${money(price - 22.8)}","${money(price + 4.13)}","${money(price - 29.19)}","${volumes[k % volumes.length]}","0.64%"`);
+    lines.push(
+      `"${date}","${money(price)}","${money(price - 22.8)}","${money(price + 4.13)}","${money(price - 29.19)}","${volumes[k % volumes.length]}","0.64%"`,
+    );
   });
   return lines.join('\r\n');
 }
@@ -94,7 +102,10 @@ function daysBack(count: number, format: (y: number, m: string, d: string) => st
 
 describe('Investing.com exports', () => {
   it('reads month-first dates, Price as the close, thousands separators and K/M/B volumes', async () => {
-    const text = investing(daysBack(30, (y, m, d) => `${m}/${d}/${y}`), ['3.17B', '564.84K', '1.73M']);
+    const text = investing(
+      daysBack(30, (y, m, d) => `${m}/${d}/${y}`),
+      ['3.17B', '564.84K', '1.73M'],
+    );
     const { bars, report } = await importText(text);
     expect(report.rowsKept).toBe(30);
     expect(report.drops).toEqual([]);
@@ -115,7 +126,12 @@ describe('Investing.com exports', () => {
 
   it('reads day-first DD.MM.YYYY and DD/MM/YYYY dates, the order decided from the data', async () => {
     for (const sep of ['.', '/']) {
-      const { bars, report } = await importText(investing(daysBack(30, (y, m, d) => `${d}${sep}${m}${sep}${y}`), ['1.73M']));
+      const { bars, report } = await importText(
+        investing(
+          daysBack(30, (y, m, d) => `${d}${sep}${m}${sep}${y}`),
+          ['1.73M'],
+        ),
+      );
       expect(report.timestampFormat).toBe(`DD${sep}MM${sep}YYYY`);
       expect(report.rowsKept).toBe(30);
       expect(report.warnings).toEqual([]);
@@ -135,19 +151,82 @@ describe('Investing.com exports', () => {
 
   it('keeps every row and leaves volume out, with a warning, when "Vol." is "-" or empty', async () => {
     for (const missing of ['-', '']) {
-      const { bars, report } = await importText(investing(daysBack(30, (y, m, d) => `${m}/${d}/${y}`), [missing]));
+      const { bars, report } = await importText(
+        investing(
+          daysBack(30, (y, m, d) => `${m}/${d}/${y}`),
+          [missing],
+        ),
+      );
       expect(report.rowsKept).toBe(30);
       expect(report.drops).toEqual([]);
       expect(report.hasVolume).toBe(false);
       expect(bars.volume).toBeNull();
       expect(report.mapping.volume).toBeUndefined();
       expect(report.ignoredColumns).toContain('Vol.');
-      expect(report.warnings.join(' ')).toMatch(/volume column "Vol\." could not be read on 30 of 30 rows \(first: line 2, "-?"\).*every row is kept/);
+      expect(report.warnings.join(' ')).toMatch(
+        /volume column "Vol\." could not be read on 30 of 30 rows \(first: line 2, "-?"\).*every row is kept/,
+      );
     }
   });
 
   it('still drops the few rows whose volume cannot be read when the rest of the column can', async () => {
-    const { report } = await importText(investing(daysBack(100, (y, m, d) => `${m}/${d}/${y}`), ['1.73M', '1.2M', '0.9M', '2.1M', '1.1M', '1.3M', '1.4M', '0.8M', '1.6M', '1.5M', '1.0M', '1.9M', '2.2M', '1.7M', '1.8M', '2.0M', '2.3M', '2.4M', '2.5M', '2.6M', '2.7M', '2.8M', '2.9M', '3.0M', '3.1M', '3.2M', '3.3M', '3.4M', '3.5M', '3.6M', '3.7M', '3.8M', '3.9M', '4.0M', '4.1M', '4.2M', '4.3M', '4.4M', '4.5M', '4.6M', '4.7M', '4.8M', '4.9M', '5.0M', '5.1M', '5.2M', '5.3M', '5.4M', '5.5M', '-']));
+    const { report } = await importText(
+      investing(
+        daysBack(100, (y, m, d) => `${m}/${d}/${y}`),
+        [
+          '1.73M',
+          '1.2M',
+          '0.9M',
+          '2.1M',
+          '1.1M',
+          '1.3M',
+          '1.4M',
+          '0.8M',
+          '1.6M',
+          '1.5M',
+          '1.0M',
+          '1.9M',
+          '2.2M',
+          '1.7M',
+          '1.8M',
+          '2.0M',
+          '2.3M',
+          '2.4M',
+          '2.5M',
+          '2.6M',
+          '2.7M',
+          '2.8M',
+          '2.9M',
+          '3.0M',
+          '3.1M',
+          '3.2M',
+          '3.3M',
+          '3.4M',
+          '3.5M',
+          '3.6M',
+          '3.7M',
+          '3.8M',
+          '3.9M',
+          '4.0M',
+          '4.1M',
+          '4.2M',
+          '4.3M',
+          '4.4M',
+          '4.5M',
+          '4.6M',
+          '4.7M',
+          '4.8M',
+          '4.9M',
+          '5.0M',
+          '5.1M',
+          '5.2M',
+          '5.3M',
+          '5.4M',
+          '5.5M',
+          '-',
+        ],
+      ),
+    );
     // Every 50th row has "-": 2 of 100 rows, within the tolerance.
     expect(report.hasVolume).toBe(true);
     expect(report.rowsKept).toBe(98);

@@ -8,7 +8,13 @@
 import Papa from 'papaparse';
 import { DropTally } from './cleaning';
 import {
-  applyMapping, displayName, isHeaderRow, reconcileHeader, rolesByPosition, rolesFromHeader, type RoleIndexes,
+  applyMapping,
+  displayName,
+  isHeaderRow,
+  reconcileHeader,
+  rolesByPosition,
+  rolesFromHeader,
+  type RoleIndexes,
   type SampleRow,
 } from './columns';
 import { clip, ImportError } from './errors';
@@ -84,21 +90,30 @@ function formatBytes(n: number): string {
 
 function tooLarge(fileName: string, source: TextSource, maxRows: number, estimated: number, line: number): ImportError {
   const count = (n: number): string => n.toLocaleString('en-US');
-  const what = line > 0
-    ? `${fileName} has more than ${count(maxRows)} rows (line ${count(line)} would be row ${count(maxRows + 1)}).`
-    : `${fileName} (${formatBytes(source.size)}) has about ${count(estimated)} rows, judging by its size and the length of its first lines.`;
-  return new ImportError('too-large', `${what} An import keeps at most ${count(maxRows)} rows (about ${formatBytes(maxRows * 55)} of memory).`, {
-    hint: 'Split the file into parts below that many rows, or resample it to a coarser bar (for example 5-minute bars instead of 1-minute ones).',
-    fileName,
-    ...(line > 0 ? { row: line } : {}),
-  });
+  const what =
+    line > 0
+      ? `${fileName} has more than ${count(maxRows)} rows (line ${count(line)} would be row ${count(maxRows + 1)}).`
+      : `${fileName} (${formatBytes(source.size)}) has about ${count(estimated)} rows, judging by its size and the length of its first lines.`;
+  return new ImportError(
+    'too-large',
+    `${what} An import keeps at most ${count(maxRows)} rows (about ${formatBytes(maxRows * 55)} of memory).`,
+    {
+      hint: 'Split the file into parts below that many rows, or resample it to a coarser bar (for example 5-minute bars instead of 1-minute ones).',
+      fileName,
+      ...(line > 0 ? { row: line } : {}),
+    },
+  );
 }
 
 function lineTooLong(fileName: string, line: number, text: string): ImportError {
   return new ImportError(
     'line-too-long',
     `Line ${line} of ${fileName} is longer than ${IMPORT_LIMITS.maxLineChars.toLocaleString('en-US')} characters, so it is not a row of prices. It starts: "${clip(text)}".`,
-    { hint: 'Choose the CSV or TXT export of your price data: one bar per line, fields separated by commas, semicolons or tabs.', fileName, row: line },
+    {
+      hint: 'Choose the CSV or TXT export of your price data: one bar per line, fields separated by commas, semicolons or tabs.',
+      fileName,
+      row: line,
+    },
   );
 }
 
@@ -127,16 +142,20 @@ async function sampleSource(source: TextSource, fileName: string): Promise<{ sam
   if (headText === '') throw lineTooLong(fileName, 1, raw);
   assertLinesFit(headText, fileName);
 
-  const sample = await sampleText(headText, async (headChars) => {
-    const rest = source.start + source.unitsOf(headText.slice(0, headChars));
-    if (rest >= source.size) return [];
-    const blocks: Promise<string>[] = [];
-    for (let b = 1; b <= IMPORT_LIMITS.spreadBlocks; b++) {
-      const from = rest + Math.floor(((source.size - rest) * b) / (IMPORT_LIMITS.spreadBlocks + 1));
-      blocks.push(source.read(from, Math.min(source.size, from + IMPORT_LIMITS.spreadUnits)));
-    }
-    return Promise.all(blocks);
-  }, fileName);
+  const sample = await sampleText(
+    headText,
+    async (headChars) => {
+      const rest = source.start + source.unitsOf(headText.slice(0, headChars));
+      if (rest >= source.size) return [];
+      const blocks: Promise<string>[] = [];
+      for (let b = 1; b <= IMPORT_LIMITS.spreadBlocks; b++) {
+        const from = rest + Math.floor(((source.size - rest) * b) / (IMPORT_LIMITS.spreadBlocks + 1));
+        blocks.push(source.read(from, Math.min(source.size, from + IMPORT_LIMITS.spreadUnits)));
+      }
+      return Promise.all(blocks);
+    },
+    fileName,
+  );
   const sampled = source.unitsOf(headText.slice(0, sample.headChars));
   const unitsPerLine = sampled / Math.max(1, sample.headLineCount);
   const estimatedRows = Math.ceil((source.size - source.start) / Math.max(1, unitsPerLine));
@@ -245,11 +264,15 @@ function detectLayout(sample: TextSample, options: ImportOptions, fileName: stri
   if (!detection) {
     const example = timeCells.find((c) => !isBlankCell(c)) ?? '';
     const name = displayName(columns, timeIndex);
-    throw new ImportError('no-time-column', `The values of column "${clip(name)}" in ${fileName} (e.g. "${clip(example.trim())}") are not a date or time format this importer reads.`, {
-      hint: 'Use dates like 2024-01-31, 2024-01-31 14:30:00, 31.01.2024, 01/31/2024 or epoch seconds/milliseconds, or map another column to "time".',
-      fileName,
-      column: name,
-    });
+    throw new ImportError(
+      'no-time-column',
+      `The values of column "${clip(name)}" in ${fileName} (e.g. "${clip(example.trim())}") are not a date or time format this importer reads.`,
+      {
+        hint: 'Use dates like 2024-01-31, 2024-01-31 14:30:00, 31.01.2024, 01/31/2024 or epoch seconds/milliseconds, or map another column to "time".',
+        fileName,
+        column: name,
+      },
+    );
   }
   // The detector's notes are its guesses (day/month order when no day above 12 settles it).
   warnings.push(...detection.notes);
@@ -277,10 +300,19 @@ function modeLength(rows: SampleRow[]): number {
 /** Sample rows disagreeing with the field count in more than a few places: a ragged file. */
 function assertNotRaggedSample(rows: SampleRow[], fieldCount: number, fileName: string): void {
   const off = rows.filter((r) => r.fields.length !== fieldCount);
-  if (off.length > Math.max(RAGGED_TOLERANCE.rows, RAGGED_TOLERANCE.share * rows.length)) throw raggedError(off[0].line, off[0].fields.length, fieldCount, off.length, rows.length, fileName, true);
+  if (off.length > Math.max(RAGGED_TOLERANCE.rows, RAGGED_TOLERANCE.share * rows.length))
+    throw raggedError(off[0].line, off[0].fields.length, fieldCount, off.length, rows.length, fileName, true);
 }
 
-function raggedError(line: number, actual: number, expected: number, count: number, of: number, fileName: string, sampled: boolean): ImportError {
+function raggedError(
+  line: number,
+  actual: number,
+  expected: number,
+  count: number,
+  of: number,
+  fileName: string,
+  sampled: boolean,
+): ImportError {
   return new ImportError(
     'ragged-rows',
     `Rows of ${fileName} have varying numbers of fields: line ${line} has ${actual} fields where ${expected} are expected ` +
@@ -325,8 +357,16 @@ async function streamRows(
   const vi = roles.volume ?? -1;
   const widest = Math.max(ti, ci, oi, hi, li, cli, vi);
   const stats: StreamStats = {
-    rowsRead: 0, wrongWidth: 0, firstWrongLine: 0, firstWrongWidth: 0, outsideRange: 0, firstOutsideLine: 0,
-    badVolume: 0, firstBadVolumeLine: 0, firstBadVolumeRow: '', firstBadVolumeCell: '',
+    rowsRead: 0,
+    wrongWidth: 0,
+    firstWrongLine: 0,
+    firstWrongWidth: 0,
+    outsideRange: 0,
+    firstOutsideLine: 0,
+    badVolume: 0,
+    firstBadVolumeLine: 0,
+    firstBadVolumeRow: '',
+    firstBadVolumeCell: '',
   };
   let line = 0;
   // Non-blank lines before the first data row: the preamble and the header.
@@ -423,7 +463,9 @@ async function streamRows(
     carry = last ? '' : text.slice(results.meta.cursor);
     if (carry.length > IMPORT_LIMITS.maxLineChars) {
       // An opening quote never closed swallows the rest of the file as one field.
-      throw carry.indexOf('"') >= 0 ? unterminatedQuote(fileName, line + 1) : lineTooLong(fileName, line + 1, carry.slice(0, IMPORT_LIMITS.maxLineChars));
+      throw carry.indexOf('"') >= 0
+        ? unterminatedQuote(fileName, line + 1)
+        : lineTooLong(fileName, line + 1, carry.slice(0, IMPORT_LIMITS.maxLineChars));
     }
     options.onProgress?.(stats.rowsRead, chunk.offset - source.start, source.size - source.start);
   }
@@ -520,7 +562,9 @@ function finish(
     });
   }
   if (stats.outsideRange > 0) {
-    notes.push(`${stats.outsideRange} row(s) have an open or close outside their low–high range (first: line ${stats.firstOutsideLine}); they are kept.`);
+    notes.push(
+      `${stats.outsideRange} row(s) have an open or close outside their low–high range (first: line ${stats.firstOutsideLine}); they are kept.`,
+    );
   }
 
   let hasVolume = columns.volume !== null;
@@ -544,7 +588,10 @@ function finish(
     mapping[role] = displayName(layout.columns, index);
     used.add(index);
   }
-  const ignoredColumns = layout.columns.map((_, i) => i).filter((i) => !used.has(i)).map((i) => displayName(layout.columns, i));
+  const ignoredColumns = layout.columns
+    .map((_, i) => i)
+    .filter((i) => !used.has(i))
+    .map((i) => displayName(layout.columns, i));
 
   const report: ImportReport = {
     fileName,

@@ -23,13 +23,7 @@ export interface ImportResult {
 }
 
 export type DropReason =
-  | 'duplicate-timestamp'
-  | 'bad-timestamp'
-  | 'missing-price'
-  | 'non-numeric-price'
-  | 'non-positive-price'
-  | 'high-below-low'
-  | 'bad-volume';
+  'duplicate-timestamp' | 'bad-timestamp' | 'missing-price' | 'non-numeric-price' | 'non-positive-price' | 'high-below-low' | 'bad-volume';
 
 export interface DropSummary {
   reason: DropReason;

@@ -25,16 +25,16 @@ export const DEFAULT_SAMPLE_CONFIG: SampleDataConfig = {
 
 interface Regime {
   name: string;
-  drift: number;      // mean log return per bar
+  drift: number; // mean log return per bar
   volatility: number; // std of log return per bar
-  stay: number;       // probability of staying in the regime each bar
-  volume: number;     // mean volume
+  stay: number; // probability of staying in the regime each bar
+  volume: number; // mean volume
 }
 
 // Bull, bear and sideways regimes; persistence makes trends an agent can learn to ride.
 const REGIMES: Regime[] = [
   { name: 'bull', drift: 0.0008, volatility: 0.009, stay: 0.985, volume: 1_000_000 },
-  { name: 'bear', drift: -0.0010, volatility: 0.018, stay: 0.97, volume: 1_800_000 },
+  { name: 'bear', drift: -0.001, volatility: 0.018, stay: 0.97, volume: 1_800_000 },
   { name: 'sideways', drift: 0.0, volatility: 0.006, stay: 0.98, volume: 700_000 },
 ];
 

@@ -35,15 +35,23 @@ export function assertText(text: string, fileName: string): void {
   }
   // ASCII text in UTF-16 read as 8-bit text: a NUL after every character.
   if (nul >= 8 && nulEveryOther >= 0.8 * nul && nul >= 0.3 * probe.length) {
-    throw new ImportError('binary-file', `${fileName} looks like UTF-16 text (a NUL byte between every two characters) that was read as 8-bit text.`, {
-      hint: 'Import the file itself rather than its text, or save it as UTF-8 (in Excel: "CSV UTF-8") and import it again.',
-      fileName,
-    });
+    throw new ImportError(
+      'binary-file',
+      `${fileName} looks like UTF-16 text (a NUL byte between every two characters) that was read as 8-bit text.`,
+      {
+        hint: 'Import the file itself rather than its text, or save it as UTF-8 (in Excel: "CSV UTF-8") and import it again.',
+        fileName,
+      },
+    );
   }
-  throw new ImportError('binary-file', `${fileName} is a binary file (${nul > 0 ? 'it contains NUL bytes' : 'most of its first 4 KB is not text'}), not CSV text.`, {
-    hint: 'If it is a spreadsheet, export it as CSV first; if it is UTF-16 or UTF-32 text, save it as UTF-8; otherwise choose the CSV or TXT export of your price data.',
-    fileName,
-  });
+  throw new ImportError(
+    'binary-file',
+    `${fileName} is a binary file (${nul > 0 ? 'it contains NUL bytes' : 'most of its first 4 KB is not text'}), not CSV text.`,
+    {
+      hint: 'If it is a spreadsheet, export it as CSV first; if it is UTF-16 or UTF-32 text, save it as UTF-8; otherwise choose the CSV or TXT export of your price data.',
+      fileName,
+    },
+  );
 }
 
 /** Throws 'empty-file' for 0 bytes or whitespace only. */
@@ -160,7 +168,11 @@ function detectNewline(text: string): TextSample['newline'] {
  * `readSpread` reads given where the head's lines end (their first and last, partial, lines are left
  * out). An unbalanced quote near the start is a 'parse-error'.
  */
-export async function sampleText(headText: string, readSpread: (headChars: number) => Promise<string[]>, fileName: string): Promise<TextSample> {
+export async function sampleText(
+  headText: string,
+  readSpread: (headChars: number) => Promise<string[]>,
+  fileName: string,
+): Promise<TextSample> {
   const newline = detectNewline(headText);
   const text = newline === '\r' ? headText.replace(/\r/g, '\n') : headText;
   const head = takeLines(text, HEAD_LINES, false);
@@ -185,7 +197,8 @@ export async function sampleText(headText: string, readSpread: (headChars: numbe
   for (const block of spreadTexts) {
     const cut = block.lastIndexOf('\n');
     const whole = cut < 0 ? '' : block.slice(0, cut + 1);
-    for (const fields of parseLines(takeLines(newline === '\r' ? whole.replace(/\r/g, '\n') : whole, SPREAD_LINES, true).lines, delimiter).data) {
+    for (const fields of parseLines(takeLines(newline === '\r' ? whole.replace(/\r/g, '\n') : whole, SPREAD_LINES, true).lines, delimiter)
+      .data) {
       if (!isBlankRow(fields)) spread.push({ line: 0, fields });
     }
   }

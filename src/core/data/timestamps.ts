@@ -7,9 +7,7 @@
 /** Order of the date fields: year-month-day, day-month-year, month-day-year, or YYYYMMDD digits. */
 export type DateOrder = 'ymd' | 'dmy' | 'mdy' | 'compact';
 
-export type TimestampFormat =
-  | { kind: 'epoch'; msPerUnit: number; label: string }
-  | { kind: 'calendar'; order: DateOrder; label: string };
+export type TimestampFormat = { kind: 'epoch'; msPerUnit: number; label: string } | { kind: 'calendar'; order: DateOrder; label: string };
 
 export interface TimestampDetection {
   format: TimestampFormat;
@@ -204,11 +202,19 @@ export function parseCalendarCell(s: string, order: DateOrder): number {
     if (lc === 0) return Number.NaN;
     if (order === 'ymd') {
       if (la !== 4 || lc > 2) return Number.NaN;
-      y = a; m = b; d = c;
+      y = a;
+      m = b;
+      d = c;
     } else {
       if (la > 2 || (lc !== 4 && lc !== 2)) return Number.NaN;
       y = lc === 2 ? (c < 70 ? 2000 + c : 1900 + c) : c;
-      if (order === 'dmy') { d = a; m = b; } else { m = a; d = b; }
+      if (order === 'dmy') {
+        d = a;
+        m = b;
+      } else {
+        m = a;
+        d = b;
+      }
     }
   }
   if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return Number.NaN;
@@ -318,10 +324,13 @@ function score(cells: string[], order: DateOrder, clocks: string[] | null): numb
 
 function calendarLabel(order: DateOrder, sep: string, sample: string, clockSample: string | null): string {
   const datePart =
-    order === 'compact' ? 'YYYYMMDD'
-    : order === 'ymd' ? ['YYYY', 'MM', 'DD'].join(sep)
-    : order === 'dmy' ? ['DD', 'MM', 'YYYY'].join(sep)
-    : ['MM', 'DD', 'YYYY'].join(sep);
+    order === 'compact'
+      ? 'YYYYMMDD'
+      : order === 'ymd'
+        ? ['YYYY', 'MM', 'DD'].join(sep)
+        : order === 'dmy'
+          ? ['DD', 'MM', 'YYYY'].join(sep)
+          : ['MM', 'DD', 'YYYY'].join(sep);
   if (clockSample !== null) {
     parseClockCell(clockSample);
     return `${datePart} + ${clockPattern()} (separate date and time columns)`;
@@ -397,7 +406,9 @@ export function detectTimestampFormat(cells: string[], clocks: string[] | null):
       notes.push(`Dates like "${first}" could be month-first or day-first (no day above 12 in the sample); read as month/day/year.`);
     } else {
       order = 'dmy';
-      notes.push(`Dates like "${first}" could be month-first or day-first (no day above 12 in the sample); read as day${sep}month${sep}year.`);
+      notes.push(
+        `Dates like "${first}" could be month-first or day-first (no day above 12 in the sample); read as day${sep}month${sep}year.`,
+      );
     }
   } else {
     return null;

@@ -46,8 +46,14 @@ export const envConfigSchema = z.object({
   fillAt: z
     .enum(FILL_AT)
     .default('close')
-    .describe("Where an order decided at bar t fills: nextOpen at bar t+1's open (no trading at a price already seen), close at bar t's close."),
-  slippageBps: z.number().min(0).max(1000).describe("Fill price worse than the fill bar's price by this many basis points, on every order."),
+    .describe(
+      "Where an order decided at bar t fills: nextOpen at bar t+1's open (no trading at a price already seen), close at bar t's close.",
+    ),
+  slippageBps: z
+    .number()
+    .min(0)
+    .max(1000)
+    .describe("Fill price worse than the fill bar's price by this many basis points, on every order."),
   longOnly: z.boolean().describe('Sell only closes a long; no short positions.'),
   rewardScale: z.number().positive().describe('Multiplies the per-step reward (equity change over equity).'),
   holdPenalty: z.number().min(0).describe('Subtracted from the reward on each step whose executed action is Hold.'),
@@ -60,7 +66,9 @@ export const envConfigSchema = z.object({
     .number()
     .int()
     .min(0)
-    .describe('Bars a flat account blocked by the drawdown limit waits before its risk peak resets and it may trade again (0 = blocked for the episode).'),
+    .describe(
+      'Bars a flat account blocked by the drawdown limit waits before its risk peak resets and it may trade again (0 = blocked for the episode).',
+    ),
   blockHighVolatility: z.boolean().describe('No new exposure on bars in the high-volatility regime (needs regime data).'),
   minHoldingBars: z.number().int().min(0).describe('Bars a position must be held before it may be closed (0 = off).'),
   seed: z.number().int().describe('Seed of episode starts.'),

@@ -50,7 +50,14 @@ export function observationSize(data: Pick<MarketData, 'featureCount' | 'context
  * (equity change, position, unrealised PnL at close[t]), then the bar's context. The one definition
  * the environment, backtests and predictions share.
  */
-export function writeObservation(out: Float32Array, offset: number, data: MarketData, lookback: number, t: number, account: AccountView): void {
+export function writeObservation(
+  out: Float32Array,
+  offset: number,
+  data: MarketData,
+  lookback: number,
+  t: number,
+  account: AccountView,
+): void {
   const f = data.featureCount;
   const first = t - lookback + 1;
   out.set(data.features.subarray(first * f, (t + 1) * f), offset);

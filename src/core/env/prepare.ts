@@ -82,7 +82,13 @@ export function prepareMarket(bars: Bars, featureNames: FeatureName[], lookback:
     }
   }
   const scaler = options.scaler ?? fitScaler(matrix, splits.train);
-  const market: MarketData = { features: applyScaler(matrix, scaler), featureCount: matrix.cols, close: bars.close, open: bars.open, time: bars.time };
+  const market: MarketData = {
+    features: applyScaler(matrix, scaler),
+    featureCount: matrix.cols,
+    close: bars.close,
+    open: bars.open,
+    time: bars.time,
+  };
 
   let regimes: RegimeSpec | null = null;
   if (wantRegimes && volatility) {
@@ -119,10 +125,14 @@ function checkGivenSplits(splits: Splits, rows: number, warmup: number): Splits 
     const r = splits[name];
     const inside = Number.isInteger(r.start) && Number.isInteger(r.end) && r.start >= warmup && r.end <= rows && r.start <= r.end;
     if (!inside || (name === 'train' && r.end === r.start)) {
-      throw new SplitError('invalid-arguments', `The ${name} range ${r.start}…${r.end} is not a range of usable bars (${warmup}…${rows}).`, {
-        hint: 'Give ranges that start at or after the indicator warm-up and end at or before the last bar.',
-        split: name,
-      });
+      throw new SplitError(
+        'invalid-arguments',
+        `The ${name} range ${r.start}…${r.end} is not a range of usable bars (${warmup}…${rows}).`,
+        {
+          hint: 'Give ranges that start at or after the indicator warm-up and end at or before the last bar.',
+          split: name,
+        },
+      );
     }
   }
   return { train: { ...splits.train }, validation: { ...splits.validation }, test: { ...splits.test } };

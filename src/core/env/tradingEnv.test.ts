@@ -17,11 +17,16 @@ function market(close: number[]): MarketData {
 function env(close: number[], overrides: Partial<EnvConfig> = {}, start = 1) {
   const cfg = resolveEnvConfig({ lookback: 2, numEnvs: 1, episodeLength: 100, bustThreshold: 0.5, fillAt: 'close', ...overrides });
   const episodes: EpisodeStats[] = [];
-  const e = new TradingEnv(cfg, market(close), { start: 0, end: close.length }, {
-    fixedStart: start,
-    recordTrades: true,
-    onEpisode: (_, s) => episodes.push(s),
-  });
+  const e = new TradingEnv(
+    cfg,
+    market(close),
+    { start: 0, end: close.length },
+    {
+      fixedStart: start,
+      recordTrades: true,
+      onEpisode: (_, s) => episodes.push(s),
+    },
+  );
   e.reset();
   return { e, episodes };
 }
@@ -180,7 +185,12 @@ describe('TradingEnv', () => {
   });
 
   it('lets a flat account trade again after the drawdown cool-down, from a reset peak', () => {
-    const { e } = env([100, 100, 80, 80, 80, 80, 80], { transactionCost: 0, drawdownMaskLimit: 0.1, drawdownCooldownBars: 2, bustThreshold: 0 });
+    const { e } = env([100, 100, 80, 80, 80, 80, 80], {
+      transactionCost: 0,
+      drawdownMaskLimit: 0.1,
+      drawdownCooldownBars: 2,
+      bustThreshold: 0,
+    });
     e.step([BUY]);
     e.step([SELL]);
     expect(Array.from(e.masks)).toEqual([1, 0, 0]);

@@ -1,5 +1,14 @@
 import { ConfigError, type EnvConfig } from './config';
-import { BUY, HOLD, NUM_ACTIONS, observationSize, writeActionMask, writeObservation, type AccountView, type MarketData } from './observation';
+import {
+  BUY,
+  HOLD,
+  NUM_ACTIONS,
+  observationSize,
+  writeActionMask,
+  writeObservation,
+  type AccountView,
+  type MarketData,
+} from './observation';
 import { createRng, type Rng } from '../random/rng';
 
 export { ACCOUNT_FEATURES, ACTION_NAMES, BUY, HOLD, NUM_ACTIONS, SELL, type MarketData } from './observation';
@@ -123,7 +132,14 @@ export class TradingEnv {
   private readonly recentReturns: Float64Array;
   private readonly recentCursor: Int32Array;
   /** Reused for every env and step: the hot loop allocates nothing. */
-  private readonly view: AccountView = { equityChange: 0, position: 0, entryPrice: 0, heldBars: 0, solvent: true, withinDrawdownLimit: true };
+  private readonly view: AccountView = {
+    equityChange: 0,
+    position: 0,
+    entryPrice: 0,
+    heldBars: 0,
+    solvent: true,
+    withinDrawdownLimit: true,
+  };
 
   constructor(config: EnvConfig, data: MarketData, range: EnvRange, options: EnvOptions = {}) {
     this.cfg = config;

@@ -107,7 +107,8 @@ const TRADES = Float64Array.from(
   [2.0, -1.0, 0.5, 3.1, -2.2, 1.4, -0.3, 0.9, -1.8, 2.6, 0.2, -0.7, 1.1, -0.4, 0.8, -2.5, 1.9, 0.3, -0.9, 1.6, 0.4, -1.2, 2.2, -0.1, 0.6],
   (x) => x / 100,
 );
-const five = (p: { p5: number; p25: number; p50: number; p75: number; p95: number } | null) => (p ? [p.p5, p.p25, p.p50, p.p75, p.p95] : null);
+const five = (p: { p5: number; p25: number; p50: number; p75: number; p95: number } | null) =>
+  p ? [p.p5, p.p25, p.p50, p.p75, p.p95] : null;
 const close = (actual: number[] | null, expected: number[], digits = 9) => {
   expect(actual).not.toBeNull();
   (actual as number[]).forEach((a, i) => expect(a, `index ${i}`).toBeCloseTo(expected[i], digits));
@@ -125,8 +126,14 @@ describe('bootstrapBlocks', () => {
     expect(r.probabilityOfLoss).toBe(0.585);
     expect(r.probabilityOfDrawdownBeyond).toBe(0.55);
     expect(r.equityBands?.x).toEqual([0, 15, 30, 45, 59, 74, 89]);
-    close(r.equityBands?.p5 ?? null, [100, 96.76224917270305, 95.0724970161588, 94.56849971337273, 93.56913093381625, 92.65376900289515, 91.71956936577]);
-    close(r.equityBands?.p95 ?? null, [100, 102.9629145943668, 103.9432936070883, 105.45983280087268, 106.01178008969035, 107.15209750619724, 108.31495407653458]);
+    close(
+      r.equityBands?.p5 ?? null,
+      [100, 96.76224917270305, 95.0724970161588, 94.56849971337273, 93.56913093381625, 92.65376900289515, 91.71956936577],
+    );
+    close(
+      r.equityBands?.p95 ?? null,
+      [100, 102.9629145943668, 103.9432936070883, 105.45983280087268, 106.01178008969035, 107.15209750619724, 108.31495407653458],
+    );
   });
 
   it('matches the numpy fixed-length block bootstrap on the same draws', () => {
@@ -136,7 +143,10 @@ describe('bootstrapBlocks', () => {
     close(five(r.sharpe), [-4.087132220815973, -1.899529069553015, -0.19418890168711941, 1.2391862640327616, 3.3511479765956977]);
     expect(r.probabilityOfLoss).toBe(0.535);
     expect(r.probabilityOfDrawdownBeyond).toBe(0.5);
-    close(r.equityBands?.p50 ?? null, [100, 99.85853088836895, 99.87312791072931, 99.9883206138314, 99.4450983479032, 99.38447510050375, 99.53701623448846]);
+    close(
+      r.equityBands?.p50 ?? null,
+      [100, 99.85853088836895, 99.87312791072931, 99.9883206138314, 99.4450983479032, 99.38447510050375, 99.53701623448846],
+    );
   });
 
   it('gives the same distributions for the same seed and different ones for another', () => {
@@ -170,7 +180,10 @@ describe('bootstrapBlocks', () => {
 
 describe('bootstrapTrades', () => {
   it('matches the numpy trade bootstrap on the same draws', () => {
-    const r = bootstrapTrades({ tradeReturns: TRADES, tradesPerYear: 50, initialEquity: 1000 }, { resamples: 200, seed: 7, drawdownThreshold: 5, bandPoints: 300 });
+    const r = bootstrapTrades(
+      { tradeReturns: TRADES, tradesPerYear: 50, initialEquity: 1000 },
+      { resamples: 200, seed: 7, drawdownThreshold: 5, bandPoints: 300 },
+    );
     close(five(r.finalReturn), [-2.9314297170627035, 3.738854284655291, 8.678250445793346, 15.144946383570845, 21.747734931565937]);
     close(five(r.maxDrawdown), [-8.558138723805834, -5.617367538017195, -4.208444725000005, -3.0801999999999996, -2.2000000000000126]);
     close(five(r.sharpe), [-0.6369011169776495, 0.7680717152676788, 1.7578482302982965, 2.7890049771899807, 3.993548039070862]);
@@ -185,7 +198,10 @@ describe('bootstrapTrades', () => {
 
   it('matches the exact distribution of two trades, +10 % and −10 %, by hand', () => {
     // Two draws: 1.1² (¼), 1.1·0.9 (½), 0.9² (¼) → +21 %, −1 %, −19 %; drawdowns 0 (¼), −10 % (½), −19 % (¼).
-    const r = bootstrapTrades({ tradeReturns: Float64Array.from([0.1, -0.1]), tradesPerYear: 10, initialEquity: 1 }, { resamples: 4000, seed: 11, drawdownThreshold: 15 });
+    const r = bootstrapTrades(
+      { tradeReturns: Float64Array.from([0.1, -0.1]), tradesPerYear: 10, initialEquity: 1 },
+      { resamples: 4000, seed: 11, drawdownThreshold: 15 },
+    );
     expect(r.finalReturn?.p5).toBeCloseTo(-19, 10);
     expect(r.finalReturn?.p50).toBeCloseTo(-1, 10);
     expect(r.finalReturn?.p95).toBeCloseTo(21, 10);

@@ -221,7 +221,9 @@ export function bootstrapBlocks(input: BlockBootstrapInput, config: Partial<Mont
     const sharpe = sharpeDefined && periodM2 > 0 ? (periodMean / Math.sqrt(periodM2 / (periods - 1))) * annualise : Number.NaN;
     acc.record(value - 1, maxDrawdown, sharpe);
   }
-  const sharpeReason = sharpeDefined ? undefined : `${periodCount} daily return periods; a Sharpe ratio needs at least ${MIN_SHARPE_PERIODS}.`;
+  const sharpeReason = sharpeDefined
+    ? undefined
+    : `${periodCount} daily return periods; a Sharpe ratio needs at least ${MIN_SHARPE_PERIODS}.`;
   return acc.result('blocks', cfg, blockLength, bandIndex, 'bar', equity[0], sharpeReason);
 }
 
@@ -335,7 +337,12 @@ function scale(p: Percentiles | null, factor: number): Percentiles | null {
   return { p5: p.p5 * factor, p25: p.p25 * factor, p50: p.p50 * factor, p75: p.p75 * factor, p95: p.p95 * factor };
 }
 
-function emptyResult(method: MonteCarloResult['method'], cfg: MonteCarloConfig, blockLength: number | null, reason: string): MonteCarloResult {
+function emptyResult(
+  method: MonteCarloResult['method'],
+  cfg: MonteCarloConfig,
+  blockLength: number | null,
+  reason: string,
+): MonteCarloResult {
   return {
     method,
     resamples: 0,
@@ -347,6 +354,13 @@ function emptyResult(method: MonteCarloResult['method'], cfg: MonteCarloConfig, 
     drawdownThreshold: cfg.drawdownThreshold,
     probabilityOfDrawdownBeyond: null,
     equityBands: null,
-    reasons: { finalReturn: reason, maxDrawdown: reason, sharpe: reason, probabilityOfLoss: reason, probabilityOfDrawdownBeyond: reason, equityBands: reason },
+    reasons: {
+      finalReturn: reason,
+      maxDrawdown: reason,
+      sharpe: reason,
+      probabilityOfLoss: reason,
+      probabilityOfDrawdownBeyond: reason,
+      equityBands: reason,
+    },
   };
 }

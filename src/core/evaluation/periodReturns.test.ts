@@ -44,7 +44,10 @@ describe('periodReturns', () => {
     expect(daily.returns).toHaveLength(59);
     expect(daily.returns[0]).toBeCloseTo(0.01, 15);
     expect(daily.periodsPerYear).toBe(252);
-    const weekly = periodReturns(equity, Float64Array.from(weekdays, (_, i) => MONDAY + i * 7 * DAY));
+    const weekly = periodReturns(
+      equity,
+      Float64Array.from(weekdays, (_, i) => MONDAY + i * 7 * DAY),
+    );
     expect(weekly.returns).toHaveLength(59);
     expect(weekly.periodsPerYear).toBeCloseTo(365.25 / 7, 12);
   });
@@ -63,7 +66,10 @@ describe('annualisedSharpe', () => {
   });
 
   it('is null with a reason below 20 periods or without variation', () => {
-    expect(annualisedSharpe(new Float64Array(19).fill(0.01), 252)).toEqual({ value: null, reason: expect.stringMatching(/19 return periods/) });
+    expect(annualisedSharpe(new Float64Array(19).fill(0.01), 252)).toEqual({
+      value: null,
+      reason: expect.stringMatching(/19 return periods/),
+    });
     expect(annualisedSharpe(new Float64Array(30).fill(0.01), 252)).toEqual({ value: null, reason: expect.stringMatching(/do not vary/) });
   });
 });

@@ -52,7 +52,15 @@ const labels: RegimeLabels = {
   thresholds: { low: 0, high: 1 },
 };
 const trade = (entryIndex: number, returnPct: number): Trade => ({
-  direction: 1, entryIndex, exitIndex: entryIndex + 3, entryTime: 0, exitTime: 0, entryPrice: 1, exitPrice: 1, returnPct, barsHeld: 3,
+  direction: 1,
+  entryIndex,
+  exitIndex: entryIndex + 3,
+  entryTime: 0,
+  exitTime: 0,
+  entryPrice: 1,
+  exitPrice: 1,
+  returnPct,
+  barsHeld: 3,
 });
 const trades = [trade(4, 3), trade(12, -1), trade(20, 2), trade(28, 0.5), trade(36, 1), trade(44, -2), trade(52, 0.7)];
 
@@ -62,8 +70,17 @@ describe('regimeBreakdown', () => {
 
   it('lists volatility, trend and combined regimes in a fixed order', () => {
     expect(rows.map((r) => r.regime)).toEqual([
-      'calm', 'normal', 'turbulent', 'down', 'up',
-      'calm/down', 'calm/up', 'normal/down', 'normal/up', 'turbulent/down', 'turbulent/up',
+      'calm',
+      'normal',
+      'turbulent',
+      'down',
+      'up',
+      'calm/down',
+      'calm/up',
+      'normal/down',
+      'normal/up',
+      'turbulent/down',
+      'turbulent/up',
     ]);
   });
 

@@ -39,9 +39,7 @@ export function labelRegimes(bars: Bars, fitOn: BarRange | VolatilityThresholds,
 export const VOLATILITY_NAMES = ['calm', 'normal', 'turbulent'] as const;
 export const TREND_NAMES = ['down', 'up'] as const;
 export type RegimeName =
-  | (typeof VOLATILITY_NAMES)[number]
-  | (typeof TREND_NAMES)[number]
-  | `${(typeof VOLATILITY_NAMES)[number]}/${(typeof TREND_NAMES)[number]}`;
+  (typeof VOLATILITY_NAMES)[number] | (typeof TREND_NAMES)[number] | `${(typeof VOLATILITY_NAMES)[number]}/${(typeof TREND_NAMES)[number]}`;
 
 /**
  * How the backtest did inside one regime. Bar k counts in the regime of bar k, the bar whose close the
@@ -88,7 +86,8 @@ export function regimeBreakdown(backtest: RegimeBacktest, labels: RegimeLabels):
   for (let k = 0; k < m; k++) returns[k] = equity[k] > 0 ? equity[k + 1] / equity[k] - 1 : 0;
 
   const rows: RegimeRow[] = [];
-  const add = (regime: RegimeName, inRegime: (c: number) => boolean) => rows.push(regimeRow(regime, inRegime, code, returns, position, trades, barsPerYear));
+  const add = (regime: RegimeName, inRegime: (c: number) => boolean) =>
+    rows.push(regimeRow(regime, inRegime, code, returns, position, trades, barsPerYear));
   VOLATILITY_NAMES.forEach((name, v) => add(name, (c) => Math.floor(c / 3) === v));
   TREND_NAMES.forEach((name, t) => add(name, (c) => c % 3 === t + 1));
   VOLATILITY_NAMES.forEach((vName, v) => TREND_NAMES.forEach((tName, t) => add(`${vName}/${tName}`, (c) => c === v * 3 + t + 1)));

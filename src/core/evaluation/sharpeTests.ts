@@ -35,17 +35,35 @@ export function probabilisticSharpe(returns: Float64Array, benchmarkSharpe = 0):
   const n = returns.length;
   const base = { benchmarkSharpe, periods: n };
   if (n < MIN_SHARPE_PERIODS) {
-    return { ...base, psr: null, sharpe: null, skewness: null, kurtosis: null, reason: `${n} return periods; the probabilistic Sharpe ratio needs at least ${MIN_SHARPE_PERIODS}.` };
+    return {
+      ...base,
+      psr: null,
+      sharpe: null,
+      skewness: null,
+      kurtosis: null,
+      reason: `${n} return periods; the probabilistic Sharpe ratio needs at least ${MIN_SHARPE_PERIODS}.`,
+    };
   }
   const mo = moments(returns);
   if (!varies(mo.std, mo.mean)) {
-    return { ...base, psr: null, sharpe: null, skewness: null, kurtosis: null, reason: 'The returns do not vary, so their Sharpe ratio is undefined.' };
+    return {
+      ...base,
+      psr: null,
+      sharpe: null,
+      skewness: null,
+      kurtosis: null,
+      reason: 'The returns do not vary, so their Sharpe ratio is undefined.',
+    };
   }
   const sr = mo.mean / mo.std;
   const stats = { ...base, sharpe: sr, skewness: mo.skewness, kurtosis: mo.kurtosis };
   const variance = 1 - mo.skewness * sr + ((mo.kurtosis - 1) / 4) * sr * sr;
   if (!(variance > 0)) {
-    return { ...stats, psr: null, reason: 'The skewness and kurtosis of these returns make the Sharpe ratio’s estimated variance non-positive.' };
+    return {
+      ...stats,
+      psr: null,
+      reason: 'The skewness and kurtosis of these returns make the Sharpe ratio’s estimated variance non-positive.',
+    };
   }
   return { ...stats, psr: normalCdf(((sr - benchmarkSharpe) * Math.sqrt(n - 1)) / Math.sqrt(variance)) };
 }
@@ -72,7 +90,10 @@ export interface DeflatedSharpe extends ProbabilisticSharpe {
  */
 export function expectedMaxSharpe(trials: number, trialVariance: number): number {
   if (trials <= 1) return 0;
-  return Math.sqrt(trialVariance) * ((1 - EULER_GAMMA) * normalQuantile(1 - 1 / trials) + EULER_GAMMA * normalQuantile(1 - 1 / (trials * Math.E)));
+  return (
+    Math.sqrt(trialVariance) *
+    ((1 - EULER_GAMMA) * normalQuantile(1 - 1 / trials) + EULER_GAMMA * normalQuantile(1 - 1 / (trials * Math.E)))
+  );
 }
 
 /**

@@ -5,7 +5,10 @@ import { skillReport, verdict } from './skillReport';
 
 describe('verdict', () => {
   it('calls an edge significant only when timing p < 0.05, DSR > 0.95 and PSR vs buy & hold > 0.95', () => {
-    expect(verdict(0.003, 0.97, 0.96)).toEqual({ significant: true, text: 'Edge over buy & hold: significant (timing p = 0.003, DSR 0.97, PSR vs B&H 0.96)' });
+    expect(verdict(0.003, 0.97, 0.96)).toEqual({
+      significant: true,
+      text: 'Edge over buy & hold: significant (timing p = 0.003, DSR 0.97, PSR vs B&H 0.96)',
+    });
     expect(verdict(0.41, 0.22, 0.3).text).toBe('Edge over buy & hold: not significant (timing p = 0.41, DSR 0.22, PSR vs B&H 0.30)');
     expect(verdict(0.01, 0.5, 0.99).significant).toBe(false);
     expect(verdict(0.05, 0.99, 0.99).significant).toBe(false);
@@ -38,13 +41,27 @@ describe('skillReport', () => {
         equity[k] = equity[k - 1] * (1 + position[k - 1] * (close[k] / close[k - 1] - 1));
       }
       if (rng.next() < 0.1) {
-        if (side !== 0) trades.push({ direction: 1, entryIndex: entry, exitIndex: k, entryTime: time[entry], exitTime: time[k], entryPrice: close[entry], exitPrice: close[k], returnPct: (close[k] / close[entry] - 1) * 100, barsHeld: k - entry });
+        if (side !== 0)
+          trades.push({
+            direction: 1,
+            entryIndex: entry,
+            exitIndex: k,
+            entryTime: time[entry],
+            exitTime: time[k],
+            entryPrice: close[entry],
+            exitPrice: close[k],
+            returnPct: (close[k] / close[entry] - 1) * 100,
+            barsHeld: k - entry,
+          });
         side = side === 0 ? 1 : 0;
         entry = k;
       }
       position[k] = side;
     }
-    const report = skillReport({ time, close, equity, position, trades }, { transactionCost: 0, trials: { count: 20 }, monteCarlo: { resamples: 200 }, timing: { retimings: 200 } });
+    const report = skillReport(
+      { time, close, equity, position, trades },
+      { transactionCost: 0, trials: { count: 20 }, monteCarlo: { resamples: 200 }, timing: { retimings: 200 } },
+    );
     expect(report.periods).toBe(n - 1);
     expect(report.periodsPerYear).toBe(365);
     expect(report.monteCarlo.blocks.finalReturn).not.toBeNull();

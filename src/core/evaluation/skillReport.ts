@@ -70,7 +70,10 @@ export function skillReport(backtest: SkillBacktest, config: SkillConfig): Skill
 
   const tradeReturns = Float64Array.from(trades, (t) => t.returnPct / 100);
   const monteCarlo = {
-    trades: bootstrapTrades({ tradeReturns, tradesPerYear: trades.length / years, initialEquity: equity[0], positionFraction: fraction }, config.monteCarlo),
+    trades: bootstrapTrades(
+      { tradeReturns, tradesPerYear: trades.length / years, initialEquity: equity[0], positionFraction: fraction },
+      config.monteCarlo,
+    ),
     blocks: bootstrapBlocks({ equity, time }, config.monteCarlo),
   };
   const buyHoldPsr = probabilisticSharpe(buyHold.returns);
@@ -80,7 +83,10 @@ export function skillReport(backtest: SkillBacktest, config: SkillConfig): Skill
       : probabilisticSharpe(agent.returns, buyHoldPsr.sharpe);
   const psr = probabilisticSharpe(agent.returns);
   const dsr = deflatedSharpe(agent.returns, config.trials ?? { count: 1 });
-  const timing = timingTest({ close, position: backtest.position, transactionCost: config.transactionCost, positionFraction: fraction }, config.timing);
+  const timing = timingTest(
+    { close, position: backtest.position, transactionCost: config.transactionCost, positionFraction: fraction },
+    config.timing,
+  );
 
   return {
     periods: agent.returns.length,
@@ -100,10 +106,18 @@ export function skillReport(backtest: SkillBacktest, config: SkillConfig): Skill
  * Significant when every test passes its SIGNIFICANCE_THRESHOLDS; not significant as soon as one
  * available test fails; undetermined when none fails but one is missing.
  */
-export function verdict(timingP: number | null, dsr: number | null, psrVsBuyHold: number | null, reasons: (string | undefined)[] = []): Verdict {
+export function verdict(
+  timingP: number | null,
+  dsr: number | null,
+  psrVsBuyHold: number | null,
+  reasons: (string | undefined)[] = [],
+): Verdict {
   const t = SIGNIFICANCE_THRESHOLDS;
   const figures = `(timing p = ${formatP(timingP)}, DSR ${formatProbability(dsr)}, PSR vs B&H ${formatProbability(psrVsBuyHold)})`;
-  const failed = (timingP !== null && !(timingP < t.timingP)) || (dsr !== null && !(dsr > t.dsr)) || (psrVsBuyHold !== null && !(psrVsBuyHold > t.psrVsBuyHold));
+  const failed =
+    (timingP !== null && !(timingP < t.timingP)) ||
+    (dsr !== null && !(dsr > t.dsr)) ||
+    (psrVsBuyHold !== null && !(psrVsBuyHold > t.psrVsBuyHold));
   if (failed) return { significant: false, text: `Edge over buy & hold: not significant ${figures}` };
   if (timingP === null || dsr === null || psrVsBuyHold === null) {
     const why = reasons.filter((r): r is string => Boolean(r)).join(' ');

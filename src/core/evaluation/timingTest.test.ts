@@ -75,9 +75,24 @@ import { positionRuns, timingTest } from './timingTest';
 const CLOSE = new Float64Array(61);
 CLOSE[0] = 100;
 for (let k = 1; k <= 60; k++) CLOSE[k] = CLOSE[k - 1] * Math.exp(0.02 * Math.sin(0.9 * k) + 0.004);
-const RUNS: [number, number][] = [[0, 3], [1, 5], [0, 4], [-1, 6], [0, 2], [1, 8], [0, 5], [1, 3], [0, 6], [-1, 4], [0, 3], [1, 7], [0, 5]];
+const RUNS: [number, number][] = [
+  [0, 3],
+  [1, 5],
+  [0, 4],
+  [-1, 6],
+  [0, 2],
+  [1, 8],
+  [0, 5],
+  [1, 3],
+  [0, 6],
+  [-1, 4],
+  [0, 3],
+  [1, 7],
+  [0, 5],
+];
 const POSITION = Int8Array.from(RUNS.flatMap(([side, length]) => new Array<number>(length).fill(side)));
-const five = (p: { p5: number; p25: number; p50: number; p75: number; p95: number } | null) => (p ? [p.p5, p.p25, p.p50, p.p75, p.p95] : []);
+const five = (p: { p5: number; p25: number; p50: number; p75: number; p95: number } | null) =>
+  p ? [p.p5, p.p25, p.p50, p.p75, p.p95] : [];
 
 describe('timingTest against numpy', () => {
   const input = { close: CLOSE, position: POSITION, transactionCost: 0.002 };
@@ -86,14 +101,18 @@ describe('timingTest against numpy', () => {
     const r = timingTest(input, { retimings: 300, seed: 5, method: 'permute' });
     expect(r.agentReturn).toBeCloseTo(-4.69259955027439, 10);
     expect(r.pValue).toBeCloseTo(0.9235880398671097, 14);
-    five(r.retimedReturn).forEach((x, i) => expect(x).toBeCloseTo([-5.426693310038725, -1.844017241000076, 2.4508341658994626, 6.238791306415664, 11.681834146105727][i], 10));
+    five(r.retimedReturn).forEach((x, i) =>
+      expect(x).toBeCloseTo([-5.426693310038725, -1.844017241000076, 2.4508341658994626, 6.238791306415664, 11.681834146105727][i], 10),
+    );
   });
 
   it('matches the numpy circular shifts on the same draws', () => {
     const r = timingTest(input, { retimings: 300, seed: 5, method: 'shift' });
     expect(r.agentReturn).toBeCloseTo(-4.69259955027439, 10);
     expect(r.pValue).toBeCloseTo(0.8770764119601329, 14);
-    five(r.retimedReturn).forEach((x, i) => expect(x).toBeCloseTo([-8.995290164569091, -1.1459793547661357, 3.50554901016209, 8.879130773806644, 15.31555665040607][i], 10));
+    five(r.retimedReturn).forEach((x, i) =>
+      expect(x).toBeCloseTo([-8.995290164569091, -1.1459793547661357, 3.50554901016209, 8.879130773806644, 15.31555665040607][i], 10),
+    );
   });
 });
 

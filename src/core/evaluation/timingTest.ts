@@ -72,7 +72,10 @@ export function timingTest(input: TimingInput, config: Partial<TimingConfig> = {
   for (let k = 0; k < m; k++) move[k] = f * (close[k + 1] / close[k] - 1);
   const runs = positionRuns(position, m);
   if (runs.held.length < MIN_TIMING_TRADES) {
-    return { ...base, reason: `${runs.held.length} holding periods; the timing test needs at least ${MIN_TIMING_TRADES} trades to re-time.` };
+    return {
+      ...base,
+      reason: `${runs.held.length} holding periods; the timing test needs at least ${MIN_TIMING_TRADES} trades to re-time.`,
+    };
   }
 
   const R = cfg.retimings;
@@ -135,7 +138,13 @@ export function positionRuns(position: Int8Array, m: number): PositionRuns {
     length.push(1);
     side.push(position[k]);
   }
-  return { start: Int32Array.from(start), length: Int32Array.from(length), side: Int8Array.from(side), held: Int32Array.from(held), flat: Int32Array.from(flat) };
+  return {
+    start: Int32Array.from(start),
+    length: Int32Array.from(length),
+    side: Int8Array.from(side),
+    held: Int32Array.from(held),
+    flat: Int32Array.from(flat),
+  };
 }
 
 /**

@@ -1,11 +1,5 @@
 export type FeatureErrorCode =
-  | 'unknown-feature'
-  | 'duplicate-feature'
-  | 'no-features'
-  | 'missing-volume'
-  | 'empty-range'
-  | 'scaler-mismatch'
-  | 'invalid-scaler';
+  'unknown-feature' | 'duplicate-feature' | 'no-features' | 'missing-volume' | 'empty-range' | 'scaler-mismatch' | 'invalid-scaler';
 
 /**
  * A feature list, scaler or range the caller can fix. The message states the problem and the remedy;
@@ -27,7 +21,8 @@ export class FeatureError extends Error {
 
 export type SplitName = 'train' | 'validation' | 'test';
 
-export type SplitErrorCode = 'invalid-arguments' | 'invalid-ratios' | 'no-usable-bars' | 'split-too-short' | 'too-many-folds' | 'purge-too-short';
+export type SplitErrorCode =
+  'invalid-arguments' | 'invalid-ratios' | 'no-usable-bars' | 'split-too-short' | 'too-many-folds' | 'purge-too-short';
 
 export interface SplitErrorDetails {
   /** What the user can do about it, in one sentence. */

@@ -39,7 +39,16 @@ describe('defaultFeatureNames', () => {
 
   it('leaves out volume and time-of-day features for daily bars without volume', () => {
     expect(defaultFeatureNames({ hasVolume: false, intervalMs: DAY_MS })).toEqual([
-      'ret1', 'ret5', 'ret15', 'vol20', 'rsi14', 'macdHist', 'atr14', 'bbPctB', 'hlRange', 'smaRatio50',
+      'ret1',
+      'ret5',
+      'ret15',
+      'vol20',
+      'rsi14',
+      'macdHist',
+      'atr14',
+      'bbPctB',
+      'hlRange',
+      'smaRatio50',
     ]);
   });
 

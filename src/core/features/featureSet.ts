@@ -16,13 +16,37 @@ import {
 } from './indicators';
 
 export type FeatureName =
-  | 'ret1' | 'ret5' | 'ret15' | 'vol20' | 'rsi14' | 'macdHist' | 'atr14' | 'bbPctB'
-  | 'hlRange' | 'logVolChange' | 'volZ20' | 'smaRatio50' | 'todSin' | 'todCos';
+  | 'ret1'
+  | 'ret5'
+  | 'ret15'
+  | 'vol20'
+  | 'rsi14'
+  | 'macdHist'
+  | 'atr14'
+  | 'bbPctB'
+  | 'hlRange'
+  | 'logVolChange'
+  | 'volZ20'
+  | 'smaRatio50'
+  | 'todSin'
+  | 'todCos';
 
 /** Every feature, in the canonical column order. */
 export const FEATURE_NAMES: readonly FeatureName[] = [
-  'ret1', 'ret5', 'ret15', 'vol20', 'rsi14', 'macdHist', 'atr14', 'bbPctB',
-  'hlRange', 'logVolChange', 'volZ20', 'smaRatio50', 'todSin', 'todCos',
+  'ret1',
+  'ret5',
+  'ret15',
+  'vol20',
+  'rsi14',
+  'macdHist',
+  'atr14',
+  'bbPctB',
+  'hlRange',
+  'logVolChange',
+  'volZ20',
+  'smaRatio50',
+  'todSin',
+  'todCos',
 ];
 
 const VOLUME_FEATURES: ReadonlySet<FeatureName> = new Set<FeatureName>(['logVolChange', 'volZ20']);
@@ -89,8 +113,12 @@ export function computeFeatures(bars: Bars, names: FeatureName[]): FeatureMatrix
   const cols = names.length;
   const volumeName = names.find((name) => VOLUME_FEATURES.has(name));
   if (volumeName !== undefined && bars.volume === null) {
-    throw new FeatureError('missing-volume', `Feature "${volumeName}" needs volume, but the data has no volume column.`,
-      'Leave out logVolChange and volZ20, or load a file with a volume column.', volumeName);
+    throw new FeatureError(
+      'missing-volume',
+      `Feature "${volumeName}" needs volume, but the data has no volume column.`,
+      'Leave out logVolChange and volZ20, or load a file with a volume column.',
+      volumeName,
+    );
   }
   const volume = bars.volume ?? new Float64Array(0);
   const values = new Float32Array(rows * cols);

@@ -19,11 +19,4 @@ export {
   type VolatilityRegime,
   type VolatilityThresholds,
 } from './regimes';
-export {
-  FeatureError,
-  SplitError,
-  type FeatureErrorCode,
-  type SplitErrorCode,
-  type SplitErrorDetails,
-  type SplitName,
-} from './errors';
+export { FeatureError, SplitError, type FeatureErrorCode, type SplitErrorCode, type SplitErrorDetails, type SplitName } from './errors';

@@ -24,8 +24,12 @@ export function fitVolatilityRegimes(volatility: Float64Array | Float32Array, ra
   const values: number[] = [];
   for (let t = start; t < end; t++) if (Number.isFinite(volatility[t])) values.push(volatility[t]);
   if (values.length === 0) {
-    throw new FeatureError('empty-range', `No volatility values in range [${range.start}, ${range.end}) to fit regimes on.`,
-      'Use a training split that starts after the 20-bar volatility warm-up.', 'vol20');
+    throw new FeatureError(
+      'empty-range',
+      `No volatility values in range [${range.start}, ${range.end}) to fit regimes on.`,
+      'Use a training split that starts after the 20-bar volatility warm-up.',
+      'vol20',
+    );
   }
   const sorted = Float64Array.from(values).sort();
   return { low: quantile(sorted, 1 / 3), high: quantile(sorted, 2 / 3) };

@@ -24,8 +24,11 @@ export function fitScaler(m: FeatureMatrix, range: BarRange, clip = 5): Scaler {
   const start = Math.max(range.start, m.warmup, 0);
   const end = Math.min(range.end, m.rows);
   if (end <= start) {
-    throw new FeatureError('empty-range', `No feature rows to fit the scaler on: range [${range.start}, ${range.end}) has no rows at or after warm-up row ${m.warmup}.`,
-      'Use a larger file or a training split that starts after the warm-up.');
+    throw new FeatureError(
+      'empty-range',
+      `No feature rows to fit the scaler on: range [${range.start}, ${range.end}) has no rows at or after warm-up row ${m.warmup}.`,
+      'Use a larger file or a training split that starts after the warm-up.',
+    );
   }
   const { cols, values } = m;
   const sum = new Float64Array(cols);
@@ -59,9 +62,11 @@ export function fitScaler(m: FeatureMatrix, range: BarRange, clip = 5): Scaler {
 /** New row-major array: (x − mean)/std clipped to ±clip; NaN (warm-up rows) → 0. */
 export function applyScaler(m: FeatureMatrix, s: Scaler): Float32Array {
   if (s.names.length !== m.cols || s.names.some((name, c) => name !== m.names[c])) {
-    throw new FeatureError('scaler-mismatch',
+    throw new FeatureError(
+      'scaler-mismatch',
       `The scaler was fitted on features [${s.names.join(', ')}] but the data has [${m.names.join(', ')}].`,
-      'Compute the same features, in the same order, as the model was trained on.');
+      'Compute the same features, in the same order, as the model was trained on.',
+    );
   }
   const { cols, values } = m;
   const out = new Float32Array(values.length);
@@ -77,7 +82,12 @@ export function applyScaler(m: FeatureMatrix, s: Scaler): Float32Array {
 /** Validates a parsed JSON value as a Scaler (it travels inside saved model files). Throws FeatureError. */
 export function scalerFromJson(json: unknown): Scaler {
   const fail = (field: string, problem: string): never => {
-    throw new FeatureError('invalid-scaler', `Invalid scaler: ${problem}`, 'The model file is damaged or was written by another program; retrain or re-export the model.', field);
+    throw new FeatureError(
+      'invalid-scaler',
+      `Invalid scaler: ${problem}`,
+      'The model file is damaged or was written by another program; retrain or re-export the model.',
+      field,
+    );
   };
   if (typeof json !== 'object' || json === null || Array.isArray(json)) fail('scaler', 'expected an object.');
   const o = json as Record<string, unknown>;
@@ -93,13 +103,15 @@ export function scalerFromJson(json: unknown): Scaler {
     if (!Array.isArray(value)) return fail(field, `${field} must be an array of numbers.`);
     if (value.length !== names.length) fail(field, `${field} has ${value.length} entries but names has ${names.length}.`);
     value.forEach((x: unknown, i) => {
-      if (typeof x !== 'number' || !Number.isFinite(x)) fail(`${field}[${i}]`, `${field}[${i}] is ${JSON.stringify(x)}, not a finite number.`);
+      if (typeof x !== 'number' || !Number.isFinite(x))
+        fail(`${field}[${i}]`, `${field}[${i}] is ${JSON.stringify(x)}, not a finite number.`);
       else if (positive && x <= 0) fail(`${field}[${i}]`, `${field}[${i}] is ${x}; a std must be positive.`);
     });
     return [...(value as number[])];
   };
   const mean = numbers('mean', false);
   const std = numbers('std', true);
-  if (typeof o.clip !== 'number' || !Number.isFinite(o.clip) || o.clip <= 0) fail('clip', `clip must be a positive number, got ${JSON.stringify(o.clip)}.`);
+  if (typeof o.clip !== 'number' || !Number.isFinite(o.clip) || o.clip <= 0)
+    fail('clip', `clip must be a positive number, got ${JSON.stringify(o.clip)}.`);
   return { version: 1, names: [...(names as FeatureName[])], mean, std, clip: o.clip as number };
 }

@@ -68,7 +68,11 @@ describe('chronologicalSplit', () => {
       expect(s.validation.start).toBe(s.train.end);
       expect(s.test.start).toBe(s.validation.end);
       expect(s.test.end).toBe(rows);
-      const ranges: [BarRange, number][] = [[s.train, ratios.train], [s.validation, ratios.validation], [s.test, ratios.test]];
+      const ranges: [BarRange, number][] = [
+        [s.train, ratios.train],
+        [s.validation, ratios.validation],
+        [s.test, ratios.test],
+      ];
       for (const [r, ratio] of ranges) {
         expect(Number.isInteger(r.start) && Number.isInteger(r.end)).toBe(true);
         if (ratio === 0) continue;

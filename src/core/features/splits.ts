@@ -62,10 +62,9 @@ export function chronologicalSplit(
     const fittingLookback = shortest - minDecisions;
     const suggestedRows = warmup + minimumUsableBars(needed, ratios);
     const fileAdvice = `a file with at least ${suggestedRows} bars (this one has ${rows}, ${warmup} of them indicator warm-up)`;
-    const hint = fittingLookback >= 1
-      ? `Use a lookback of at most ${fittingLookback}, or ${fileAdvice}.`
-      : `Use ${fileAdvice}.`;
-    throw new SplitError('split-too-short',
+    const hint = fittingLookback >= 1 ? `Use a lookback of at most ${fittingLookback}, or ${fileAdvice}.` : `Use ${fileAdvice}.`;
+    throw new SplitError(
+      'split-too-short',
       `The ${split} split has ${lengths[failing]} bars but needs at least ${needed} (lookback ${lookback} + ${minDecisions} decisions).`,
       {
         hint,
@@ -74,7 +73,8 @@ export function chronologicalSplit(
         needed,
         suggestedRows,
         ...(fittingLookback >= 1 ? { suggestedLookback: fittingLookback } : {}),
-      });
+      },
+    );
   }
   return splits;
 }
@@ -118,7 +118,8 @@ function checkRatios(ratios: SplitRatios): void {
   const hint = 'Use shares ≥ 0 that sum to 1 with a training share > 0, e.g. 0.7 / 0.15 / 0.15.';
   for (const name of SPLIT_NAMES) {
     const r = ratios[name];
-    if (!Number.isFinite(r) || r < 0) throw new SplitError('invalid-ratios', `The ${name} share ${r} is not a number ≥ 0.`, { hint, split: name });
+    if (!Number.isFinite(r) || r < 0)
+      throw new SplitError('invalid-ratios', `The ${name} share ${r} is not a number ≥ 0.`, { hint, split: name });
   }
   if (ratios.train <= 0) throw new SplitError('invalid-ratios', 'The training share must be greater than 0.', { hint, split: 'train' });
   const sum = ratios.train + ratios.validation + ratios.test;

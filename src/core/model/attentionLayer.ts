@@ -20,7 +20,13 @@ export class PpoAttentionEncoder extends tf.layers.Layer {
 
   constructor(config: AttentionEncoderConfig) {
     super(config.name ? { name: config.name } : {});
-    this.dims = { lookback: config.lookback, featureCount: config.featureCount, modelDim: config.modelDim, heads: config.heads, layers: config.layers };
+    this.dims = {
+      lookback: config.lookback,
+      featureCount: config.featureCount,
+      modelDim: config.modelDim,
+      heads: config.heads,
+      layers: config.layers,
+    };
     this.stateSize = config.stateSize;
   }
 

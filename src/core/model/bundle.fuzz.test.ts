@@ -82,7 +82,7 @@ function outputsOf(net: ActorCritic, observations: tf.Tensor2D): number[] {
 }
 
 /** Raw JSON tokens that JSON.stringify cannot write (Infinity after parsing), spliced into the text. */
-const RAW = { '__raw_inf__': '1e999', '__raw_-inf__': '-1e999' } as const;
+const RAW = { __raw_inf__: '1e999', '__raw_-inf__': '-1e999' } as const;
 
 function numberMutations(x: number): (number | string | null)[] {
   return [null, '__raw_inf__', '__raw_-inf__', -Math.abs(x) - 1, -x, x + 0.5, 1e300, 1e9, 2 ** 31, 0, 3];
@@ -189,7 +189,10 @@ function mutations(variant: string): fc.Arbitrary<Mutation> {
   const field = fc.record({
     kind: fc.constant('field' as const),
     variant: fc.constant(variant),
-    path: fc.oneof({ weight: 9, arbitrary: fc.constantFrom(...s.fieldPaths) }, { weight: 1, arbitrary: fc.constantFrom(...s.topologyPaths) }),
+    path: fc.oneof(
+      { weight: 9, arbitrary: fc.constantFrom(...s.fieldPaths) },
+      { weight: 1, arbitrary: fc.constantFrom(...s.topologyPaths) },
+    ),
     choice: fc.nat(),
     size: fc.nat(),
   });

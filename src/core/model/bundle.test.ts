@@ -62,16 +62,25 @@ describe('model bundle', () => {
     obs.dispose();
   });
 
-  it.each(['maskable', 'enhanced-maskable'] as const)('stores a %s network as a TF.js Layers model that tf.loadLayersModel reads', async (variant) => {
-    const { bundle, net } = await makeBundle(variant);
-    const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: bundle.network.modelTopology as object, weightSpecs: bundle.network.weightSpecs, weightData: tfBuffer(bundle) }));
-    const obs = tf.randomNormal([2, observationSize(net.spec)], 0, 1, 'float32', 3) as tf.Tensor2D;
-    const [logits] = model.predict(obs, { batchSize: 2 }) as tf.Tensor[];
-    const expected = tf.tidy(() => net.forward(obs).logits.dataSync());
-    expect(Array.from(logits.dataSync())).toEqual(Array.from(expected).map((v) => expect.closeTo(v, 5)));
-    model.dispose();
-    net.dispose();
-  });
+  it.each(['maskable', 'enhanced-maskable'] as const)(
+    'stores a %s network as a TF.js Layers model that tf.loadLayersModel reads',
+    async (variant) => {
+      const { bundle, net } = await makeBundle(variant);
+      const model = await tf.loadLayersModel(
+        tf.io.fromMemory({
+          modelTopology: bundle.network.modelTopology as object,
+          weightSpecs: bundle.network.weightSpecs,
+          weightData: tfBuffer(bundle),
+        }),
+      );
+      const obs = tf.randomNormal([2, observationSize(net.spec)], 0, 1, 'float32', 3) as tf.Tensor2D;
+      const [logits] = model.predict(obs, { batchSize: 2 }) as tf.Tensor[];
+      const expected = tf.tidy(() => net.forward(obs).logits.dataSync());
+      expect(Array.from(logits.dataSync())).toEqual(Array.from(expected).map((v) => expect.closeTo(v, 5)));
+      model.dispose();
+      net.dispose();
+    },
+  );
 
   it('restores the optimizer state saved with the model', async () => {
     const { bundle, net, optimizerState: saved } = await makeBundle('standard');
@@ -152,28 +161,70 @@ type Probe = [string, (b: ModelBundle) => unknown, RegExp];
 
 // The hostile files of issue 16: each is refused by name, within a second, before any tensor exists.
 const PROBES: Probe[] = [
-  ['stateSize 1e6 and no weights', (b) => ({ ...b, observation: { ...b.observation, stateSize: 1e6 }, network: { modelTopology: null, weightSpecs: [], weightData: '' }, optimizer: null }), /"observation.stateSize".*<=7/],
-  ['a 4096-wide trunk and no weights', (b) => ({ ...b, config: { ...b.config, network: { ...b.config.network, hidden: [4096, 4096, 4096] } }, network: { modelTopology: null, weightSpecs: [], weightData: '' }, optimizer: null }), /no weights for layer trunk0\/kernel/],
+  [
+    'stateSize 1e6 and no weights',
+    (b) => ({
+      ...b,
+      observation: { ...b.observation, stateSize: 1e6 },
+      network: { modelTopology: null, weightSpecs: [], weightData: '' },
+      optimizer: null,
+    }),
+    /"observation.stateSize".*<=7/,
+  ],
+  [
+    'a 4096-wide trunk and no weights',
+    (b) => ({
+      ...b,
+      config: { ...b.config, network: { ...b.config.network, hidden: [4096, 4096, 4096] } },
+      network: { modelTopology: null, weightSpecs: [], weightData: '' },
+      optimizer: null,
+    }),
+    /no weights for layer trunk0\/kernel/,
+  ],
   ['a NaN weight', (b) => withWeight(b, 3, NaN), /holds NaN in trunk0\/kernel \(value 3\)/],
   ['an infinite weight', (b) => withWeight(b, 3, -Infinity), /holds -Infinity in trunk0\/kernel/],
   ['a 1e38 weight', (b) => withWeight(b, 3, 1e38), /trunk0\/kernel.*within \[-1000000, 1000000\]/],
   ['a scaler std of 0', (b) => ({ ...b, scaler: { ...b.scaler, std: [0, 1, 1] } }), /"scaler.std\[0\]".*must be positive/],
   ['a negative scaler std', (b) => ({ ...b, scaler: { ...b.scaler, std: [1, -2, 1] } }), /"scaler.std\[1\]".*must be positive/],
   ['stateSize 1e9', (b) => ({ ...b, observation: { ...b.observation, stateSize: 1e9 } }), /"observation.stateSize"/],
-  ['stateSize 4', (b) => ({ ...b, observation: { ...b.observation, stateSize: 4 } }), /"observation.stateSize": a Maskable model has 3 state inputs/],
-  ...(['int32', 'bool', 'string'].map((dtype): Probe => [`${dtype} weights`, (b) => ({ ...b, network: { ...b.network, weightSpecs: b.network.weightSpecs.map((s, i) => (i === 0 ? { ...s, dtype } : s)) } }), new RegExp(`trunk0/kernel as ${dtype}; only float32`)])),
+  [
+    'stateSize 4',
+    (b) => ({ ...b, observation: { ...b.observation, stateSize: 4 } }),
+    /"observation.stateSize": a Maskable model has 3 state inputs/,
+  ],
+  ...['int32', 'bool', 'string'].map((dtype): Probe => [
+    `${dtype} weights`,
+    (b) => ({ ...b, network: { ...b.network, weightSpecs: b.network.weightSpecs.map((s, i) => (i === 0 ? { ...s, dtype } : s)) } }),
+    new RegExp(`trunk0/kernel as ${dtype}; only float32`),
+  ]),
   ['a 2 MB createdAt', (b) => ({ ...b, createdAt: 'x'.repeat(2_000_000) }), /"createdAt" field 2,000,000 characters long/],
   ['a 300-character createdAt', (b) => ({ ...b, createdAt: 'x'.repeat(300) }), /"createdAt".*<=40/],
   ['a 10 kB data file name', (b) => ({ ...b, data: { ...b.data, fileName: 'f'.repeat(10_000) } }), /"data.fileName".*<=255/],
-  ['a feature the app does not compute', (b) => ({ ...b, observation: { ...b.observation, featureNames: ['ret1', 'ret5', 'price'] } }), /"observation.featureNames.2"/],
-  ['a duplicated feature', (b) => ({ ...b, observation: { ...b.observation, featureNames: ['ret1', 'ret1', 'rsi14'] } }), /"observation.featureNames": a feature is listed twice/],
-  ['weights without a manifest entry', (b) => ({ ...b, network: { ...b.network, weightSpecs: b.network.weightSpecs.slice(0, -1) } }), /no weights for layer value\/bias/],
-  ['negative Adam second moments', (b) => {
-    const bytes = Uint8Array.from(atob(b.optimizer!.weightData), (c) => c.charCodeAt(0));
-    const first = b.optimizer!.weightSpecs[0].shape.reduce((x, y) => x * y, 1);
-    new DataView(bytes.buffer).setFloat32(first * 4, -1, true);
-    return { ...b, optimizer: { ...b.optimizer!, weightData: btoa(String.fromCharCode(...bytes)) } };
-  }, /optimizer.weightData holds -1 in v\/trunk0\/kernel/],
+  [
+    'a feature the app does not compute',
+    (b) => ({ ...b, observation: { ...b.observation, featureNames: ['ret1', 'ret5', 'price'] } }),
+    /"observation.featureNames.2"/,
+  ],
+  [
+    'a duplicated feature',
+    (b) => ({ ...b, observation: { ...b.observation, featureNames: ['ret1', 'ret1', 'rsi14'] } }),
+    /"observation.featureNames": a feature is listed twice/,
+  ],
+  [
+    'weights without a manifest entry',
+    (b) => ({ ...b, network: { ...b.network, weightSpecs: b.network.weightSpecs.slice(0, -1) } }),
+    /no weights for layer value\/bias/,
+  ],
+  [
+    'negative Adam second moments',
+    (b) => {
+      const bytes = Uint8Array.from(atob(b.optimizer!.weightData), (c) => c.charCodeAt(0));
+      const first = b.optimizer!.weightSpecs[0].shape.reduce((x, y) => x * y, 1);
+      new DataView(bytes.buffer).setFloat32(first * 4, -1, true);
+      return { ...b, optimizer: { ...b.optimizer!, weightData: btoa(String.fromCharCode(...bytes)) } };
+    },
+    /optimizer.weightData holds -1 in v\/trunk0\/kernel/,
+  ],
 ];
 
 describe('model import of hostile files', () => {
@@ -205,7 +256,11 @@ describe('model import of hostile files', () => {
   });
 
   it.each([
-    ['3 attention heads over modelDim 64', { attentionHeads: 3, modelDim: 64 }, /"config.network.modelDim": 64 must be divisible by attentionHeads \(3\)/],
+    [
+      '3 attention heads over modelDim 64',
+      { attentionHeads: 3, modelDim: 64 },
+      /"config.network.modelDim": 64 must be divisible by attentionHeads \(3\)/,
+    ],
     ['no regime thresholds', null, /"regimes": an Enhanced model needs its regime thresholds/],
     ['stateSize 3', 3, /"observation.stateSize": an Enhanced model has 7 state inputs/],
   ] as const)('refuses an Enhanced model with %s', async (_probe, change, message) => {
@@ -222,21 +277,25 @@ describe('model import of hostile files', () => {
 });
 
 describe('TF.js export', () => {
-  it.each(['maskable', 'enhanced-maskable'] as const)('writes a %s model.json + weights that tf.loadLayersModel reads back to the same outputs', async (variant) => {
-    const { tfjsModelFiles } = await import('./bundle');
-    const { bundle, net } = await makeBundle(variant);
-    const files = await tfjsModelFiles(bundle);
-    const json = JSON.parse(files.modelJson);
-    expect(json.format).toBe('layers-model');
-    expect(json.weightsManifest[0].paths).toEqual(['model.weights.bin']);
-    const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: files.weights }));
-    const obs = tf.randomNormal([3, observationSize(net.spec)], 0, 1, 'float32', 4) as tf.Tensor2D;
-    const [logits] = model.predict(obs) as tf.Tensor[];
-    const expected = net.forward(obs).logits;
-    expect(Array.from(logits.dataSync())).toEqual(Array.from(expected.dataSync()).map((v) => expect.closeTo(v, 5)));
-    tf.dispose([obs, logits, expected]);
-    model.dispose();
-    net.dispose();
-  });
-
+  it.each(['maskable', 'enhanced-maskable'] as const)(
+    'writes a %s model.json + weights that tf.loadLayersModel reads back to the same outputs',
+    async (variant) => {
+      const { tfjsModelFiles } = await import('./bundle');
+      const { bundle, net } = await makeBundle(variant);
+      const files = await tfjsModelFiles(bundle);
+      const json = JSON.parse(files.modelJson);
+      expect(json.format).toBe('layers-model');
+      expect(json.weightsManifest[0].paths).toEqual(['model.weights.bin']);
+      const model = await tf.loadLayersModel(
+        tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: files.weights }),
+      );
+      const obs = tf.randomNormal([3, observationSize(net.spec)], 0, 1, 'float32', 4) as tf.Tensor2D;
+      const [logits] = model.predict(obs) as tf.Tensor[];
+      const expected = net.forward(obs).logits;
+      expect(Array.from(logits.dataSync())).toEqual(Array.from(expected.dataSync()).map((v) => expect.closeTo(v, 5)));
+      tf.dispose([obs, logits, expected]);
+      model.dispose();
+      net.dispose();
+    },
+  );
 });

@@ -131,15 +131,25 @@ export const bundleSchema = z.strictObject({
   observation: z.strictObject({
     lookback: z.number().int().min(1).max(MAX_LOOKBACK),
     featureCount: z.number().int().min(1).max(FEATURE_NAMES.length),
-    stateSize: z.number().int().min(ACCOUNT_FEATURES.length).max(ACCOUNT_FEATURES.length + REGIME_CONTEXT_NAMES.length),
+    stateSize: z
+      .number()
+      .int()
+      .min(ACCOUNT_FEATURES.length)
+      .max(ACCOUNT_FEATURES.length + REGIME_CONTEXT_NAMES.length),
     numActions: z.literal(3),
-    featureNames: z.array(z.enum(FEATURE_NAMES as [string, ...string[]])).min(1).max(FEATURE_NAMES.length),
+    featureNames: z
+      .array(z.enum(FEATURE_NAMES as [string, ...string[]]))
+      .min(1)
+      .max(FEATURE_NAMES.length),
     contextNames: z.array(text(STRING_LIMITS.label)).max(REGIME_CONTEXT_NAMES.length),
   }),
   scaler: z.unknown(),
   regimes: z
     .strictObject({ volatilityLow: z.number().min(0), volatilityHigh: z.number().min(0), trendScale: z.number().gt(0) })
-    .refine((r) => r.volatilityLow <= r.volatilityHigh, { message: 'volatilityLow must not exceed volatilityHigh', path: ['volatilityLow'] })
+    .refine((r) => r.volatilityLow <= r.volatilityHigh, {
+      message: 'volatilityLow must not exceed volatilityHigh',
+      path: ['volatilityLow'],
+    })
     .nullable(),
   data: z.strictObject({
     fileName: text(STRING_LIMITS.fileName),
@@ -149,9 +159,7 @@ export const bundleSchema = z.strictObject({
     lastTime: z.number(),
     intervalMs: z.number().min(0),
     closeHash: text(STRING_LIMITS.label),
-    splits: z
-      .strictObject({ train: splitSpanSchema, validation: splitSpanSchema, test: splitSpanSchema })
-      .optional(),
+    splits: z.strictObject({ train: splitSpanSchema, validation: splitSpanSchema, test: splitSpanSchema }).optional(),
   }),
   training: z.strictObject({
     timesteps: z.number().int().min(0),
@@ -173,7 +181,11 @@ export const bundleSchema = z.strictObject({
       .optional(),
   }),
   metrics: z.strictObject({ validation: metricsSchema, test: metricsSchema }),
-  network: z.strictObject({ modelTopology: z.unknown().nullable(), weightSpecs: z.array(weightSpec).max(MAX_WEIGHT_SPECS), weightData: z.string() }),
+  network: z.strictObject({
+    modelTopology: z.unknown().nullable(),
+    weightSpecs: z.array(weightSpec).max(MAX_WEIGHT_SPECS),
+    weightData: z.string(),
+  }),
   optimizer: z
     .strictObject({ step: z.number().int().min(0), weightSpecs: z.array(weightSpec).max(2 * MAX_WEIGHT_SPECS), weightData: z.string() })
     .nullable(),

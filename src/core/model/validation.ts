@@ -74,7 +74,9 @@ function largestNetworkParameters(): number {
     attentionHeads: NETWORK_LIMITS.attentionHeads,
     modelDim: NETWORK_LIMITS.modelDim,
   } as const;
-  return Math.max(...(['mlp', 'attention'] as const).map((encoder) => parameterCount(networkWeightShapes(LARGEST_SPEC, { ...widest, encoder }))));
+  return Math.max(
+    ...(['mlp', 'attention'] as const).map((encoder) => parameterCount(networkWeightShapes(LARGEST_SPEC, { ...widest, encoder }))),
+  );
 }
 
 /**
@@ -184,9 +186,13 @@ export function checkScaler(json: unknown): Scaler {
     throw new BundleError(`The model file is invalid at "${field}": ${error.message.replace(/^Invalid scaler: /, '')}`, field);
   }
   const extra = Object.keys(json as object).find((key) => !['version', 'names', 'mean', 'std', 'clip'].includes(key));
-  if (extra !== undefined) throw new BundleError(`The model file is invalid at "scaler.${extra}": unknown field. ${REEXPORT}`, `scaler.${extra}`);
+  if (extra !== undefined)
+    throw new BundleError(`The model file is invalid at "scaler.${extra}": unknown field. ${REEXPORT}`, `scaler.${extra}`);
   if (scaler.clip > MAX_SCALER_CLIP) {
-    throw new BundleError(`The model file is invalid at "scaler.clip": ${scaler.clip} is above ${MAX_SCALER_CLIP} (the app writes 5). ${REEXPORT}`, 'scaler.clip');
+    throw new BundleError(
+      `The model file is invalid at "scaler.clip": ${scaler.clip} is above ${MAX_SCALER_CLIP} (the app writes 5). ${REEXPORT}`,
+      'scaler.clip',
+    );
   }
   return scaler;
 }
@@ -200,18 +206,13 @@ interface ObservationFields extends ObservationSpec {
  * The observation agrees with the config, the feature list, the scaler and the variant: Enhanced
  * models carry regime thresholds and the four regime inputs, the others neither.
  */
-export function checkObservation(
-  variant: Variant,
-  config: TrainingConfig,
-  o: ObservationFields,
-  scaler: Scaler,
-  regimes: unknown,
-): void {
+export function checkObservation(variant: Variant, config: TrainingConfig, o: ObservationFields, scaler: Scaler, regimes: unknown): void {
   const fail = (field: string, problem: string): never => {
     throw new BundleError(`The model file is invalid at "${field}": ${problem} ${REEXPORT}`, field);
   };
   if (config.variant !== variant) fail('config.variant', `the config says "${config.variant}" but the file says "${variant}".`);
-  if (o.lookback !== config.env.lookback) fail('observation.lookback', `the lookback (${o.lookback}) differs from the config's (${config.env.lookback}).`);
+  if (o.lookback !== config.env.lookback)
+    fail('observation.lookback', `the lookback (${o.lookback}) differs from the config's (${config.env.lookback}).`);
   if (o.featureNames.length !== o.featureCount) {
     fail('observation.featureCount', `it lists ${o.featureNames.length} feature names but says it has ${o.featureCount} features.`);
   }
@@ -229,7 +230,10 @@ export function checkObservation(
   }
   const stateSize = ACCOUNT_FEATURES.length + wantContext.length;
   if (o.stateSize !== stateSize) {
-    fail('observation.stateSize', `${aModel} has ${stateSize} state inputs (${ACCOUNT_FEATURES.length} account values + ${wantContext.length} regime inputs), not ${o.stateSize}.`);
+    fail(
+      'observation.stateSize',
+      `${aModel} has ${stateSize} state inputs (${ACCOUNT_FEATURES.length} account values + ${wantContext.length} regime inputs), not ${o.stateSize}.`,
+    );
   }
 }
 
@@ -243,7 +247,10 @@ export function expectedWeights(o: ObservationSpec, config: TrainingConfig): [st
 
 /** Adam's moments in the order createBundle writes them: m and v of each parameter in turn. */
 export function expectedMoments(weights: [string, number[]][]): [string, number[]][] {
-  return weights.flatMap(([name, shape]): [string, number[]][] => [[`m/${name}`, shape], [`v/${name}`, shape]]);
+  return weights.flatMap(([name, shape]): [string, number[]][] => [
+    [`m/${name}`, shape],
+    [`v/${name}`, shape],
+  ]);
 }
 
 /** The manifest names exactly the expected weights, in order, with their shapes, as plain float32. */
@@ -253,7 +260,10 @@ export function checkManifest(specs: tf.io.WeightsManifestEntry[], expected: [st
     const want = expected[i];
     if (!spec) throw new BundleError(`The model file has no weights for layer ${want[0]} in ${field}. ${REEXPORT}`, field);
     if (!want) {
-      throw new BundleError(`The model file lists ${specs.length} weights in ${field}; the network described by its config has ${expected.length} (${spec.name} is extra). ${REEXPORT}`, field);
+      throw new BundleError(
+        `The model file lists ${specs.length} weights in ${field}; the network described by its config has ${expected.length} (${spec.name} is extra). ${REEXPORT}`,
+        field,
+      );
     }
     if (spec.name !== want[0]) {
       const missing = specs.some((s) => s.name === want[0]) ? `${want[0]} is out of order` : `no weights for layer ${want[0]}`;
@@ -261,10 +271,16 @@ export function checkManifest(specs: tf.io.WeightsManifestEntry[], expected: [st
     }
     const got = spec.shape.join('×');
     if (got !== want[1].join('×')) {
-      throw new BundleError(`Weights ${spec.name} have shape ${got}; the network described by the file needs ${want[1].join('×')}. ${REEXPORT}`, field);
+      throw new BundleError(
+        `Weights ${spec.name} have shape ${got}; the network described by the file needs ${want[1].join('×')}. ${REEXPORT}`,
+        field,
+      );
     }
     if (spec.dtype !== 'float32' || spec.quantization) {
-      throw new BundleError(`The model file holds ${spec.name} as ${spec.dtype}${spec.quantization ? ' (quantized)' : ''}; only float32 is supported. ${REEXPORT}`, field);
+      throw new BundleError(
+        `The model file holds ${spec.name} as ${spec.dtype}${spec.quantization ? ' (quantized)' : ''}; only float32 is supported. ${REEXPORT}`,
+        field,
+      );
     }
   }
 }
@@ -275,7 +291,8 @@ type ValueRange = (name: string) => [number, number];
 export const weightRange: ValueRange = () => [-MAX_WEIGHT_MAGNITUDE, MAX_WEIGHT_MAGNITUDE];
 
 /** Adam's first moment is an average of gradients, its second of squared gradients: never negative. */
-export const momentRange: ValueRange = (name) => (name.startsWith('v/') ? [0, MAX_WEIGHT_MAGNITUDE ** 2] : [-MAX_WEIGHT_MAGNITUDE, MAX_WEIGHT_MAGNITUDE]);
+export const momentRange: ValueRange = (name) =>
+  name.startsWith('v/') ? [0, MAX_WEIGHT_MAGNITUDE ** 2] : [-MAX_WEIGHT_MAGNITUDE, MAX_WEIGHT_MAGNITUDE];
 
 /**
  * Decodes base64 float32 data laid out as `expected` says (checked with checkManifest) into one
@@ -297,7 +314,10 @@ export function decodeWeights(data: string, expected: [string, number[]][], fiel
     throw new BundleError(`The model file's ${field} is damaged: ${(error as Error).message}. ${REEXPORT}`, field);
   }
   if (bytes.byteLength !== expectedBytes) {
-    throw new BundleError(`The model file's ${field} is damaged: it decodes to ${bytes.byteLength} bytes, not ${expectedBytes}. ${REEXPORT}`, field);
+    throw new BundleError(
+      `The model file's ${field} is damaged: it decodes to ${bytes.byteLength} bytes, not ${expectedBytes}. ${REEXPORT}`,
+      field,
+    );
   }
   const out = new Map<string, Float32Array>();
   let offset = 0;
@@ -325,7 +345,10 @@ export function decodeWeights(data: string, expected: [string, number[]][], fiel
 export function checkTopology(topology: unknown): void {
   if (topology === null) return;
   if (typeof topology !== 'object' || Array.isArray(topology)) {
-    throw new BundleError(`The model file is invalid at "network.modelTopology": expected an object or null. ${REEXPORT}`, 'network.modelTopology');
+    throw new BundleError(
+      `The model file is invalid at "network.modelTopology": expected an object or null. ${REEXPORT}`,
+      'network.modelTopology',
+    );
   }
   const chars = JSON.stringify(topology).length;
   if (chars > MAX_TOPOLOGY_CHARS) {

@@ -87,7 +87,10 @@ export class DeviceAdam implements Optimizer {
   }
 
   restore(state: AdamState): void {
-    checkState(state, this.variables.map((x) => x.size));
+    checkState(
+      state,
+      this.variables.map((x) => x.size),
+    );
     this.step = state.step;
     this.variables.forEach((x, i) =>
       tf.tidy(() => {

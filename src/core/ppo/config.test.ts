@@ -8,7 +8,17 @@ describe('training config', () => {
     const c = resolveTrainingConfig();
     expect(c.ppo.numSteps * c.env.numEnvs).toBe(2048);
     expect(c.network.hidden).toEqual([256, 256, 128]);
-    expect(c.ppo).toMatchObject({ gamma: 0.99, gaeLambda: 0.95, clipRange: 0.2, entropyCoef: 0.01, valueCoef: 0.5, learningRate: 3e-4, epochs: 4, minibatchSize: 64, maxGradNorm: 0.5 });
+    expect(c.ppo).toMatchObject({
+      gamma: 0.99,
+      gaeLambda: 0.95,
+      clipRange: 0.2,
+      entropyCoef: 0.01,
+      valueCoef: 0.5,
+      learningRate: 3e-4,
+      epochs: 4,
+      minibatchSize: 64,
+      maxGradNorm: 0.5,
+    });
   });
 
   it('makes the three variants three configs over one code path', () => {

@@ -88,7 +88,12 @@ export function variantDefaults(variant: Variant): TrainingConfig {
 
 /** The PPO algorithm's hyperparameters (CleanRL / SB3 names); one line per field, defaults in DEFAULT_PPO_CONFIG. */
 const ppoSchema = z.object({
-  numSteps: z.number().int().min(1).max(100_000).describe('Steps each env takes per rollout; transitions per update = numSteps × env.numEnvs.'),
+  numSteps: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .describe('Steps each env takes per rollout; transitions per update = numSteps × env.numEnvs.'),
   gamma: z.number().min(0).max(1).describe('Discount factor γ.'),
   gaeLambda: z.number().min(0).max(1).describe('GAE λ.'),
   epochs: z.number().int().min(1).max(100).describe('Passes over each rollout.'),
@@ -104,8 +109,13 @@ const ppoSchema = z.object({
   targetKl: z.number().gt(0).nullable().describe("Stop an update's epochs early when approx KL exceeds this (null = never)."),
   maskActions: z.boolean().describe('Mask invalid actions inside the distribution (Maskable variants).'),
   adaptiveKl: z.boolean().describe('Adapt the learning rate to approx KL around adaptiveKlTarget (Enhanced).'),
-  adaptiveKlTarget: z.number().gt(0).describe('Target approx KL for adaptiveKl: halve the rate above 2×, grow it below ½×, stop epochs past 1.5×.'),
-  adaptiveLrRange: z.tuple([z.number().gt(0), z.number().gt(0)]).describe('Bounds of the adapted learning rate, as multiples of learningRate.'),
+  adaptiveKlTarget: z
+    .number()
+    .gt(0)
+    .describe('Target approx KL for adaptiveKl: halve the rate above 2×, grow it below ½×, stop epochs past 1.5×.'),
+  adaptiveLrRange: z
+    .tuple([z.number().gt(0), z.number().gt(0)])
+    .describe('Bounds of the adapted learning rate, as multiples of learningRate.'),
 });
 
 /** The largest network a config may describe; model import derives its size limits from these. */
@@ -113,8 +123,14 @@ export const NETWORK_LIMITS = { hiddenLayers: 8, hiddenUnits: 4096, attentionLay
 
 /** The actor-critic network. */
 const networkSchema = z.object({
-  encoder: z.enum(['mlp', 'attention']).describe("'mlp': flat window → dense trunk. 'attention': self-attention over the window, then the trunk."),
-  hidden: z.array(z.number().int().min(1).max(NETWORK_LIMITS.hiddenUnits)).min(1).max(NETWORK_LIMITS.hiddenLayers).describe('Widths of the shared dense trunk.'),
+  encoder: z
+    .enum(['mlp', 'attention'])
+    .describe("'mlp': flat window → dense trunk. 'attention': self-attention over the window, then the trunk."),
+  hidden: z
+    .array(z.number().int().min(1).max(NETWORK_LIMITS.hiddenUnits))
+    .min(1)
+    .max(NETWORK_LIMITS.hiddenLayers)
+    .describe('Widths of the shared dense trunk.'),
   activation: z.enum(['tanh', 'relu']).describe('Activation of the trunk.'),
   attentionLayers: z.number().int().min(1).max(NETWORK_LIMITS.attentionLayers).describe("Attention blocks (encoder 'attention')."),
   attentionHeads: z.number().int().min(1).max(NETWORK_LIMITS.attentionHeads).describe('Attention heads per block.'),
@@ -130,7 +146,9 @@ const stopSchema = z.object({
     .number()
     .gt(0)
     .nullable()
-    .describe('Converged when smoothed episode reward gains less than this over convergencePatience updates with entropy below convergenceEntropy (null = never).'),
+    .describe(
+      'Converged when smoothed episode reward gains less than this over convergencePatience updates with entropy below convergenceEntropy (null = never).',
+    ),
   convergencePatience: z.number().int().min(1).describe('Updates the reward gain is measured over.'),
   convergenceWindow: z.number().int().min(1).describe('Episodes in the moving average of episode reward.'),
   convergenceEntropy: z.number().min(0).describe('Policy entropy below which a run may count as converged.'),
@@ -140,7 +158,13 @@ const stopSchema = z.object({
 const evalSchema = z.object({
   everyUpdates: z.number().int().min(0).describe('Run a deterministic validation backtest every this many updates (0 = only at the end).'),
   // Bundles saved before the minimum existed selected on Sharpe alone; 1 is today's default.
-  minTrades: z.number().int().min(0).max(1_000_000).default(1).describe('Validation trades a checkpoint needs before it can be selected as the best.'),
+  minTrades: z
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .default(1)
+    .describe('Validation trades a checkpoint needs before it can be selected as the best.'),
 });
 
 const splitSchema = z.object({
@@ -213,7 +237,8 @@ export function checkTrainingConfig(merged: TrainingConfig): { config: TrainingC
   const cfg = parsed.data as TrainingConfig;
   const batch = cfg.ppo.numSteps * cfg.env.numEnvs;
   if (cfg.ppo.minibatchSize > batch) {
-    errors['ppo.minibatchSize'] = `${cfg.ppo.minibatchSize} is larger than the rollout (${cfg.ppo.numSteps} steps × ${cfg.env.numEnvs} envs = ${batch})`;
+    errors['ppo.minibatchSize'] =
+      `${cfg.ppo.minibatchSize} is larger than the rollout (${cfg.ppo.numSteps} steps × ${cfg.env.numEnvs} envs = ${batch})`;
   }
   if (cfg.network.encoder === 'attention' && cfg.network.modelDim % cfg.network.attentionHeads !== 0) {
     errors['network.modelDim'] = `${cfg.network.modelDim} must be divisible by attentionHeads (${cfg.network.attentionHeads})`;
@@ -223,4 +248,3 @@ export function checkTrainingConfig(merged: TrainingConfig): { config: TrainingC
   }
   return { config: Object.keys(errors).length ? null : cfg, errors };
 }
-

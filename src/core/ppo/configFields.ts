@@ -38,7 +38,10 @@ function kindOf(schema: AnySchema): Pick<ConfigField, 'kind' | 'options' | 'min'
   const s = schema as AnySchema & { options?: readonly string[]; minValue?: number | null; maxValue?: number | null; isInt?: boolean };
   switch (schema.def.type) {
     case 'number': {
-      const bounds = { ...(Number.isFinite(s.minValue) ? { min: s.minValue! } : {}), ...(Number.isFinite(s.maxValue) ? { max: s.maxValue! } : {}) };
+      const bounds = {
+        ...(Number.isFinite(s.minValue) ? { min: s.minValue! } : {}),
+        ...(Number.isFinite(s.maxValue) ? { max: s.maxValue! } : {}),
+      };
       return { kind: s.isInt ? 'int' : 'number', ...bounds };
     }
     case 'boolean':

@@ -35,7 +35,11 @@ const SIMD = { simd: true, copyOnStore: true };
 type Factory = (net: ActorCritic, maxBatch: number) => GradientEngine;
 const ENGINES: [string, Factory, 'mlp' | 'any'][] = [
   ['tfjs on the device', (net) => new DeviceEngine(net, LR), 'any'],
-  ['tfjs with the loss on the host', (net) => new HostLossEngine(net, LR, TFJS_LAYERS, 'tfjs-host-loss', { simd: false, copyOnStore: true }), 'any'],
+  [
+    'tfjs with the loss on the host',
+    (net) => new HostLossEngine(net, LR, TFJS_LAYERS, 'tfjs-host-loss', { simd: false, copyOnStore: true }),
+    'any',
+  ],
   ['tfjs with the kernel layers', (net) => new HostLossEngine(net, LR, KERNEL_LAYERS, 'tfjs-kernel-layers', SIMD), 'any'],
   ['the WebAssembly MLP', (net, maxBatch) => new HostMlpEngine(net, LR, maxBatch, SIMD), 'mlp'],
 ];
@@ -43,7 +47,12 @@ const ENGINES: [string, Factory, 'mlp' | 'any'][] = [
 const NETWORKS: [string, NetworkConfig, number, boolean][] = [
   ['tanh MLP, padded widths, partial minibatch', { ...DEFAULT_NETWORK_CONFIG, hidden: [12, 6], activation: 'tanh' }, 10, false],
   ['relu MLP, masked actions', { ...DEFAULT_NETWORK_CONFIG, hidden: [8], activation: 'relu' }, 16, true],
-  ['attention encoder', { ...DEFAULT_NETWORK_CONFIG, encoder: 'attention', hidden: [8], modelDim: 8, attentionHeads: 2, attentionLayers: 1 }, 8, true],
+  [
+    'attention encoder',
+    { ...DEFAULT_NETWORK_CONFIG, encoder: 'attention', hidden: [8], modelDim: 8, attentionHeads: 2, attentionLayers: 1 },
+    8,
+    true,
+  ],
 ];
 
 function rollout(seed: number, size: number, masked: boolean): RolloutBuffer {
@@ -70,14 +79,19 @@ function reference(net: ActorCritic, buffer: RolloutBuffer, rows: Int32Array, ma
     let stats: number[] = [];
     const { grads } = tf.variableGrads(() => {
       const { logits, value } = net.forward(tf.tensor2d(m.obs, [b, OBS]));
-      const out = ppoLoss(logits, value, {
-        masks: m.masks ? tf.tensor2d(m.masks, [b, 3]) : null,
-        actions: tf.tensor1d(m.actions, 'int32'),
-        oldLogProbs: tf.tensor1d(m.oldLogProbs),
-        oldValues: tf.tensor1d(m.oldValues),
-        advantages: tf.tensor1d(m.advantages),
-        returns: tf.tensor1d(m.returns),
-      }, CFG);
+      const out = ppoLoss(
+        logits,
+        value,
+        {
+          masks: m.masks ? tf.tensor2d(m.masks, [b, 3]) : null,
+          actions: tf.tensor1d(m.actions, 'int32'),
+          oldLogProbs: tf.tensor1d(m.oldLogProbs),
+          oldValues: tf.tensor1d(m.oldValues),
+          advantages: tf.tensor1d(m.advantages),
+          returns: tf.tensor1d(m.returns),
+        },
+        CFG,
+      );
       stats = Array.from(out.stats.dataSync());
       return out.loss;
     }, net.variables);
@@ -123,7 +137,15 @@ describe.each(ENGINES)('the gradient engine: %s', (_name, create, takes) => {
       stats.forEach((s, k) => expect(s).toBeCloseTo(expected.stats[k], 4));
       // After one unclipped step Adam's first moment is (1 − β1) · g.
       const { m } = await engine.optimizer.state();
-      net.params.forEach((p, i) => comparable(p.name) && expectClose(m[i].map((x) => x / 0.1), expected.grads[i], p.name));
+      net.params.forEach(
+        (p, i) =>
+          comparable(p.name) &&
+          expectClose(
+            m[i].map((x) => x / 0.1),
+            expected.grads[i],
+            p.name,
+          ),
+      );
       engine.dispose();
       net.dispose();
     });
@@ -139,17 +161,26 @@ describe.each(ENGINES)('the gradient engine: %s', (_name, create, takes) => {
       for (let s = 0; s < 3; s++) {
         const buffer = rollout(20 + s, 16, masked);
         const { grads } = reference(viaReference, buffer, rows, masked);
-        tf.tidy(() => adam.apply(grads.map((g, i) => tf.tensor(g, viaReference.variables[i].shape)), cfg.maxGradNorm));
+        tf.tidy(() =>
+          adam.apply(
+            grads.map((g, i) => tf.tensor(g, viaReference.variables[i].shape)),
+            cfg.maxGradNorm,
+          ),
+        );
         const source = engine.rollout(buffer, masked);
         await statsOf(engine.step(source.minibatch(rows, true), cfg));
         source.dispose();
       }
       if (engine.ownsWeights) viaEngine.variables.forEach((v, i) => expect(Array.from(v.dataSync())).toEqual(Array.from(before[i])));
       engine.storeWeights();
-      viaEngine.params.forEach((p, i) => comparable(p.name) && expectClose(p.variable.dataSync(), viaReference.variables[i].dataSync(), p.name, 1e-3));
+      viaEngine.params.forEach(
+        (p, i) => comparable(p.name) && expectClose(p.variable.dataSync(), viaReference.variables[i].dataSync(), p.name, 1e-3),
+      );
       const [ours, theirs] = [await engine.optimizer.state(), await adam.state()];
       expect(ours.step).toBe(3);
-      ours.v.forEach((v, i) => comparable(viaEngine.params[i].name) && expectClose(v, theirs.v[i], `v of ${viaEngine.params[i].name}`, 1e-3));
+      ours.v.forEach(
+        (v, i) => comparable(viaEngine.params[i].name) && expectClose(v, theirs.v[i], `v of ${viaEngine.params[i].name}`, 1e-3),
+      );
       adam.dispose();
       engine.dispose();
       viaReference.dispose();
@@ -202,7 +233,11 @@ describe.each(ENGINES)('the gradient engine: %s', (_name, create, takes) => {
 describe('chooseGradientEngine', () => {
   it('keeps GPU backends on the device and runs wasm and cpu through WebAssembly', async () => {
     const mlp = new ActorCritic(SPEC, DEFAULT_NETWORK_CONFIG, 1);
-    const attention = new ActorCritic(SPEC, { ...DEFAULT_NETWORK_CONFIG, encoder: 'attention', modelDim: 8, attentionHeads: 2, attentionLayers: 1 }, 1);
+    const attention = new ActorCritic(
+      SPEC,
+      { ...DEFAULT_NETWORK_CONFIG, encoder: 'attention', modelDim: 8, attentionHeads: 2, attentionLayers: 1 },
+      1,
+    );
     const kinds: string[] = [];
     for (const backend of ['webgpu', 'webgl', 'cpu', 'wasm']) {
       if (backend === 'wasm') expect(await useNodeBackend('wasm', () => {})).toBe('wasm');

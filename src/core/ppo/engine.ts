@@ -128,7 +128,10 @@ export class DeviceEngine implements GradientEngine<DeviceMinibatch> {
         stats = tf.keep(out.stats);
         return out.loss;
       }, variables);
-      this.optimizer.apply(variables.map((v) => grads[v.name]), cfg.maxGradNorm);
+      this.optimizer.apply(
+        variables.map((v) => grads[v.name]),
+        cfg.maxGradNorm,
+      );
       return stats as unknown as tf.Tensor1D;
     });
     disposeMinibatch(minibatch);

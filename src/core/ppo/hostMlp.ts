@@ -72,7 +72,12 @@ export class HostMlpEngine implements GradientEngine<HostMinibatch> {
   private readonly batchPad: number;
 
   /** `maxBatch`: the largest minibatch step() will be given; `storage.simd` must hold. */
-  constructor(network: ActorCritic, learningRate: number, readonly maxBatch: number, storage: HostStorage) {
+  constructor(
+    network: ActorCritic,
+    learningRate: number,
+    readonly maxBatch: number,
+    storage: HostStorage,
+  ) {
     const { plan, spec } = network;
     if (plan.encoder) throw new RangeError('The WebAssembly MLP engine takes MLP networks only.');
     this.weights = new HostWeights(network.variables, storage);
@@ -81,7 +86,11 @@ export class HostMlpEngine implements GradientEngine<HostMinibatch> {
     this.memory = memory;
     this.optimizer = new HostAdam(this.weights, learningRate);
     const offsets = this.weights.offsets;
-    const part = (dense: { kernel: number; bias: number; units: number }): Part => ({ kernel: offsets[dense.kernel], bias: offsets[dense.bias], cols: dense.units });
+    const part = (dense: { kernel: number; bias: number; units: number }): Part => ({
+      kernel: offsets[dense.kernel],
+      bias: offsets[dense.bias],
+      cols: dense.units,
+    });
     this.tanh = plan.activation === 'tanh';
     this.numActions = spec.numActions;
     this.obsSize = plan.trunkInputs;
@@ -266,10 +275,11 @@ export class HostMlpEngine implements GradientEngine<HostMinibatch> {
     for (const part of layer.parts) {
       if (!layer.dwInPlace) {
         if (part.cols === layer.outPad) grads.set(heap.subarray(dw, dw + layer.rows * part.cols), part.kernel);
-        else for (let r = 0; r < layer.rows; r++) {
-          const from = dw + r * layer.outPad + col;
-          grads.set(heap.subarray(from, from + part.cols), part.kernel + r * part.cols);
-        }
+        else
+          for (let r = 0; r < layer.rows; r++) {
+            const from = dw + r * layer.outPad + col;
+            grads.set(heap.subarray(from, from + part.cols), part.kernel + r * part.cols);
+          }
       }
       for (let j = 0; j < part.cols; j++) {
         let sum = 0;
@@ -295,7 +305,11 @@ function tanh(x: number): number {
   const p =
     c *
     (4.89352455891786e-3 +
-      x2 * (6.37261928875436e-4 + x2 * (1.48572235717979e-5 + x2 * (5.12229709037114e-8 + x2 * (-8.60467152213735e-11 + x2 * (2.00018790482477e-13 + x2 * -2.76076847742355e-16))))));
+      x2 *
+        (6.37261928875436e-4 +
+          x2 *
+            (1.48572235717979e-5 +
+              x2 * (5.12229709037114e-8 + x2 * (-8.60467152213735e-11 + x2 * (2.00018790482477e-13 + x2 * -2.76076847742355e-16))))));
   const q = 4.89352518554385e-3 + x2 * (2.268434632439e-3 + x2 * (1.18534705686654e-4 + x2 * 1.19825839466702e-6));
   return p / q;
 }

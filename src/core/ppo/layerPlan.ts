@@ -4,11 +4,7 @@ import type { EncoderDims, ObservationSpec } from './network';
 // Pure arithmetic, no tfjs: the model bundle checks a file's manifest against this before any tensor exists.
 
 /** How a parameter starts when a network is created rather than loaded. */
-export type ParamInit =
-  | { kind: 'orthogonal'; gain: number }
-  | { kind: 'normal'; std: number }
-  | { kind: 'zeros' }
-  | { kind: 'ones' };
+export type ParamInit = { kind: 'orthogonal'; gain: number } | { kind: 'normal'; std: number } | { kind: 'zeros' } | { kind: 'ones' };
 
 export interface ParamPlan {
   name: string;
@@ -68,7 +64,13 @@ export function layerPlan(spec: ObservationSpec, config: NetworkConfig): LayerPl
   let encoder: LayerPlan['encoder'] = null;
   let width = spec.lookback * spec.featureCount + spec.stateSize;
   if (config.encoder === 'attention') {
-    const dims = { lookback: spec.lookback, featureCount: spec.featureCount, modelDim: config.modelDim, heads: config.attentionHeads, layers: config.attentionLayers };
+    const dims = {
+      lookback: spec.lookback,
+      featureCount: spec.featureCount,
+      modelDim: config.modelDim,
+      heads: config.attentionHeads,
+      layers: config.attentionLayers,
+    };
     const index = new Map<string, number>();
     // Named "encoder/…" like the weights of the Layers export's encoder layer, so one set of weights serves both.
     for (const p of encoderParams(dims)) {
@@ -96,8 +98,12 @@ function encoderParams(dims: EncoderDims): ParamPlan[] {
   const { lookback: L, featureCount: F, modelDim: d, layers } = dims;
   const out: ParamPlan[] = [];
   const dense = (name: string, inputs: number, units: number, gain: number) =>
-    out.push({ name: `${name}/kernel`, shape: [inputs, units], init: { kind: 'orthogonal', gain } }, { name: `${name}/bias`, shape: [units], init: { kind: 'zeros' } });
-  const norm = (name: string) => out.push({ name: `${name}/gamma`, shape: [d], init: { kind: 'ones' } }, { name: `${name}/beta`, shape: [d], init: { kind: 'zeros' } });
+    out.push(
+      { name: `${name}/kernel`, shape: [inputs, units], init: { kind: 'orthogonal', gain } },
+      { name: `${name}/bias`, shape: [units], init: { kind: 'zeros' } },
+    );
+  const norm = (name: string) =>
+    out.push({ name: `${name}/gamma`, shape: [d], init: { kind: 'ones' } }, { name: `${name}/beta`, shape: [d], init: { kind: 'zeros' } });
   dense('embed', F, d, 1);
   out.push({ name: 'position', shape: [L, d], init: { kind: 'normal', std: 0.02 } });
   for (let l = 0; l < layers; l++) {

@@ -56,7 +56,10 @@ function onDevice(m: ReturnType<typeof minibatch>, cfg: LossConfig) {
       returns: tf.tensor1d(m.batch.returns),
     };
     const stats = ppoLoss(logits, value, inputs, cfg).stats.arraySync();
-    const [dLogits, dValues] = tf.grads((l: tf.Tensor, v: tf.Tensor) => ppoLoss(l as tf.Tensor2D, v as tf.Tensor1D, inputs, cfg).loss)([logits, value]);
+    const [dLogits, dValues] = tf.grads((l: tf.Tensor, v: tf.Tensor) => ppoLoss(l as tf.Tensor2D, v as tf.Tensor1D, inputs, cfg).loss)([
+      logits,
+      value,
+    ]);
     return { stats, dLogits: Array.from(dLogits.dataSync()), dValues: Array.from(dValues.dataSync()) };
   });
 }

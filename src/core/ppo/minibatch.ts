@@ -18,7 +18,13 @@ export interface HostMinibatch extends LossInputs<Float32Array | Int32Array> {
  * The rows' data copied in JavaScript: on backends whose tensors live in host memory far cheaper than
  * tfjs's gather. Observations go into `obs` when given (an engine's own memory).
  */
-export function hostMinibatch(buffer: RolloutBuffer, rows: Int32Array, maskActions: boolean, normalize: boolean, obs?: Float32Array): HostMinibatch {
+export function hostMinibatch(
+  buffer: RolloutBuffer,
+  rows: Int32Array,
+  maskActions: boolean,
+  normalize: boolean,
+  obs?: Float32Array,
+): HostMinibatch {
   const { obsSize, numActions } = buffer;
   const b = rows.length;
   // Fresh arrays each time: the cpu backend keeps a reference to the array a tensor is made from.
@@ -39,5 +45,13 @@ export function hostMinibatch(buffer: RolloutBuffer, rows: Int32Array, maskActio
     advantages[k] = buffer.advantages[r];
     returns[k] = buffer.returns[r];
   }
-  return { obs: out, masks, actions, oldLogProbs, oldValues, advantages: normalize ? normalizeAdvantages(advantages) : advantages, returns };
+  return {
+    obs: out,
+    masks,
+    actions,
+    oldLogProbs,
+    oldValues,
+    advantages: normalize ? normalizeAdvantages(advantages) : advantages,
+    returns,
+  };
 }

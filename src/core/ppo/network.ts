@@ -201,7 +201,12 @@ export interface EncoderDims {
  * vector per sample. Shared by ActorCritic and the Layers export (model/attentionLayer.ts), which
  * pass their own weights by their names inside the encoder (layerPlan.ts). Call inside tf.tidy.
  */
-export function encodeWindow(window: tf.Tensor2D, weight: (name: string) => tf.Tensor, dims: EncoderDims, ops: LayerOps = TFJS_LAYERS): tf.Tensor2D {
+export function encodeWindow(
+  window: tf.Tensor2D,
+  weight: (name: string) => tf.Tensor,
+  dims: EncoderDims,
+  ops: LayerOps = TFJS_LAYERS,
+): tf.Tensor2D {
   const { lookback: L, featureCount: F, modelDim: d, heads, layers } = dims;
   const { dense, inputDense, batchMatMul } = ops;
   const dh = d / heads;
@@ -220,7 +225,11 @@ export function encodeWindow(window: tf.Tensor2D, weight: (name: string) => tf.T
     const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch * L, d]) as tf.Tensor2D;
     x = tf.add(x, tf.reshape(dense(merged, weight(`${p}/out/kernel`), weight(`${p}/out/bias`)), [batch, L, d]));
     const h2 = tf.reshape(layerNorm(x, weight(`${p}/norm2/gamma`), weight(`${p}/norm2/beta`)), [batch * L, d]) as tf.Tensor2D;
-    const ffn = dense(tf.relu(dense(h2, weight(`${p}/ffn1/kernel`), weight(`${p}/ffn1/bias`))), weight(`${p}/ffn2/kernel`), weight(`${p}/ffn2/bias`));
+    const ffn = dense(
+      tf.relu(dense(h2, weight(`${p}/ffn1/kernel`), weight(`${p}/ffn1/bias`))),
+      weight(`${p}/ffn2/kernel`),
+      weight(`${p}/ffn2/bias`),
+    );
     x = tf.add(x, tf.reshape(ffn, [batch, L, d]));
   }
   return layerNorm(tf.mean(x, 1), weight('pool/norm/gamma'), weight('pool/norm/beta')) as tf.Tensor2D;

@@ -377,7 +377,10 @@ export function adaptLearningRate(current: number, approxKl: number, ppo: Traini
 export function greedyPolicy(network: ActorCritic, maskActions: boolean, layers?: LayerOps): Policy {
   return async (obs, masks, numEnvs, actions) => {
     const probs = tf.tidy(() => {
-      const { logits } = network.forward(tf.tensor2d(obs.subarray(0, numEnvs * (obs.length / numEnvs)), [numEnvs, obs.length / numEnvs]), layers);
+      const { logits } = network.forward(
+        tf.tensor2d(obs.subarray(0, numEnvs * (obs.length / numEnvs)), [numEnvs, obs.length / numEnvs]),
+        layers,
+      );
       const mask = maskActions ? tf.tensor2d(Float32Array.from(masks.subarray(0, numEnvs * NUM_ACTIONS)), [numEnvs, NUM_ACTIONS]) : null;
       return actionProbabilities(logits, mask);
     });

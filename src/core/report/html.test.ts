@@ -17,7 +17,13 @@ beforeAll(async () => {
   const { bundle } = await trainModel(
     bars,
     report,
-    { env: { lookback: 8, numEnvs: 2, episodeLength: 50 }, ppo: { numSteps: 32, minibatchSize: 32, epochs: 1 }, network: { hidden: [8] }, stop: { totalTimesteps: 64 }, eval: { everyUpdates: 1, minTrades: 0 } },
+    {
+      env: { lookback: 8, numEnvs: 2, episodeLength: 50 },
+      ppo: { numSteps: 32, minibatchSize: 32, epochs: 1 },
+      network: { hidden: [8] },
+      stop: { totalTimesteps: 64 },
+      eval: { everyUpdates: 1, minTrades: 0 },
+    },
     HOSTILE_MODEL,
   );
   evaluation = await evaluateModel(bundle, bars, report, { monteCarlo: { resamples: 50 }, timing: { retimings: 50 } });
@@ -43,7 +49,8 @@ describe('renderReportHtml', () => {
     expect(html.match(/<polygon class="band"/g)).toHaveLength(2);
     expect(html).toContain('aria-label="Drawdown, percent"');
     expect(html).toContain('aria-label="Total return by regime, percent"');
-    for (const section of ['Model', 'Data', 'Assumptions', 'Metrics', 'Monte Carlo', 'Regimes', 'Significance']) expect(html).toContain(`<h2>${section}</h2>`);
+    for (const section of ['Model', 'Data', 'Assumptions', 'Metrics', 'Monte Carlo', 'Regimes', 'Significance'])
+      expect(html).toContain(`<h2>${section}</h2>`);
     expect(html).toContain(escapeHtml(evaluation.significance.verdict));
     expect(html).toContain('Sharpe ratio');
   });

@@ -57,40 +57,53 @@ export function renderReportHtml(input: ReportInput): string {
     `<header><h1>${escapeHtml(title)}</h1><p class="muted">PPO Trading Lab evaluation report · generated ${escapeHtml(generated)}</p>` +
       `<p class="verdict ${verdictClass(e.significance.significant)}" id="verdict">${escapeHtml(e.significance.verdict)}</p>` +
       `<p class="${e.inSample ? 'warn' : 'muted'}" id="sample-note">${e.inSample ? '<strong>In sample.</strong> ' : ''}${escapeHtml(e.sample.note)}</p></header>`,
-    section('Model', keyValueTable([
-      ['Name', e.model.name],
-      ['Variant', e.model.variant],
-      ['Created', e.model.createdAt],
-      ['Timesteps at the saved checkpoint', String(e.model.timesteps)],
-      ...Object.entries(e.model.config).map(([k, v]): [string, string] => [k, String(v)]),
-    ])),
-    section('Data', keyValueTable([
-      ['Evaluated file', e.file],
-      ['Split', e.split],
-      ['Bars', String(e.bars)],
-      ['From', date(e.firstTime)],
-      ['To', date(e.lastTime)],
-      ['Training file', e.trainingData.fileName],
-      ['Training rows', String(e.trainingData.rows)],
-      ['Training range', `${date(e.trainingData.firstTime)} → ${date(e.trainingData.lastTime)}`],
-      ['Training close hash (FNV-1a)', e.trainingData.closeHash],
-      ['Match with training data', e.sample.match],
-      ...(['train', 'validation', 'test'] as const).flatMap((s): [string, string][] => {
-        const span = e.trainingData.splits?.[s];
-        return span ? [[`Model's ${s} split`, `${date(span.firstTime)} → ${date(span.lastTime)} (${span.bars} bars)`]] : [];
-      }),
-    ])),
+    section(
+      'Model',
+      keyValueTable([
+        ['Name', e.model.name],
+        ['Variant', e.model.variant],
+        ['Created', e.model.createdAt],
+        ['Timesteps at the saved checkpoint', String(e.model.timesteps)],
+        ...Object.entries(e.model.config).map(([k, v]): [string, string] => [k, String(v)]),
+      ]),
+    ),
+    section(
+      'Data',
+      keyValueTable([
+        ['Evaluated file', e.file],
+        ['Split', e.split],
+        ['Bars', String(e.bars)],
+        ['From', date(e.firstTime)],
+        ['To', date(e.lastTime)],
+        ['Training file', e.trainingData.fileName],
+        ['Training rows', String(e.trainingData.rows)],
+        ['Training range', `${date(e.trainingData.firstTime)} → ${date(e.trainingData.lastTime)}`],
+        ['Training close hash (FNV-1a)', e.trainingData.closeHash],
+        ['Match with training data', e.sample.match],
+        ...(['train', 'validation', 'test'] as const).flatMap((s): [string, string][] => {
+          const span = e.trainingData.splits?.[s];
+          return span ? [[`Model's ${s} split`, `${date(span.firstTime)} → ${date(span.lastTime)} (${span.bars} bars)`]] : [];
+        }),
+      ]),
+    ),
     section('Assumptions', `<p>${escapeHtml(describeAssumptions(e.assumptions))}.</p>`),
     section('Metrics', metricsTable([['Model', e.metrics]])),
-    section('Equity vs buy & hold', equityChart(e, date) + `<p class="muted">Bands: 5–95 % and 25–75 % of ${e.monteCarlo.resamples} block-bootstrap resamples of the bar returns${e.monteCarlo.blockLength ? ` (mean block ${e.monteCarlo.blockLength} bars)` : ''}.</p>`),
-    section('Drawdown (underwater)', lineChartSvg({
-      title: 'Drawdown, percent',
-      x: e.curve.time,
-      series: [{ label: 'drawdown %', values: e.curve.drawdown, color: COLORS.drawdown, fillToZero: true }],
-      xFormat: date,
-      yFormat: (v) => `${v.toFixed(1)} %`,
-      height: 200,
-    })),
+    section(
+      'Equity vs buy & hold',
+      equityChart(e, date) +
+        `<p class="muted">Bands: 5–95 % and 25–75 % of ${e.monteCarlo.resamples} block-bootstrap resamples of the bar returns${e.monteCarlo.blockLength ? ` (mean block ${e.monteCarlo.blockLength} bars)` : ''}.</p>`,
+    ),
+    section(
+      'Drawdown (underwater)',
+      lineChartSvg({
+        title: 'Drawdown, percent',
+        x: e.curve.time,
+        series: [{ label: 'drawdown %', values: e.curve.drawdown, color: COLORS.drawdown, fillToZero: true }],
+        xFormat: date,
+        yFormat: (v) => `${v.toFixed(1)} %`,
+        height: 200,
+      }),
+    ),
     section('Monte Carlo', monteCarloTables(e)),
     section('Regimes', regimeSection(e)),
     section('Significance', significanceSection(e)),
@@ -142,7 +155,8 @@ function keyValueTable(rows: [string, string][]): string {
 function metricsTable(columns: [string, BacktestMetrics][]): string {
   const head = `<tr><th scope="col">Metric</th>${columns.map(([name]) => `<th scope="col">${escapeHtml(name)}</th>`).join('')}</tr>`;
   const body = METRIC_ROWS.map(
-    (row) => `<tr><th scope="row">${escapeHtml(row.label)}</th>${columns.map(([, m]) => `<td>${escapeHtml(formatMetric(m, row))}</td>`).join('')}</tr>`,
+    (row) =>
+      `<tr><th scope="row">${escapeHtml(row.label)}</th>${columns.map(([, m]) => `<td>${escapeHtml(formatMetric(m, row))}</td>`).join('')}</tr>`,
   ).join('');
   return `<table class="metrics"><thead>${head}</thead><tbody>${body}</tbody></table>`;
 }

@@ -66,20 +66,31 @@ export function lineChartSvg(spec: LineChartSpec): string {
       upper.push(`${f(sx(band.x[i]))},${f(sy(band.high[i]))}`);
       lower.unshift(`${f(sx(band.x[i]))},${f(sy(band.low[i]))}`);
     }
-    if (upper.length) parts.push(`<polygon class="band" points="${upper.concat(lower).join(' ')}" fill="${band.color}" fill-opacity="${band.opacity}" stroke="none"><title>${escapeHtml(band.label)}</title></polygon>`);
+    if (upper.length)
+      parts.push(
+        `<polygon class="band" points="${upper.concat(lower).join(' ')}" fill="${band.color}" fill-opacity="${band.opacity}" stroke="none"><title>${escapeHtml(band.label)}</title></polygon>`,
+      );
   }
   for (const s of spec.series) {
     const points: string[] = [];
-    for (let i = 0; i < s.values.length && i < spec.x.length; i++) if (Number.isFinite(s.values[i])) points.push(`${f(sx(spec.x[i]))},${f(sy(s.values[i]))}`);
+    for (let i = 0; i < s.values.length && i < spec.x.length; i++)
+      if (Number.isFinite(s.values[i])) points.push(`${f(sx(spec.x[i]))},${f(sy(s.values[i]))}`);
     if (points.length === 0) continue;
     if (s.fillToZero) {
       const first = points[0].split(',')[0];
       const last = points[points.length - 1].split(',')[0];
-      parts.push(`<polygon points="${first},${f(sy(0))} ${points.join(' ')} ${last},${f(sy(0))}" fill="${s.color}" fill-opacity="0.25" stroke="none"/>`);
+      parts.push(
+        `<polygon points="${first},${f(sy(0))} ${points.join(' ')} ${last},${f(sy(0))}" fill="${s.color}" fill-opacity="0.25" stroke="none"/>`,
+      );
     }
-    parts.push(`<polyline points="${points.join(' ')}" fill="none" stroke="${s.color}" stroke-width="1.5"${s.dashed ? ' stroke-dasharray="4 3"' : ''}><title>${escapeHtml(s.label)}</title></polyline>`);
+    parts.push(
+      `<polyline points="${points.join(' ')}" fill="none" stroke="${s.color}" stroke-width="1.5"${s.dashed ? ' stroke-dasharray="4 3"' : ''}><title>${escapeHtml(s.label)}</title></polyline>`,
+    );
   }
-  const legend = [...(spec.bands ?? []).map((b) => ({ label: b.label, color: b.color, opacity: b.opacity })), ...spec.series.map((s) => ({ label: s.label, color: s.color, opacity: 1 }))];
+  const legend = [
+    ...(spec.bands ?? []).map((b) => ({ label: b.label, color: b.color, opacity: b.opacity })),
+    ...spec.series.map((s) => ({ label: s.label, color: s.color, opacity: 1 })),
+  ];
   let lx = MARGIN.left + 4;
   for (const item of legend) {
     parts.push(`<rect x="${lx}" y="${MARGIN.top}" width="10" height="10" fill="${item.color}" fill-opacity="${item.opacity}"/>`);
@@ -112,7 +123,9 @@ export function barChartSvg(spec: BarChartSpec): string {
   const parts: string[] = [];
   for (const t of ticks(y0, y1)) {
     parts.push(`<line x1="${MARGIN.left}" x2="${width - MARGIN.right}" y1="${f(sy(t))}" y2="${f(sy(t))}" stroke="${GRID_COLOR}"/>`);
-    parts.push(`<text x="${MARGIN.left - 6}" y="${f(sy(t) + 4)}" font-size="11" text-anchor="end" fill="${AXIS_COLOR}">${escapeHtml(spec.format(t))}</text>`);
+    parts.push(
+      `<text x="${MARGIN.left - 6}" y="${f(sy(t) + 4)}" font-size="11" text-anchor="end" fill="${AXIS_COLOR}">${escapeHtml(spec.format(t))}</text>`,
+    );
   }
   parts.push(`<line x1="${MARGIN.left}" x2="${width - MARGIN.right}" y1="${f(sy(0))}" y2="${f(sy(0))}" stroke="${AXIS_COLOR}"/>`);
   spec.labels.forEach((label, i) => {
@@ -122,10 +135,16 @@ export function barChartSvg(spec: BarChartSpec): string {
     if (v !== null && Number.isFinite(v)) {
       const top = Math.min(sy(v), sy(0));
       const h = Math.max(1, Math.abs(sy(v) - sy(0)));
-      parts.push(`<rect x="${f(cx - barW / 2)}" y="${f(top)}" width="${f(barW)}" height="${f(h)}" fill="${v >= 0 ? '#16a34a' : '#dc2626'}"><title>${escapeHtml(`${label}: ${spec.format(v)}`)}</title></rect>`);
+      parts.push(
+        `<rect x="${f(cx - barW / 2)}" y="${f(top)}" width="${f(barW)}" height="${f(h)}" fill="${v >= 0 ? '#16a34a' : '#dc2626'}"><title>${escapeHtml(`${label}: ${spec.format(v)}`)}</title></rect>`,
+      );
     }
-    parts.push(`<text x="${f(cx)}" y="${height - MARGIN.bottom + 8}" font-size="10" text-anchor="middle" fill="#334155">${escapeHtml(label)}</text>`);
-    parts.push(`<text x="${f(cx)}" y="${height - MARGIN.bottom + 22}" font-size="10" text-anchor="middle" fill="${AXIS_COLOR}">${escapeHtml(v === null || !Number.isFinite(v) ? '—' : spec.format(v))}</text>`);
+    parts.push(
+      `<text x="${f(cx)}" y="${height - MARGIN.bottom + 8}" font-size="10" text-anchor="middle" fill="#334155">${escapeHtml(label)}</text>`,
+    );
+    parts.push(
+      `<text x="${f(cx)}" y="${height - MARGIN.bottom + 22}" font-size="10" text-anchor="middle" fill="${AXIS_COLOR}">${escapeHtml(v === null || !Number.isFinite(v) ? '—' : spec.format(v))}</text>`,
+    );
   });
   return svg(spec.title, width, height, parts);
 }
@@ -145,15 +164,21 @@ function axes(
   const out: string[] = [];
   for (const t of ticks(y0, y1)) {
     out.push(`<line x1="${MARGIN.left}" x2="${width - MARGIN.right}" y1="${f(sy(t))}" y2="${f(sy(t))}" stroke="${GRID_COLOR}"/>`);
-    out.push(`<text x="${MARGIN.left - 6}" y="${f(sy(t) + 4)}" font-size="11" text-anchor="end" fill="${AXIS_COLOR}">${escapeHtml(yFormat(t))}</text>`);
+    out.push(
+      `<text x="${MARGIN.left - 6}" y="${f(sy(t) + 4)}" font-size="11" text-anchor="end" fill="${AXIS_COLOR}">${escapeHtml(yFormat(t))}</text>`,
+    );
   }
   for (let i = 0; i <= 4; i++) {
     const x = x0 + ((x1 - x0) * i) / 4;
     const anchor = i === 0 ? 'start' : i === 4 ? 'end' : 'middle';
-    out.push(`<text x="${f(sx(x))}" y="${height - 8}" font-size="11" text-anchor="${anchor}" fill="${AXIS_COLOR}">${escapeHtml(xFormat(x))}</text>`);
+    out.push(
+      `<text x="${f(sx(x))}" y="${height - 8}" font-size="11" text-anchor="${anchor}" fill="${AXIS_COLOR}">${escapeHtml(xFormat(x))}</text>`,
+    );
   }
   out.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left}" y1="${MARGIN.top}" y2="${height - MARGIN.bottom}" stroke="${AXIS_COLOR}"/>`);
-  out.push(`<line x1="${MARGIN.left}" x2="${width - MARGIN.right}" y1="${height - MARGIN.bottom}" y2="${height - MARGIN.bottom}" stroke="${AXIS_COLOR}"/>`);
+  out.push(
+    `<line x1="${MARGIN.left}" x2="${width - MARGIN.right}" y1="${height - MARGIN.bottom}" y2="${height - MARGIN.bottom}" stroke="${AXIS_COLOR}"/>`,
+  );
   return out;
 }
 

@@ -26,7 +26,14 @@ export function formatEvaluationText(e: ModelEvaluation): string {
     `  ${'regime'.padEnd(16)}${['bars', 'return %', 'sharpe', 'exposure %', 'trades', 'win %'].map((h) => h.padStart(11)).join('')}`,
     ...e.regimes.map(
       (r) =>
-        `  ${r.regime.padEnd(16)}${[String(r.bars), formatNumber(r.totalReturn), formatNumber(r.sharpe), formatNumber(r.exposure), String(r.trades), formatNumber(r.winRate)]
+        `  ${r.regime.padEnd(16)}${[
+          String(r.bars),
+          formatNumber(r.totalReturn),
+          formatNumber(r.sharpe),
+          formatNumber(r.exposure),
+          String(r.trades),
+          formatNumber(r.winRate),
+        ]
           .map((v) => v.padStart(11))
           .join('')}`,
     ),

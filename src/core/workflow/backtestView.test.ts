@@ -6,7 +6,25 @@ function result(n: number): BacktestResult {
   const close = Float64Array.from({ length: n }, (_, i) => 100 + 10 * Math.sin(i / 50));
   const equity = Float64Array.from(close, (c) => c * 100);
   const actions = Int8Array.from({ length: n }, (_, i) => (i === n - 1 ? -1 : i % 10 === 0 ? 1 : i % 10 === 5 ? 2 : 0));
-  return { startIndex: 0, time: Float64Array.from({ length: n }, (_, i) => i * 60_000), close, equity, position: new Int8Array(n), actions, trades: [], metrics: {} as never, assumptions: { transactionCost: 0.001, slippageBps: 0, fillAt: 'nextOpen', positionFraction: 1, longOnly: false, riskFreeRate: 0, closedAtEnd: true } };
+  return {
+    startIndex: 0,
+    time: Float64Array.from({ length: n }, (_, i) => i * 60_000),
+    close,
+    equity,
+    position: new Int8Array(n),
+    actions,
+    trades: [],
+    metrics: {} as never,
+    assumptions: {
+      transactionCost: 0.001,
+      slippageBps: 0,
+      fillAt: 'nextOpen',
+      positionFraction: 1,
+      longOnly: false,
+      riskFreeRate: 0,
+      closedAtEnd: true,
+    },
+  };
 }
 
 describe('backtestView', () => {

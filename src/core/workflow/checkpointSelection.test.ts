@@ -50,7 +50,10 @@ describe('CheckpointSelector', () => {
     });
     const counts = new Map<number, number>();
     const selector = new CheckpointSelector(config, data.splits.validation, { market: data.market, annualisation: DAILY_252 });
-    const trainer = new PpoTrainer(config, data, { onEvaluationDue: selector.evaluate, onProgress: (p) => counts.set(p.update, tf.memory().numTensors) });
+    const trainer = new PpoTrainer(config, data, {
+      onEvaluationDue: selector.evaluate,
+      onProgress: (p) => counts.set(p.update, tf.memory().numTensors),
+    });
     selector.finish(trainer, await trainer.train());
     trainer.dispose();
     expect(counts.get(5)).toBeGreaterThan(0);

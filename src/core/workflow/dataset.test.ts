@@ -30,7 +30,9 @@ describe('summariseDataset', () => {
   });
 
   it('finds the same warm-up on a long series as the training preparation does, for every variant', async () => {
-    const { bars, report } = await importCsv(barsToCsv(generateSampleBars({ bars: 30_000, seed: 7, intervalMs: 60_000 })), { fileName: 'm.csv' });
+    const { bars, report } = await importCsv(barsToCsv(generateSampleBars({ bars: 30_000, seed: 7, intervalMs: 60_000 })), {
+      fileName: 'm.csv',
+    });
     const names = defaultFeatureNames({ hasVolume: report.hasVolume, intervalMs: report.intervalMs });
     const summary = summariseDataset(bars, report);
     // The Enhanced variant's trend input (SMA(50) and a 5-bar slope) starts after the features do.

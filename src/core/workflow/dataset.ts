@@ -1,6 +1,15 @@
 import { sliceBars, type Bars } from '../data/bars';
 import type { ImportReport } from '../data/report';
-import { chronologicalSplit, computeFeatures, defaultFeatureNames, DEFAULT_SPLIT_RATIOS, trendRegime, type FeatureName, type SplitRatios, type Splits } from '../features';
+import {
+  chronologicalSplit,
+  computeFeatures,
+  defaultFeatureNames,
+  DEFAULT_SPLIT_RATIOS,
+  trendRegime,
+  type FeatureName,
+  type SplitRatios,
+  type Splits,
+} from '../features';
 import { sharedWarmup } from '../env/prepare';
 import { DEFAULT_ENV_CONFIG } from '../env/config';
 import { toUserError, type UserError } from '../errors';
@@ -54,7 +63,10 @@ export function summariseDataset(bars: Bars, report: ImportReport, options: Summ
   const lookback = options.lookback ?? DEFAULT_ENV_CONFIG.lookback;
   const featureNames = defaultFeatureNames({ hasVolume: report.hasVolume, intervalMs: report.intervalMs });
   // The regime trend is causal too: its warm-up shows in a prefix.
-  const warmup = sharedWarmup(featureWarmup(bars, featureNames), trendRegime(sliceBars(bars, 0, Math.min(bars.close.length, WARMUP_PROBE_BARS))));
+  const warmup = sharedWarmup(
+    featureWarmup(bars, featureNames),
+    trendRegime(sliceBars(bars, 0, Math.min(bars.close.length, WARMUP_PROBE_BARS))),
+  );
   let splits: Splits | null = null;
   let splitError: UserError | null = null;
   try {

@@ -126,7 +126,10 @@ export async function evaluateModel(
   report: Pick<ImportReport, 'hasVolume' | 'fileName'>,
   options: EvaluateOptions = {},
 ): Promise<ModelEvaluation> {
-  const backtest = await backtestModel(bundle, bars, report, options.split ?? 'test', { env: options.env, riskFreeRate: options.riskFreeRate });
+  const backtest = await backtestModel(bundle, bars, report, options.split ?? 'test', {
+    env: options.env,
+    riskFreeRate: options.riskFreeRate,
+  });
   return evaluateBacktest(bundle, bars, report, backtest, options);
 }
 
@@ -145,7 +148,8 @@ export function evaluateBacktest(
     evaluations !== undefined && evaluations >= 1
       ? 'checkpoints compared (bundle.training.selection.evaluations)'
       : 'assumed 1 (the model records no checkpoint selection)';
-  if (trials === 1 && trialsSource.startsWith('assumed')) notes.push('DSR assumes a single trial: the model file does not say how many checkpoints were compared.');
+  if (trials === 1 && trialsSource.startsWith('assumed'))
+    notes.push('DSR assumes a single trial: the model file does not say how many checkpoints were compared.');
 
   const skill = skillReport(backtest, {
     transactionCost: backtest.assumptions.transactionCost,
@@ -167,7 +171,9 @@ export function evaluateBacktest(
   const blocks = skill.monteCarlo.blocks;
   const bands = blocks.equityBands;
   const { equityBands: _tradeBands, ...trades } = skill.monteCarlo.trades;
-  const reasons = [skill.psr.reason, skill.psrVsBuyHold.reason, skill.dsr.reason, skill.timing.reason].filter((r): r is string => Boolean(r));
+  const reasons = [skill.psr.reason, skill.psrVsBuyHold.reason, skill.dsr.reason, skill.timing.reason].filter((r): r is string =>
+    Boolean(r),
+  );
   const sample = backtest.sample;
   const time = backtest.time;
   return {
@@ -199,7 +205,9 @@ export function evaluateBacktest(
       probabilityOfLoss: blocks.probabilityOfLoss,
       drawdownThreshold: blocks.drawdownThreshold,
       probabilityOfDrawdownBeyond: blocks.probabilityOfDrawdownBeyond,
-      equityBands: bands ? { time: bands.x.map((i) => time[i]), p5: bands.p5, p25: bands.p25, p50: bands.p50, p75: bands.p75, p95: bands.p95 } : null,
+      equityBands: bands
+        ? { time: bands.x.map((i) => time[i]), p5: bands.p5, p25: bands.p25, p50: bands.p50, p75: bands.p75, p95: bands.p95 }
+        : null,
       reasons: blocks.reasons,
     },
     monteCarloTrades: trades,
@@ -229,7 +237,11 @@ export function evaluateBacktest(
  * (Enhanced variant), else the training split of this data when it is the model's training data,
  * else the file's first 70 % (the default training share), said in a note.
  */
-function regimeThresholds(bundle: ModelBundle, bars: Bars, hasVolume: boolean): { thresholds: VolatilityThresholds; source: ThresholdSource } {
+function regimeThresholds(
+  bundle: ModelBundle,
+  bars: Bars,
+  hasVolume: boolean,
+): { thresholds: VolatilityThresholds; source: ThresholdSource } {
   if (bundle.regimes) return { thresholds: { low: bundle.regimes.volatilityLow, high: bundle.regimes.volatilityHigh }, source: 'model' };
   if (hashSeries(bars.close) === bundle.data.closeHash) {
     const prepared = prepareForModel(bundle, bars, hasVolume);
@@ -239,7 +251,10 @@ function regimeThresholds(bundle: ModelBundle, bars: Bars, hasVolume: boolean): 
     }
   }
   const volatility = computeFeatures(bars, ['vol20']).values;
-  return { thresholds: fitVolatilityRegimes(volatility, { start: 0, end: Math.max(1, Math.floor(bars.close.length * FALLBACK_TRAIN_SHARE)) }), source: 'first 70 % of the file' };
+  return {
+    thresholds: fitVolatilityRegimes(volatility, { start: 0, end: Math.max(1, Math.floor(bars.close.length * FALLBACK_TRAIN_SHARE)) }),
+    source: 'first 70 % of the file',
+  };
 }
 
 /** The settings a reader needs to know which model this is, flattened to one level. */
@@ -304,6 +319,14 @@ export async function testVerdict(
     positionFraction: backtest.assumptions.positionFraction,
     trials: { count: trials },
   });
-  const parts = [`${evaluations} checkpoint${evaluations === 1 ? '' : 's'} compared in selection`, ...(runs ? [`${runs} runs compared`] : [])];
-  return { text: skill.verdict.text, significant: skill.verdict.significant, trials, trialsSource: `DSR trials ${trials} = ${parts.join(' + ')}` };
+  const parts = [
+    `${evaluations} checkpoint${evaluations === 1 ? '' : 's'} compared in selection`,
+    ...(runs ? [`${runs} runs compared`] : []),
+  ];
+  return {
+    text: skill.verdict.text,
+    significant: skill.verdict.significant,
+    trials,
+    trialsSource: `DSR trials ${trials} = ${parts.join(' + ')}`,
+  };
 }

@@ -75,15 +75,21 @@ export function planFolds(rows: number, warmup: number, lookback: number, option
   checkWhole('embargo', embargo, 0);
   checkWhole('purge', purge, 0);
   if (purge < lookback) {
-    throw new SplitError('purge-too-short', `A purge of ${purge} bars is shorter than the lookback (${lookback}): validation and test decisions would observe training bars.`, {
-      hint: `Use a purge of at least ${lookback} bars.`,
-    });
+    throw new SplitError(
+      'purge-too-short',
+      `A purge of ${purge} bars is shorter than the lookback (${lookback}): validation and test decisions would observe training bars.`,
+      {
+        hint: `Use a purge of at least ${lookback} bars.`,
+      },
+    );
   }
   if (!(WINDOWS as readonly string[]).includes(window)) {
     throw new SplitError('invalid-arguments', `Unknown window "${String(window)}".`, { hint: `Choose one of: ${WINDOWS.join(', ')}.` });
   }
   if (!(ratios.train > 0) || !(ratios.test > 0) || !(ratios.validation >= 0)) {
-    throw new SplitError('invalid-ratios', 'Walk-forward needs a training and a test share greater than 0.', { hint: 'Use shares such as 0.7 / 0.15 / 0.15.' });
+    throw new SplitError('invalid-ratios', 'Walk-forward needs a training and a test share greater than 0.', {
+      hint: 'Use shares such as 0.7 / 0.15 / 0.15.',
+    });
   }
 
   const shape = { warmup, lookback, purge, embargo, ratios };
@@ -95,9 +101,10 @@ export function planFolds(rows: number, warmup: number, lookback: number, option
   const neededRows = smallestRows(K, window, shape, rows);
   const settings = `lookback ${lookback}, purge ${purge} and embargo ${embargo}`;
   const problem = `${K} fold${K === 1 ? '' : 's'} do${K === 1 ? 'es' : ''} not fit in ${rows} bars (${warmup} of them indicator warm-up) with ${settings}: ${folds}.`;
-  const hint = largest > 0
-    ? `Use at most ${largest} fold${largest === 1 ? '' : 's'} (the largest number that fits), or a file with at least ${neededRows} bars.`
-    : `Not even one fold fits; use a file with at least ${neededRows} bars, or a smaller lookback or purge.`;
+  const hint =
+    largest > 0
+      ? `Use at most ${largest} fold${largest === 1 ? '' : 's'} (the largest number that fits), or a file with at least ${neededRows} bars.`
+      : `Not even one fold fits; use a file with at least ${neededRows} bars, or a smaller lookback or purge.`;
   throw new SplitError('too-many-folds', problem, { hint, largestFolds: largest, suggestedRows: neededRows });
 }
 
@@ -113,15 +120,18 @@ interface Shape {
 function layout(rows: number, K: number, window: WalkForwardWindow, s: Shape): Fold[] | string {
   const { warmup, lookback: L, purge: P, embargo: E, ratios } = s;
   const available = rows - warmup - 2 * P - L - (K - 1) * E;
-  if (available <= 0) return `the purges, embargoes and one lookback alone take ${rows - warmup - available} of the ${rows - warmup} usable bars`;
+  if (available <= 0)
+    return `the purges, embargoes and one lookback alone take ${rows - warmup - available} of the ${rows - warmup} usable bars`;
   const scale = available / (ratios.train + ratios.validation + K * ratios.test);
   const trainBars = Math.floor(ratios.train * scale);
   const validationBars = ratios.validation > 0 ? Math.floor(ratios.validation * scale) : 0;
   const decisions = Math.floor(ratios.test * scale);
   const remainder = available - trainBars - validationBars - K * decisions;
   const needed = L + MIN_DECISIONS;
-  if (trainBars < needed) return `each training range would have ${trainBars} bars, fewer than the ${needed} it needs (lookback ${L} + ${MIN_DECISIONS} decisions)`;
-  if (ratios.validation > 0 && validationBars < needed) return `each validation slice would have ${validationBars} bars, fewer than the ${needed} it needs (lookback ${L} + ${MIN_DECISIONS} decisions)`;
+  if (trainBars < needed)
+    return `each training range would have ${trainBars} bars, fewer than the ${needed} it needs (lookback ${L} + ${MIN_DECISIONS} decisions)`;
+  if (ratios.validation > 0 && validationBars < needed)
+    return `each validation slice would have ${validationBars} bars, fewer than the ${needed} it needs (lookback ${L} + ${MIN_DECISIONS} decisions)`;
   if (decisions < MIN_DECISIONS) return `each test slice would hold ${decisions} decisions, fewer than ${MIN_DECISIONS}`;
 
   const folds: Fold[] = [];
@@ -151,6 +161,8 @@ function smallestRows(K: number, window: WalkForwardWindow, s: Shape, from: numb
 
 function checkWhole(field: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min) {
-    throw new SplitError('invalid-arguments', `${field} must be a whole number ≥ ${min}, got ${value}.`, { hint: `Pass ${field} as a whole number.` });
+    throw new SplitError('invalid-arguments', `${field} must be a whole number ≥ ${min}, got ${value}.`, {
+      hint: `Pass ${field} as a whole number.`,
+    });
   }
 }

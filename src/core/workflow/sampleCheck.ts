@@ -62,6 +62,10 @@ export function checkSample(bundle: ModelBundle, bars: Bars, fileName: string, r
 }
 
 function spansOf(bars: Bars, splits: Splits): Record<'train' | 'validation' | 'test', SplitSpan> {
-  const span = (r: EnvRange): SplitSpan => ({ firstTime: bars.time[r.start], lastTime: bars.time[Math.max(r.start, r.end - 1)], bars: r.end - r.start });
+  const span = (r: EnvRange): SplitSpan => ({
+    firstTime: bars.time[r.start],
+    lastTime: bars.time[Math.max(r.start, r.end - 1)],
+    bars: r.end - r.start,
+  });
   return { train: span(splits.train), validation: span(splits.validation), test: span(splits.test) };
 }

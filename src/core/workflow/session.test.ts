@@ -26,9 +26,16 @@ describe('trainModel checkpoints and resume', () => {
     const { bars, report } = await importCsv(barsToCsv(generateSampleBars({ bars: 800, seed: 4 })), { fileName: 's.csv' });
     const checkpoints: ModelBundle[] = [];
     const best: ModelBundle[] = [];
-    const first = await trainModel(bars, report, { ...overrides, eval: { everyUpdates: 1, minTrades: 0 } }, 'run', {}, {
-      checkpoint: { everyUpdates: 1, save: async (b) => void checkpoints.push(b), saveBest: async (b) => void best.push(b) },
-    });
+    const first = await trainModel(
+      bars,
+      report,
+      { ...overrides, eval: { everyUpdates: 1, minTrades: 0 } },
+      'run',
+      {},
+      {
+        checkpoint: { everyUpdates: 1, save: async (b) => void checkpoints.push(b), saveBest: async (b) => void best.push(b) },
+      },
+    );
     expect(best.length).toBeGreaterThan(0);
     expect(best[0].metrics.validation?.sharpe).toBeDefined();
     expect(best[0].training.stopReason).toBe('best-checkpoint');
@@ -60,22 +67,36 @@ describe('trainModel checkpoints and resume', () => {
     const a = await importCsv(barsToCsv(generateSampleBars({ bars: 800, seed: 4 })), { fileName: 'a.csv' });
     const b = await importCsv(barsToCsv(generateSampleBars({ bars: 800, seed: 5 })), { fileName: 'b.csv' });
     let checkpoint: ModelBundle | null = null;
-    await trainModel(a.bars, a.report, { ...overrides, stop: { totalTimesteps: 64 } }, 'run', {}, { checkpoint: { everyUpdates: 1, save: async (x) => void (checkpoint = x) } });
-    await expect(trainModel(b.bars, b.report, {}, 'run', {}, { resumeFrom: checkpoint! })).rejects.toThrow(/trained on a\.csv; load that data/);
+    await trainModel(
+      a.bars,
+      a.report,
+      { ...overrides, stop: { totalTimesteps: 64 } },
+      'run',
+      {},
+      { checkpoint: { everyUpdates: 1, save: async (x) => void (checkpoint = x) } },
+    );
+    await expect(trainModel(b.bars, b.report, {}, 'run', {}, { resumeFrom: checkpoint! })).rejects.toThrow(
+      /trained on a\.csv; load that data/,
+    );
   });
 });
 
 describe('predictLatest', () => {
   it('masks actions exactly as the environment does: high-volatility block and minimum holding period', async () => {
     const { bars, report } = await importCsv(barsToCsv(generateSampleBars({ bars: 800, seed: 4 })), { fileName: 's.csv' });
-    const { bundle } = await trainModel(bars, report, {
-      variant: 'enhanced-maskable',
-      env: { lookback: 8, numEnvs: 2, episodeLength: 50, blockHighVolatility: true, minHoldingBars: 5 },
-      ppo: { numSteps: 32, minibatchSize: 32, epochs: 1 },
-      network: { hidden: [16], modelDim: 8, attentionHeads: 1, attentionLayers: 1 },
-      stop: { totalTimesteps: 64 },
-      eval: { everyUpdates: 0 },
-    }, 'enhanced');
+    const { bundle } = await trainModel(
+      bars,
+      report,
+      {
+        variant: 'enhanced-maskable',
+        env: { lookback: 8, numEnvs: 2, episodeLength: 50, blockHighVolatility: true, minHoldingBars: 5 },
+        ppo: { numSteps: 32, minibatchSize: 32, epochs: 1 },
+        network: { hidden: [16], modelDim: 8, attentionHeads: 1, attentionLayers: 1 },
+        stop: { totalTimesteps: 64 },
+        eval: { everyUpdates: 0 },
+      },
+      'enhanced',
+    );
     const prepared = prepareForModel(bundle, bars, report.hasVolume);
     const high = prepared.market.highVolatility!;
     // A high-volatility bar t whose bar t − 2 is calm, so the environment can open a long before it.
@@ -83,7 +104,12 @@ describe('predictLatest', () => {
     while (!(high[t] === 1 && high[t - 2] === 0)) t++;
 
     const envMask = (actions: number[]) => {
-      const env = new TradingEnv({ ...bundle.config.env, numEnvs: 1 }, prepared.market, { start: prepared.warmup, end: bars.close.length }, { fixedStart: t - actions.length });
+      const env = new TradingEnv(
+        { ...bundle.config.env, numEnvs: 1 },
+        prepared.market,
+        { start: prepared.warmup, end: bars.close.length },
+        { fixedStart: t - actions.length },
+      );
       env.reset();
       for (const a of actions) env.step([a]);
       expect(env.currentBar(0)).toBe(t);

@@ -57,7 +57,12 @@ function splitSpans(bars: Bars, splits: Splits): NonNullable<DataFingerprint['sp
  * by the config's ratios, or the given ones (a walk-forward fold's); the scaler and regimes are
  * fitted on the training range either way.
  */
-export function prepareForTraining(bars: Bars, report: Pick<ImportReport, 'hasVolume' | 'intervalMs'>, config: TrainingConfig, splits?: Splits): PreparedMarket {
+export function prepareForTraining(
+  bars: Bars,
+  report: Pick<ImportReport, 'hasVolume' | 'intervalMs'>,
+  config: TrainingConfig,
+  splits?: Splits,
+): PreparedMarket {
   const names = defaultFeatureNames({ hasVolume: report.hasVolume, intervalMs: report.intervalMs });
   return prepareMarket(bars, names, config.env.lookback, {
     ratios: config.split,
@@ -106,7 +111,12 @@ export async function trainModel(
   const started = Date.now();
   const priorWallTime = resume?.training.wallTimeMs ?? 0;
   let trainer: PpoTrainer | null = null;
-  const pack = async (t: PpoTrainer, stopReason: string, metrics: ModelBundle['metrics'], summary?: TrainingSummary): Promise<ModelBundle> =>
+  const pack = async (
+    t: PpoTrainer,
+    stopReason: string,
+    metrics: ModelBundle['metrics'],
+    summary?: TrainingSummary,
+  ): Promise<ModelBundle> =>
     createBundle({
       name,
       config,
@@ -148,7 +158,10 @@ export async function trainModel(
   try {
     if (resume) {
       if (resume.data.closeHash !== hashSeries(bars.close)) {
-        throw new BundleError(`The checkpoint "${resume.name}" was trained on ${resume.data.fileName}; load that data to resume it.`, 'data');
+        throw new BundleError(
+          `The checkpoint "${resume.name}" was trained on ${resume.data.fileName}; load that data to resume it.`,
+          'data',
+        );
       }
       const saved = loadNetwork(resume);
       trainer.network.setWeights(saved.variables);
@@ -161,7 +174,12 @@ export async function trainModel(
     const test = hasDecisions(prepared.splits.test, config.env.lookback)
       ? await runBacktest(trainer.greedyPolicy(), prepared.market, prepared.splits.test, config.env, annualisation)
       : null;
-    const bundle = await pack(trainer, summary.stopReason, { validation: summary.bestValidation?.result.metrics ?? null, test: test?.metrics ?? null }, summary);
+    const bundle = await pack(
+      trainer,
+      summary.stopReason,
+      { validation: summary.bestValidation?.result.metrics ?? null, test: test?.metrics ?? null },
+      summary,
+    );
     return { bundle, summary, test };
   } finally {
     selector.dispose();
@@ -266,13 +284,26 @@ export async function backtestModel(
       `The ${split} range has ${range.end - range.start} usable bars; the model's lookback of ${lookback} needs at least ${lookback + 2}. Use more data or --split all.`,
     );
   }
-  const sample = checkSample(bundle, bars, report.fileName, { start: range.start + lookback - 1, end: range.end }, prepared.unsplit ? null : prepared.splits);
+  const sample = checkSample(
+    bundle,
+    bars,
+    report.fileName,
+    { start: range.start + lookback - 1, end: range.end },
+    prepared.unsplit ? null : prepared.splits,
+  );
   const env = { ...bundle.config.env, ...options.env };
   const net = loadNetwork(bundle);
   try {
-    const result = await runBacktest(greedyPolicy(net, bundle.config.ppo.maskActions), prepared.market, range, env, annualisationFor(bars.time), {
-      riskFreeRate: options.riskFreeRate,
-    });
+    const result = await runBacktest(
+      greedyPolicy(net, bundle.config.ppo.maskActions),
+      prepared.market,
+      range,
+      env,
+      annualisationFor(bars.time),
+      {
+        riskFreeRate: options.riskFreeRate,
+      },
+    );
     return { ...result, split, sample };
   } finally {
     net.dispose();

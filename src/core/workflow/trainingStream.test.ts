@@ -3,7 +3,16 @@ import { TrainingStream, batchBuffers, type TrainingBatch } from './trainingStre
 import type { EpisodeStats } from '../env/tradingEnv';
 import type { ProgressEvent } from '../ppo/trainer';
 
-const episode = (totalReward: number): EpisodeStats => ({ totalReward, return: 0.1, maxDrawdown: -0.05, trades: 2, bars: 10, terminated: false, startIndex: 0, endIndex: 10 });
+const episode = (totalReward: number): EpisodeStats => ({
+  totalReward,
+  return: 0.1,
+  maxDrawdown: -0.05,
+  trades: 2,
+  bars: 10,
+  terminated: false,
+  startIndex: 0,
+  endIndex: 10,
+});
 const progress = (update: number): ProgressEvent => ({
   update,
   timesteps: update * 100,
@@ -13,7 +22,17 @@ const progress = (update: number): ProgressEvent => ({
   etaMs: 10,
   stepsPerSecond: 1000,
   meanEpisodeReward: 0.5,
-  diagnostics: { policyLoss: 0.1, valueLoss: 0.2, entropy: 1, approxKl: 0.01, clipFraction: 0.1, explainedVariance: 0.3, learningRate: 3e-4, epochs: 4, gradientSteps: 32 },
+  diagnostics: {
+    policyLoss: 0.1,
+    valueLoss: 0.2,
+    entropy: 1,
+    approxKl: 0.01,
+    clipFraction: 0.1,
+    explainedVariance: 0.3,
+    learningRate: 3e-4,
+    epochs: 4,
+    gradientSteps: 32,
+  },
 });
 
 describe('TrainingStream', () => {
@@ -26,7 +45,11 @@ describe('TrainingStream', () => {
 
   it('sends at most one batch per interval and loses no event', () => {
     const batches: TrainingBatch[] = [];
-    const stream = new TrainingStream((b) => batches.push(b), 100, () => clock);
+    const stream = new TrainingStream(
+      (b) => batches.push(b),
+      100,
+      () => clock,
+    );
     stream.onEpisode(episode(1), 10); // first event goes out at once
     for (let i = 0; i < 50; i++) {
       clock += 1;
@@ -48,7 +71,11 @@ describe('TrainingStream', () => {
 
   it('sends an evaluation at once, with a downsampled equity curve and buy & hold', () => {
     const batches: TrainingBatch[] = [];
-    const stream = new TrainingStream((b) => batches.push(b), 100, () => clock);
+    const stream = new TrainingStream(
+      (b) => batches.push(b),
+      100,
+      () => clock,
+    );
     stream.onEpisode(episode(1), 10);
     const n = 5000;
     const close = Float64Array.from({ length: n }, (_, i) => 100 + i / 100);
@@ -66,7 +93,15 @@ describe('TrainingStream', () => {
         actions: new Int8Array(n),
         trades: [],
         metrics: {} as never,
-        assumptions: { transactionCost: 0.001, slippageBps: 0, fillAt: 'nextOpen', positionFraction: 1, longOnly: false, riskFreeRate: 0, closedAtEnd: true },
+        assumptions: {
+          transactionCost: 0.001,
+          slippageBps: 0,
+          fillAt: 'nextOpen',
+          positionFraction: 1,
+          longOnly: false,
+          riskFreeRate: 0,
+          closedAtEnd: true,
+        },
       },
     });
     expect(batches).toHaveLength(2);

@@ -33,7 +33,14 @@ function scrambledFrom(bars: Bars, from: number): Bars {
     for (let t = from; t < out.length; t++) out[t] = a[t] * (1.5 + Math.sin(t));
     return out;
   };
-  return { time: bars.time, open: copy(bars.open), high: copy(bars.high), low: copy(bars.low), close: copy(bars.close), volume: bars.volume ? copy(bars.volume) : null };
+  return {
+    time: bars.time,
+    open: copy(bars.open),
+    high: copy(bars.high),
+    low: copy(bars.low),
+    close: copy(bars.close),
+    volume: bars.volume ? copy(bars.volume) : null,
+  };
 }
 
 describe('walk-forward training data', () => {
@@ -60,7 +67,19 @@ describe('stitchTestCurves', () => {
       close: Float64Array.from(times, (t) => 100 + t),
       equity: Float64Array.from(equity),
       position: Int8Array.from(position),
-      trades: [{ direction: 1, entryIndex: 0, exitIndex: 1, entryTime: times[0], exitTime: times[1], entryPrice: 1, exitPrice: 1, returnPct: 0, barsHeld: 1 }],
+      trades: [
+        {
+          direction: 1,
+          entryIndex: 0,
+          exitIndex: 1,
+          entryTime: times[0],
+          exitTime: times[1],
+          entryPrice: 1,
+          exitPrice: 1,
+          returnPct: 0,
+          barsHeld: 1,
+        },
+      ],
     }) as unknown as BacktestResult;
 
   it('continues each fold from the previous final equity and counts a shared bar once', () => {
@@ -94,7 +113,13 @@ describe('runWalkForward', () => {
   it('trains a fresh agent per fold and stitches the test slices into one out-of-sample curve', async () => {
     const { bars, report } = await sample(700, 4);
     const progress: number[] = [];
-    const result = await runWalkForward(bars, report, tiny, { folds: 2, name: 'wf' }, { onProgress: (p) => progress.push(p.overallProgress) });
+    const result = await runWalkForward(
+      bars,
+      report,
+      tiny,
+      { folds: 2, name: 'wf' },
+      { onProgress: (p) => progress.push(p.overallProgress) },
+    );
     expect(result.folds).toHaveLength(2);
     expect(result.stopped).toBe(false);
     expect(result.folds.map((f) => f.seed)).toEqual([1, 2]);
@@ -121,7 +146,16 @@ describe('runWalkForward', () => {
       expect(typeof fold.test.firstTime).toBe('string');
       expect(typeof fold.metrics.totalReturn).toBe('number');
     }
-    expect(Object.keys(json.stitched.significance).sort()).toEqual(['dsr', 'psr', 'psrVsBuyHold', 'reasons', 'significant', 'timingPValue', 'trials', 'verdict']);
+    expect(Object.keys(json.stitched.significance).sort()).toEqual([
+      'dsr',
+      'psr',
+      'psrVsBuyHold',
+      'reasons',
+      'significant',
+      'timingPValue',
+      'trials',
+      'verdict',
+    ]);
     expect(typeof json.stitched.significance.verdict).toBe('string');
     expect(json.stitched.bars).toBe(1 + decisions);
     expect(Object.keys(json.spread)).toEqual(['totalReturn', 'sharpe']);
@@ -135,7 +169,13 @@ describe('runWalkForward', () => {
   it('stops between folds and keeps the folds that finished', async () => {
     const { bars, report } = await sample(700, 4);
     const control = new WalkForwardControl();
-    const result = await runWalkForward(bars, report, { ...tiny, stop: { totalTimesteps: 64 } }, { folds: 3, control }, { onFoldEnd: () => control.stop() });
+    const result = await runWalkForward(
+      bars,
+      report,
+      { ...tiny, stop: { totalTimesteps: 64 } },
+      { folds: 3, control },
+      { onFoldEnd: () => control.stop() },
+    );
     expect(result.folds).toHaveLength(1);
     expect(result.stopped).toBe(true);
     expect(result.stitched?.curve.equity.length).toBe(result.folds[0].test.equity.length);

@@ -145,7 +145,12 @@ export function usableStart(bars: Bars, report: Pick<ImportReport, 'hasVolume' |
 }
 
 /** The folds a walk-forward with these settings would run, without training anything. */
-export function planWalkForward(bars: Bars, report: Pick<ImportReport, 'hasVolume' | 'intervalMs'>, config: TrainingConfig, options: Partial<FoldOptions>): FoldPlan {
+export function planWalkForward(
+  bars: Bars,
+  report: Pick<ImportReport, 'hasVolume' | 'intervalMs'>,
+  config: TrainingConfig,
+  options: Partial<FoldOptions>,
+): FoldPlan {
   return planFolds(bars.close.length, usableStart(bars, report), config.env.lookback, { ratios: config.split, ...options });
 }
 
@@ -224,7 +229,11 @@ function stitchedResult(outcomes: FoldOutcome[], bars: Bars, config: TrainingCon
   let trials = 0;
   for (const o of outcomes) trials += o.bundle.training.selection?.evaluations ?? o.summary.evaluations;
   trials = Math.max(1, trials);
-  const skill = skillReport(curve, { trials: { count: trials }, transactionCost: config.env.transactionCost, positionFraction: config.env.positionFraction });
+  const skill = skillReport(curve, {
+    trials: { count: trials },
+    transactionCost: config.env.transactionCost,
+    positionFraction: config.env.positionFraction,
+  });
   return { curve, metrics, skill, significance: significanceOf(skill, trials) };
 }
 
@@ -284,7 +293,16 @@ export interface FoldSummary {
 
 /** What the CLI prints and the worker returns: plain JSON, dates as ISO strings. */
 export interface WalkForwardSummary {
-  plan: { folds: number; window: string; warmup: number; lookback: number; purge: number; embargo: number; variant: string; stepsPerFold: number };
+  plan: {
+    folds: number;
+    window: string;
+    warmup: number;
+    lookback: number;
+    purge: number;
+    embargo: number;
+    variant: string;
+    stepsPerFold: number;
+  };
   folds: FoldSummary[];
   stitched: { bars: number; firstTime: string; lastTime: string; metrics: BacktestMetrics; significance: Significance } | null;
   spread: WalkForwardResult['spread'];
@@ -295,7 +313,13 @@ const iso = (t: number) => new Date(t).toISOString();
 
 /** One finished fold as JSON: what the summary lists, and what the app shows as each fold ends. */
 export function summariseFold(o: FoldOutcome, bars: Bars): FoldSummary {
-  const slice = (r: BarRange): SliceSummary => ({ start: r.start, end: r.end, bars: r.end - r.start, firstTime: iso(bars.time[r.start]), lastTime: iso(bars.time[r.end - 1]) });
+  const slice = (r: BarRange): SliceSummary => ({
+    start: r.start,
+    end: r.end,
+    bars: r.end - r.start,
+    firstTime: iso(bars.time[r.start]),
+    lastTime: iso(bars.time[r.end - 1]),
+  });
   return {
     fold: o.fold.index,
     seed: o.seed,

@@ -37,7 +37,8 @@ export function BacktestPanel() {
   const showError = useLabStore((s) => s.showError);
   const [split, setSplit] = useState<SplitChoice>('test');
   const ids = { model: useId(), split: useId(), file: useId() };
-  const runId = backtest.runId && choices.some((c) => c.ref === backtest.runId) ? backtest.runId : (choices[choices.length - 1]?.ref ?? null);
+  const runId =
+    backtest.runId && choices.some((c) => c.ref === backtest.runId) ? backtest.runId : (choices[choices.length - 1]?.ref ?? null);
 
   const runFile = (file: File) => {
     if (!runId) {
@@ -88,7 +89,13 @@ export function BacktestPanel() {
               <option value="all">All loaded data</option>
             </select>
           </div>
-          <button type="button" className="button" disabled={!runId || !dataset || backtest.running} onClick={() => runId && void runBacktest(runId, { kind: 'split', split })} data-testid="backtest-run">
+          <button
+            type="button"
+            className="button"
+            disabled={!runId || !dataset || backtest.running}
+            onClick={() => runId && void runBacktest(runId, { kind: 'split', split })}
+            data-testid="backtest-run"
+          >
             Run backtest
           </button>
           <label htmlFor={ids.file} className="button secondary">
@@ -109,8 +116,8 @@ export function BacktestPanel() {
         </div>
       </div>
       <p className="hint">
-        Drop a CSV onto this panel to see how the model would have traded it: its test split when it is the model&apos;s training file, every bar
-        otherwise.
+        Drop a CSV onto this panel to see how the model would have traded it: its test split when it is the model&apos;s training file,
+        every bar otherwise.
       </p>
       {backtest.running ? (
         <p className="status" role="status">
@@ -174,7 +181,12 @@ function BacktestResultView({ view, intervalMs }: { view: BacktestView; interval
       <p className="hint" data-testid="backtest-assumptions">
         Assumptions: {view.assumptions}.
       </p>
-      <EvaluationBar evaluation={evaluation} evaluating={evaluating} onEvaluate={() => void evaluate()} onExportHtml={() => void download('html').then(() => (evaluation ? undefined : evaluate()))} />
+      <EvaluationBar
+        evaluation={evaluation}
+        evaluating={evaluating}
+        onEvaluate={() => void evaluate()}
+        onExportHtml={() => void download('html').then(() => (evaluation ? undefined : evaluate()))}
+      />
       <MetricsTable metrics={view.metrics} testId="backtest-metrics" />
       <div className="actions">
         <button type="button" className="button secondary" onClick={() => void download('equity')} data-testid="export-equity">
@@ -193,17 +205,43 @@ function BacktestResultView({ view, intervalMs }: { view: BacktestView; interval
           <ResponsiveContainer width="100%" height={220}>
             <ComposedChart data={series} margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
               <CartesianGrid stroke="var(--chart-grid)" />
-              <XAxis interval={0} tickCount={6} dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={tick} stroke={AXIS} />
-              <YAxis interval={0} tickCount={5} stroke={AXIS} width={64} domain={['auto', 'auto']} tickFormatter={(v: number) => v.toFixed(0)} />
+              <XAxis
+                interval={0}
+                tickCount={6}
+                dataKey="t"
+                type="number"
+                domain={['dataMin', 'dataMax']}
+                tickFormatter={tick}
+                stroke={AXIS}
+              />
+              <YAxis
+                interval={0}
+                tickCount={5}
+                stroke={AXIS}
+                width={64}
+                domain={['auto', 'auto']}
+                tickFormatter={(v: number) => v.toFixed(0)}
+              />
               <Tooltip
                 contentStyle={TOOLTIP_STYLE}
                 labelFormatter={(t) => tick(Number(t))}
                 formatter={(v) => (Array.isArray(v) ? v.map((x) => Number(x).toFixed(0)).join(' – ') : Number(v).toFixed(2))}
               />
               <Legend />
-              {evaluation ? <Area dataKey="outer" name="MC 5–95 %" stroke="none" fill="#3b82f6" fillOpacity={0.15} isAnimationActive={false} /> : null}
-              {evaluation ? <Area dataKey="inner" name="MC 25–75 %" stroke="none" fill="#3b82f6" fillOpacity={0.25} isAnimationActive={false} /> : null}
-              <Line dataKey="buyHold" name="buy & hold" stroke="var(--chart-line)" strokeDasharray="4 3" dot={false} isAnimationActive={false} />
+              {evaluation ? (
+                <Area dataKey="outer" name="MC 5–95 %" stroke="none" fill="#3b82f6" fillOpacity={0.15} isAnimationActive={false} />
+              ) : null}
+              {evaluation ? (
+                <Area dataKey="inner" name="MC 25–75 %" stroke="none" fill="#3b82f6" fillOpacity={0.25} isAnimationActive={false} />
+              ) : null}
+              <Line
+                dataKey="buyHold"
+                name="buy & hold"
+                stroke="var(--chart-line)"
+                strokeDasharray="4 3"
+                dot={false}
+                isAnimationActive={false}
+              />
               <Line dataKey="equity" name="model" stroke="#22c55e" strokeWidth={2} dot={false} isAnimationActive={false} />
             </ComposedChart>
           </ResponsiveContainer>
@@ -213,7 +251,15 @@ function BacktestResultView({ view, intervalMs }: { view: BacktestView; interval
           <ResponsiveContainer width="100%" height={220}>
             <AreaChart data={series} margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
               <CartesianGrid stroke="var(--chart-grid)" />
-              <XAxis interval={0} tickCount={6} dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={tick} stroke={AXIS} />
+              <XAxis
+                interval={0}
+                tickCount={6}
+                dataKey="t"
+                type="number"
+                domain={['dataMin', 'dataMax']}
+                tickFormatter={tick}
+                stroke={AXIS}
+              />
               <YAxis interval={0} tickCount={5} stroke={AXIS} width={48} tickFormatter={(v: number) => v.toFixed(0)} />
               <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={(t) => tick(Number(t))} formatter={(v) => `${Number(v).toFixed(2)}%`} />
               <Area dataKey="drawdown" name="drawdown" stroke="#ef4444" fill="#ef4444" fillOpacity={0.3} isAnimationActive={false} />
@@ -226,8 +272,24 @@ function BacktestResultView({ view, intervalMs }: { view: BacktestView; interval
         <ResponsiveContainer width="100%" height={240}>
           <ComposedChart data={series} margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
             <CartesianGrid stroke="var(--chart-grid)" />
-            <XAxis interval={0} tickCount={6} dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={tick} stroke={AXIS} />
-            <YAxis interval={0} tickCount={5} dataKey="close" stroke={AXIS} width={64} domain={['auto', 'auto']} tickFormatter={(v: number) => v.toPrecision(5)} />
+            <XAxis
+              interval={0}
+              tickCount={6}
+              dataKey="t"
+              type="number"
+              domain={['dataMin', 'dataMax']}
+              tickFormatter={tick}
+              stroke={AXIS}
+            />
+            <YAxis
+              interval={0}
+              tickCount={5}
+              dataKey="close"
+              stroke={AXIS}
+              width={64}
+              domain={['auto', 'auto']}
+              tickFormatter={(v: number) => v.toPrecision(5)}
+            />
             <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={(t) => tick(Number(t))} formatter={(v) => Number(v).toPrecision(6)} />
             <Line dataKey="close" name="close" stroke="var(--chart-line)" dot={false} isAnimationActive={false} />
             <Scatter data={markers.buys} dataKey="close" name="buy" fill="#22c55e" shape="triangle" isAnimationActive={false} />
@@ -270,7 +332,11 @@ function TradesTable({ trades, intervalMs }: { trades: Trade[]; intervalMs: numb
           <tr>
             {TRADE_COLUMNS.map((c) => (
               <th key={c.key} scope="col" aria-sort={sort.key === c.key ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
-                <button type="button" className="sort" onClick={() => setSort((s) => ({ key: c.key, descending: s.key === c.key ? !s.descending : false }))}>
+                <button
+                  type="button"
+                  className="sort"
+                  onClick={() => setSort((s) => ({ key: c.key, descending: s.key === c.key ? !s.descending : false }))}
+                >
                   {c.label}
                   {sort.key === c.key ? (sort.descending ? ' ▼' : ' ▲') : ''}
                 </button>

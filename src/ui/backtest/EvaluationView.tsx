@@ -23,7 +23,13 @@ export function EvaluationBar({
   return (
     <div className="evaluation-bar">
       <div className="actions">
-        <button type="button" className="button" onClick={onEvaluate} disabled={evaluating || evaluation !== null} data-testid="evaluate-run">
+        <button
+          type="button"
+          className="button"
+          onClick={onEvaluate}
+          disabled={evaluating || evaluation !== null}
+          data-testid="evaluate-run"
+        >
           Evaluate (Monte Carlo, regimes, significance)
         </button>
         <button type="button" className="button secondary" onClick={onExportHtml} disabled={evaluating} data-testid="export-html-report">
@@ -61,7 +67,8 @@ export function EvaluationDetails({ evaluation }: { evaluation: ModelEvaluation 
         <div className="table-wrap">
           <table className="compare" data-testid="monte-carlo-table">
             <caption>
-              Monte Carlo: {mc.resamples.toLocaleString('en-US')} block-bootstrap resamples{mc.blockLength ? ` (mean block ${mc.blockLength} bars)` : ''}
+              Monte Carlo: {mc.resamples.toLocaleString('en-US')} block-bootstrap resamples
+              {mc.blockLength ? ` (mean block ${mc.blockLength} bars)` : ''}
             </caption>
             <thead>
               <tr>
@@ -80,7 +87,8 @@ export function EvaluationDetails({ evaluation }: { evaluation: ModelEvaluation 
             </tbody>
           </table>
           <p className="hint">
-            Probability of a loss {probability(mc.probabilityOfLoss)}; of a drawdown of {mc.drawdownThreshold} % or deeper {probability(mc.probabilityOfDrawdownBeyond)}.
+            Probability of a loss {probability(mc.probabilityOfLoss)}; of a drawdown of {mc.drawdownThreshold} % or deeper{' '}
+            {probability(mc.probabilityOfDrawdownBeyond)}.
           </p>
         </div>
         <div className="table-wrap">

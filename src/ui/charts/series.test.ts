@@ -10,7 +10,11 @@ describe('chart series helpers', () => {
 
   it('keeps a long series to the budget with its extremes', () => {
     const ys = Array.from({ length: 100_000 }, (_, i) => (i === 500 ? 99 : Math.sin(i)));
-    const c = columns(ys.map((_, i) => i * 10), ys, 600);
+    const c = columns(
+      ys.map((_, i) => i * 10),
+      ys,
+      600,
+    );
     expect(c.xs.length).toBeLessThanOrEqual(600);
     expect(c.ys.length).toBe(c.xs.length);
     expect(c.ys[c.xs.indexOf(5000)]).toBe(99);

@@ -32,7 +32,13 @@ export function ConfigPanel() {
       <div className="config-top">
         <div className="field">
           <label htmlFor={ids.variant}>Variant</label>
-          <select id={ids.variant} value={variant} disabled={busy} onChange={(e) => setVariant(e.target.value as Variant)} data-testid="variant-select">
+          <select
+            id={ids.variant}
+            value={variant}
+            disabled={busy}
+            onChange={(e) => setVariant(e.target.value as Variant)}
+            data-testid="variant-select"
+          >
             {VARIANTS.map((v) => (
               <option key={v} value={v}>
                 {v}
@@ -43,7 +49,13 @@ export function ConfigPanel() {
         </div>
         <div className="field">
           <label htmlFor={ids.preset}>Preset</label>
-          <select id={ids.preset} value={preset ?? ''} disabled={busy} onChange={(e) => e.target.value && applyPreset(e.target.value as PresetName)} data-testid="preset-select">
+          <select
+            id={ids.preset}
+            value={preset ?? ''}
+            disabled={busy}
+            onChange={(e) => e.target.value && applyPreset(e.target.value as PresetName)}
+            data-testid="preset-select"
+          >
             <option value="">Custom</option>
             {(Object.keys(PRESETS) as PresetName[]).map((p) => (
               <option key={p} value={p}>
@@ -74,13 +86,23 @@ export function ConfigPanel() {
           </select>
           <p className="help">Auto prefers WebGPU on a real GPU, else WASM.</p>
         </div>
-        <NumberInput id={ids.seed} label="Seed" value={config.seed} integer disabled={busy} onCommit={(v) => v !== null && setSeed(v)} error={errors.seed} />
+        <NumberInput
+          id={ids.seed}
+          label="Seed"
+          value={config.seed}
+          integer
+          disabled={busy}
+          onCommit={(v) => v !== null && setSeed(v)}
+          error={errors.seed}
+        />
       </div>
       {FIELD_GROUPS.map((group) => (
         <details key={group.title} className="group">
           <summary>
             {group.title}
-            {group.fields.some((f) => errors[`${f.section}.${f.key}`]) || (group.title.startsWith('Data') && errors.split) ? <span className="group-error"> — check the values</span> : null}
+            {group.fields.some((f) => errors[`${f.section}.${f.key}`]) || (group.title.startsWith('Data') && errors.split) ? (
+              <span className="group-error"> — check the values</span>
+            ) : null}
           </summary>
           <div className="fields">
             {group.fields
@@ -94,7 +116,8 @@ export function ConfigPanel() {
       ))}
       {Object.keys(errors).length ? (
         <p className="field-error" role="status" data-testid="config-errors">
-          Fix {Object.keys(errors).length === 1 ? 'the highlighted setting' : `the ${Object.keys(errors).length} highlighted settings`} before training.
+          Fix {Object.keys(errors).length === 1 ? 'the highlighted setting' : `the ${Object.keys(errors).length} highlighted settings`}{' '}
+          before training.
         </p>
       ) : null}
     </section>
@@ -107,7 +130,17 @@ function visible(f: FieldSpec, config: TrainingConfig): boolean {
   return true;
 }
 
-function Field({ spec, config, disabled, error }: { spec: FieldSpec; config: TrainingConfig; disabled: boolean; error: string | undefined }) {
+function Field({
+  spec,
+  config,
+  disabled,
+  error,
+}: {
+  spec: FieldSpec;
+  config: TrainingConfig;
+  disabled: boolean;
+  error: string | undefined;
+}) {
   const setField = useConfigStore((s) => s.setField);
   const id = useId();
   const value = (config[spec.section] as unknown as Record<string, unknown>)[spec.key];
@@ -136,7 +169,17 @@ function Field({ spec, config, disabled, error }: { spec: FieldSpec; config: Tra
     );
   }
   if (spec.kind === 'list') {
-    return <ListInput id={id} label={spec.label} help={spec.help} value={value as number[]} disabled={disabled} onCommit={commit} error={error} />;
+    return (
+      <ListInput
+        id={id}
+        label={spec.label}
+        help={spec.help}
+        value={value as number[]}
+        disabled={disabled}
+        onCommit={commit}
+        error={error}
+      />
+    );
   }
   return (
     <NumberInput
@@ -215,7 +258,23 @@ export function NumberInput({ id, label, help, value, integer, optional, disable
   );
 }
 
-function ListInput({ id, label, help, value, disabled, error, onCommit }: { id: string; label: string; help: string; value: number[]; disabled: boolean; error: string | undefined; onCommit(v: number[]): void }) {
+function ListInput({
+  id,
+  label,
+  help,
+  value,
+  disabled,
+  error,
+  onCommit,
+}: {
+  id: string;
+  label: string;
+  help: string;
+  value: number[];
+  disabled: boolean;
+  error: string | undefined;
+  onCommit(v: number[]): void;
+}) {
   const [draft, setDraft] = useState(value.join(', '));
   const [typingError, setTypingError] = useState<string | null>(null);
   useEffect(() => setDraft(value.join(', ')), [value]);
@@ -231,8 +290,12 @@ function ListInput({ id, label, help, value, disabled, error, onCommit }: { id: 
         aria-invalid={shown ? true : undefined}
         onChange={(e) => {
           setDraft(e.target.value);
-          const parts = e.target.value.split(/[,\s]+/).filter(Boolean).map(Number);
-          if (parts.length === 0 || parts.some((n) => !Number.isInteger(n) || n < 1)) return setTypingError('Enter layer widths as whole numbers, e.g. 256, 256, 128.');
+          const parts = e.target.value
+            .split(/[,\s]+/)
+            .filter(Boolean)
+            .map(Number);
+          if (parts.length === 0 || parts.some((n) => !Number.isInteger(n) || n < 1))
+            return setTypingError('Enter layer widths as whole numbers, e.g. 256, 256, 128.');
           setTypingError(null);
           onCommit(parts);
         }}

@@ -20,8 +20,27 @@ export interface FieldSpec {
 function field(path: ConfigPath, label: string, only?: FieldSpec['only']): FieldSpec {
   const f = configField(path);
   const kind: FieldSpec['kind'] =
-    f.kind === 'boolean' ? 'bool' : f.kind === 'choice' ? 'select' : f.kind === 'list' ? 'list' : f.nullable ? 'optional-number' : f.kind === 'int' ? 'int' : 'number';
-  return { path, section: f.section, key: f.key, label, kind, ...(f.options ? { options: f.options } : {}), help: f.description, ...(only ? { only } : {}) };
+    f.kind === 'boolean'
+      ? 'bool'
+      : f.kind === 'choice'
+        ? 'select'
+        : f.kind === 'list'
+          ? 'list'
+          : f.nullable
+            ? 'optional-number'
+            : f.kind === 'int'
+              ? 'int'
+              : 'number';
+  return {
+    path,
+    section: f.section,
+    key: f.key,
+    label,
+    kind,
+    ...(f.options ? { options: f.options } : {}),
+    help: f.description,
+    ...(only ? { only } : {}),
+  };
 }
 
 export const FIELD_GROUPS: { title: string; fields: FieldSpec[] }[] = [

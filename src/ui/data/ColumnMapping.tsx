@@ -42,8 +42,15 @@ export function ColumnMapping({ report }: { report: ImportReport }) {
         {ROLES.map(({ role, label }) => (
           <div className="field" key={role}>
             <label htmlFor={`${idBase}-${role}`}>{label}</label>
-            <select id={`${idBase}-${role}`} value={choice[role] ?? detected(role)} onChange={(e) => setChoice((c) => ({ ...c, [role]: e.target.value }))} data-testid={`mapping-${role}`}>
-              <option value="">{role === 'time' && splitTime ? `${report.mapping.date} + ${report.mapping.clock ?? ''}` : '(not found)'}</option>
+            <select
+              id={`${idBase}-${role}`}
+              value={choice[role] ?? detected(role)}
+              onChange={(e) => setChoice((c) => ({ ...c, [role]: e.target.value }))}
+              data-testid={`mapping-${role}`}
+            >
+              <option value="">
+                {role === 'time' && splitTime ? `${report.mapping.date} + ${report.mapping.clock ?? ''}` : '(not found)'}
+              </option>
               {report.columns.map((c, i) => (
                 <option key={`${c}-${i}`} value={String(i)}>
                   {c || `column ${i + 1}`}
@@ -53,7 +60,13 @@ export function ColumnMapping({ report }: { report: ImportReport }) {
           </div>
         ))}
       </div>
-      <button type="button" className="button secondary" disabled={!source || Object.keys(choice).length === 0} onClick={apply} data-testid="mapping-apply">
+      <button
+        type="button"
+        className="button secondary"
+        disabled={!source || Object.keys(choice).length === 0}
+        onClick={apply}
+        data-testid="mapping-apply"
+      >
         Import again with this mapping
       </button>
     </details>

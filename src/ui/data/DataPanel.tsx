@@ -33,7 +33,13 @@ export function DataPanel() {
               if (file) void importFile(file, file.name);
             }}
           />
-          <button type="button" className="button secondary" onClick={() => void loadSample()} disabled={importing !== null} data-testid="sample-data">
+          <button
+            type="button"
+            className="button secondary"
+            onClick={() => void loadSample()}
+            disabled={importing !== null}
+            data-testid="sample-data"
+          >
             Use sample data
           </button>
         </div>
@@ -53,7 +59,10 @@ export function DataPanel() {
         <>
           <PriceChart dataset={dataset} />
           <ImportReportView dataset={dataset} />
-          <ColumnMapping key={`${dataset.report.fileName}-${dataset.report.rowsRead}-${JSON.stringify(dataset.report.mapping)}`} report={dataset.report} />
+          <ColumnMapping
+            key={`${dataset.report.fileName}-${dataset.report.rowsRead}-${JSON.stringify(dataset.report.mapping)}`}
+            report={dataset.report}
+          />
         </>
       ) : importing ? null : (
         <p className="empty">No data loaded yet.</p>

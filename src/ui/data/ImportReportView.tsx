@@ -11,7 +11,10 @@ export function ImportReportView({ dataset }: { dataset: DatasetSummary }) {
     ['Rows', `${formatCount(r.rowsKept)} kept of ${formatCount(r.rowsRead)} read`],
     ['Columns', mapping],
     ['Ignored columns', r.ignoredColumns.length ? r.ignoredColumns.join(', ') : 'none'],
-    ['Delimiter', `${describeDelimiter(r.delimiter)}, decimal ${r.decimalSeparator === ',' ? 'comma' : 'point'}${r.hasHeader ? '' : ', no header row'}`],
+    [
+      'Delimiter',
+      `${describeDelimiter(r.delimiter)}, decimal ${r.decimalSeparator === ',' ? 'comma' : 'point'}${r.hasHeader ? '' : ', no header row'}`,
+    ],
     ['Timestamps', `${r.timestampFormat}${r.sortedNewestFirst ? ' (file was newest first; sorted ascending)' : ''}`],
     ['Interval', r.intervalLabel],
     ['Range', `${formatTime(r.firstTime, r.intervalMs)} → ${formatTime(r.lastTime, r.intervalMs)}`],

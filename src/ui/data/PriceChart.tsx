@@ -13,15 +13,30 @@ export function PriceChart({ dataset }: { dataset: DatasetSummary }) {
   return (
     <figure className="chart" data-testid="price-chart" aria-label={`Close price of ${report.fileName}`}>
       <figcaption>
-        Close price, {report.fileName} ({formatCount(dataset.barCount)} bars{chart.time.length < dataset.barCount ? `, ${formatCount(chart.time.length)} drawn` : ''})
+        Close price, {report.fileName} ({formatCount(dataset.barCount)} bars
+        {chart.time.length < dataset.barCount ? `, ${formatCount(chart.time.length)} drawn` : ''})
       </figcaption>
       <ResponsiveContainer width="100%" height={300}>
         <LineChart data={points} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
           <CartesianGrid stroke="var(--chart-grid)" />
           {splitSpans.map((s) => (
-            <ReferenceArea key={s.name} x1={s.startTime} x2={s.endTime} fill={SPLIT_COLOURS[s.name]} fillOpacity={0.12} ifOverflow="hidden" />
+            <ReferenceArea
+              key={s.name}
+              x1={s.startTime}
+              x2={s.endTime}
+              fill={SPLIT_COLOURS[s.name]}
+              fillOpacity={0.12}
+              ifOverflow="hidden"
+            />
           ))}
-          <XAxis minTickGap={40} dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={(t: number) => formatTime(t, interval)} stroke="#94a3b8" />
+          <XAxis
+            minTickGap={40}
+            dataKey="t"
+            type="number"
+            domain={['dataMin', 'dataMax']}
+            tickFormatter={(t: number) => formatTime(t, interval)}
+            stroke="#94a3b8"
+          />
           <YAxis domain={['auto', 'auto']} stroke="#94a3b8" width={70} tickFormatter={(v: number) => v.toPrecision(5)} />
           <Tooltip
             labelFormatter={(t) => formatTime(Number(t), interval)}

@@ -49,9 +49,22 @@ export function LibraryPanel() {
       <div className="actions">
         <div className="field">
           <label htmlFor={ids.name}>Name for the latest trained model</label>
-          <input id={ids.name} type="text" value={name} onChange={(e) => setName(e.target.value)} data-testid="model-name-input" disabled={!latest} />
+          <input
+            id={ids.name}
+            type="text"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            data-testid="model-name-input"
+            disabled={!latest}
+          />
         </div>
-        <button type="button" className="button" disabled={!latest || unavailable !== null} onClick={() => latest && void save(latest.runId, name)} data-testid="model-save">
+        <button
+          type="button"
+          className="button"
+          disabled={!latest || unavailable !== null}
+          onClick={() => latest && void save(latest.runId, name)}
+          data-testid="model-save"
+        >
           Save model
         </button>
         <label htmlFor={ids.file} className="button secondary">
@@ -132,7 +145,11 @@ function ModelRow({ meta }: { meta: ModelMeta }) {
       </th>
       <td>{meta.variant}</td>
       <td>{meta.savedAt.slice(0, 16).replace('T', ' ')}</td>
-      <td title={`${meta.data.rows} bars, ${formatTime(meta.data.firstTime, meta.data.intervalMs)} → ${formatTime(meta.data.lastTime, meta.data.intervalMs)}`}>{meta.data.fileName}</td>
+      <td
+        title={`${meta.data.rows} bars, ${formatTime(meta.data.firstTime, meta.data.intervalMs)} → ${formatTime(meta.data.lastTime, meta.data.intervalMs)}`}
+      >
+        {meta.data.fileName}
+      </td>
       <td>
         {formatSteps(meta.timesteps)}
         {meta.kind === 'checkpoint' ? ` / ${formatSteps(meta.targetTimesteps)}` : ''}
@@ -141,7 +158,12 @@ function ModelRow({ meta }: { meta: ModelMeta }) {
       <td>{formatNumber(meta.validation?.totalReturn ?? null)}</td>
       <td className="row-actions">
         {meta.kind === 'checkpoint' ? (
-          <button type="button" disabled={busy} onClick={() => void resumeCheckpoint(meta.id, meta.variant, meta.targetTimesteps)} data-testid="model-resume">
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() => void resumeCheckpoint(meta.id, meta.variant, meta.targetTimesteps)}
+            data-testid="model-resume"
+          >
             Resume
           </button>
         ) : null}
@@ -154,7 +176,12 @@ function ModelRow({ meta }: { meta: ModelMeta }) {
         <button type="button" onClick={() => void exportBundle(ref)} data-testid="model-export">
           Export
         </button>
-        <button type="button" onClick={() => void exportTfjs(ref)} data-testid="model-export-tfjs" title="model.json + weights for tf.loadLayersModel">
+        <button
+          type="button"
+          onClick={() => void exportTfjs(ref)}
+          data-testid="model-export-tfjs"
+          title="model.json + weights for tf.loadLayersModel"
+        >
           TF.js
         </button>
         <button

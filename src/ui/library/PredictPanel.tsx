@@ -18,7 +18,12 @@ export function PredictPanel() {
   const ids = { model: useId(), file: useId() };
   const chosen = choices.some((c) => c.ref === ref) ? ref : (choices[0]?.ref ?? '');
   const json = prediction
-    ? JSON.stringify({ prediction: prediction.prediction, action_name: prediction.action_name, confidence: prediction.confidence, value_estimate: prediction.value_estimate })
+    ? JSON.stringify({
+        prediction: prediction.prediction,
+        action_name: prediction.action_name,
+        confidence: prediction.confidence,
+        value_estimate: prediction.value_estimate,
+      })
     : '';
 
   return (
@@ -28,7 +33,13 @@ export function PredictPanel() {
         <div className="actions">
           <div className="field inline">
             <label htmlFor={ids.model}>Model</label>
-            <select id={ids.model} value={chosen} onChange={(e) => setRef(choices.find((c) => c.ref === e.target.value)?.ref ?? '')} disabled={choices.length === 0} data-testid="predict-model">
+            <select
+              id={ids.model}
+              value={chosen}
+              onChange={(e) => setRef(choices.find((c) => c.ref === e.target.value)?.ref ?? '')}
+              disabled={choices.length === 0}
+              data-testid="predict-model"
+            >
               {choices.length === 0 ? <option value="">No model yet</option> : null}
               {choices.map((c) => (
                 <option key={c.ref} value={c.ref}>
@@ -40,13 +51,26 @@ export function PredictPanel() {
           <label htmlFor={ids.file} className="button secondary">
             {file ? `CSV: ${file.name}` : 'Use a CSV…'}
           </label>
-          <input id={ids.file} className="visually-hidden" type="file" accept=".csv,.txt,.tsv,text/csv,text/plain" onChange={(e) => setFile(e.target.files?.[0] ?? null)} data-testid="predict-input" />
+          <input
+            id={ids.file}
+            className="visually-hidden"
+            type="file"
+            accept=".csv,.txt,.tsv,text/csv,text/plain"
+            onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+            data-testid="predict-input"
+          />
           {file ? (
             <button type="button" className="button secondary" onClick={() => setFile(null)}>
               Use the loaded data
             </button>
           ) : null}
-          <button type="button" className="button" disabled={!chosen || predicting} onClick={() => chosen && void predict(chosen, file)} data-testid="predict-run">
+          <button
+            type="button"
+            className="button"
+            disabled={!chosen || predicting}
+            onClick={() => chosen && void predict(chosen, file)}
+            data-testid="predict-run"
+          >
             Predict latest bar
           </button>
         </div>
@@ -54,8 +78,9 @@ export function PredictPanel() {
       {prediction ? (
         <div className="prediction">
           <p>
-            For the bar of {prediction.bar_time.slice(0, 16).replace('T', ' ')} (account {prediction.position}): <strong>{prediction.action_name}</strong> with confidence{' '}
-            {(prediction.confidence * 100).toFixed(1)} %, value estimate {prediction.value_estimate.toFixed(4)}.
+            For the bar of {prediction.bar_time.slice(0, 16).replace('T', ' ')} (account {prediction.position}):{' '}
+            <strong>{prediction.action_name}</strong> with confidence {(prediction.confidence * 100).toFixed(1)} %, value estimate{' '}
+            {prediction.value_estimate.toFixed(4)}.
           </p>
           <ul className="bars" aria-label="Action probabilities">
             {Object.entries(prediction.probabilities).map(([action, p]) => (
@@ -69,7 +94,12 @@ export function PredictPanel() {
             ))}
           </ul>
           <pre data-testid="predict-result">{json}</pre>
-          <button type="button" className="button secondary" onClick={() => void navigator.clipboard?.writeText(json)} data-testid="predict-copy">
+          <button
+            type="button"
+            className="button secondary"
+            onClick={() => void navigator.clipboard?.writeText(json)}
+            data-testid="predict-copy"
+          >
             Copy JSON
           </button>
         </div>

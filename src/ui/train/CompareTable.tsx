@@ -77,10 +77,21 @@ const VERDICT_RULE =
 function VerdictCell({ run }: { run: RunState }) {
   const v = run.verdict;
   const text = !v ? '—' : v.state === 'pending' ? 'judging…' : v.state === 'failed' ? 'n/a' : v.value.text;
-  const title = !v ? 'Computed when the run finishes.' : v.state === 'failed' ? v.message : v.state === 'done' ? `${v.value.trialsSource}. ${VERDICT_RULE}` : VERDICT_RULE;
+  const title = !v
+    ? 'Computed when the run finishes.'
+    : v.state === 'failed'
+      ? v.message
+      : v.state === 'done'
+        ? `${v.value.trialsSource}. ${VERDICT_RULE}`
+        : VERDICT_RULE;
   const significant = v?.state === 'done' ? v.value.significant : null;
   return (
-    <td className={`verdict-cell${significant === true ? ' pos' : ''}`} title={title} data-testid="compare-verdict" data-state={v?.state ?? 'none'}>
+    <td
+      className={`verdict-cell${significant === true ? ' pos' : ''}`}
+      title={title}
+      data-testid="compare-verdict"
+      data-state={v?.state ?? 'none'}
+    >
       {text}
     </td>
   );
@@ -100,7 +111,12 @@ function caption(runs: RunState[]): string {
   if (spans.length === 0) return `${base}.`;
   const key = (s: (typeof spans)[number]) => JSON.stringify(s);
   if (spans.some((s) => key(s) !== key(spans[0]))) return `${base}. Warning: the runs used different splits; compare with care.`;
-  const day = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ').replace(/ 00:00$/, '');
+  const day = (ms: number) =>
+    new Date(ms)
+      .toISOString()
+      .slice(0, 16)
+      .replace('T', ' ')
+      .replace(/ 00:00$/, '');
   const s = spans[0];
   return `${base}, same splits: train ${day(s.train.firstTime)} → ${day(s.train.lastTime)}, validation ${day(s.validation.firstTime)} → ${day(s.validation.lastTime)}, test ${day(s.test.firstTime)} → ${day(s.test.lastTime)}.`;
 }

@@ -6,7 +6,6 @@ import { CanvasLineChart, type CanvasSeries } from '../charts/CanvasLineChart';
 import { formatTime } from '../format';
 import { useThrottledValue } from '../charts/useThrottledValue';
 
-
 /** An HTML legend: cheaper than recharts' measured SVG legend on charts that redraw while training. */
 function RunLegend({ runs, extra }: { runs: RunState[]; extra?: string }) {
   return (
@@ -83,7 +82,16 @@ const RewardChartView = memo(function RewardChartView({ runs }: { runs: RunState
       <RunLegend runs={runs} />
       <div className="slider">
         <label htmlFor={id}>Smoothing {alpha.toFixed(2)}</label>
-        <input id={id} type="range" min={0} max={0.99} step={0.01} value={alpha} onChange={(e) => setAlpha(Number(e.target.value))} data-testid="reward-smoothing" />
+        <input
+          id={id}
+          type="range"
+          min={0}
+          max={0.99}
+          step={0.01}
+          value={alpha}
+          onChange={(e) => setAlpha(Number(e.target.value))}
+          data-testid="reward-smoothing"
+        />
       </div>
     </div>
   );
@@ -100,7 +108,12 @@ function lastOf(runs: RunState[], pick: (r: RunState) => ArrayLike<number>): num
 
 const DrawdownChartView = memo(function DrawdownChartView({ runs }: { runs: RunState[] }) {
   const series = useMemo(
-    () => runs.map((r): CanvasSeries => ({ name: r.variant, colour: VARIANT_COLOURS[r.variant], ...columns(r.episodes.timesteps, r.episodes.maxDrawdown) })),
+    () =>
+      runs.map((r): CanvasSeries => ({
+        name: r.variant,
+        colour: VARIANT_COLOURS[r.variant],
+        ...columns(r.episodes.timesteps, r.episodes.maxDrawdown),
+      })),
     [runs],
   );
   const count = runs.reduce((n, r) => n + r.episodes.maxDrawdown.length, 0);
@@ -194,12 +207,23 @@ const ValidationEquityChartView = memo(function ValidationEquityChartView({ runs
   const series = useMemo(() => {
     if (!withEval.length) return [];
     const first = withEval[0].evaluation!.curve;
-    const buyHold: CanvasSeries = { name: 'buy & hold', colour: 'var(--chart-line)', ...columns(first.time, first.buyHold), dash: [4, 3], lineWidth: 1.5 };
+    const buyHold: CanvasSeries = {
+      name: 'buy & hold',
+      colour: 'var(--chart-line)',
+      ...columns(first.time, first.buyHold),
+      dash: [4, 3],
+      lineWidth: 1.5,
+    };
     return [
       buyHold,
       ...withEval.map((r): CanvasSeries => {
         const c = r.evaluation!.curve;
-        return { name: `${r.variant} @ ${formatSteps(r.evaluation!.timesteps)}`, colour: VARIANT_COLOURS[r.variant], ...columns(c.time, c.equity), lineWidth: 2 };
+        return {
+          name: `${r.variant} @ ${formatSteps(r.evaluation!.timesteps)}`,
+          colour: VARIANT_COLOURS[r.variant],
+          ...columns(c.time, c.equity),
+          lineWidth: 2,
+        };
       }),
     ];
   }, [withEval]);

@@ -47,7 +47,13 @@ export function TrainPanel() {
             testId="train-steps"
             onCommit={(v) => v !== null && setField('stop', 'totalTimesteps', v)}
           />
-          <button type="button" className="button" disabled={!canStart} onClick={() => void train({ ...overrides, variant })} data-testid="train-start">
+          <button
+            type="button"
+            className="button"
+            disabled={!canStart}
+            onClick={() => void train({ ...overrides, variant })}
+            data-testid="train-start"
+          >
             Start
           </button>
           <button
@@ -63,7 +69,13 @@ export function TrainPanel() {
           <button type="button" className="button secondary" disabled={!active} onClick={() => void stop()} data-testid="train-stop">
             Stop
           </button>
-          <button type="button" className="button secondary" disabled={!canStart} onClick={() => void trainAll(overrides)} data-testid="train-all">
+          <button
+            type="button"
+            className="button secondary"
+            disabled={!canStart}
+            onClick={() => void trainAll(overrides)}
+            data-testid="train-all"
+          >
             Train all three
           </button>
         </div>
@@ -74,34 +86,35 @@ export function TrainPanel() {
         <p className="empty">Press Start to train the {variant} variant on the loaded data, or Train all three to compare the variants.</p>
       )}
       <>
-          <div className="chart-grid">
-            <RewardChart runs={groupRuns} />
-            <DrawdownChart runs={groupRuns} />
-          </div>
-          <ValidationEquityChart runs={groupRuns} intervalMs={dataset?.report.intervalMs ?? 86_400_000} />
-          <DiagnosticsCharts runs={groupRuns} />
-          {latest?.best ? (
-            <div className="best">
-              <h3>
-                Best validation so far ({latest.variant}, update {latest.best.update}, {formatSteps(latest.best.timesteps)} steps)
-              </h3>
-              <p className="hint" data-testid="best-selection">
-                Chosen by {latest.best.selection.basis} {formatNumber(latest.best.selection.score, 2)} with {latest.best.selection.trades} trades. These
-                validation bars pick the checkpoint, so they flatter it: judge the model on the test split.
-              </p>
-              <MetricsTable metrics={latest.best.metrics} testId="best-metrics" />
-              <p className="hint" data-testid="best-assumptions">
-                Assumptions: {latest.best.assumptions}.
-              </p>
-            </div>
-          ) : null}
-          {groupRuns.length > 1 || groupRuns.some((r) => r.result) ? <CompareTable runs={groupRuns} /> : null}
-          {progress ? (
-            <p className="status">
-              Last update: policy loss {formatNumber(progress.policyLoss, 4)}, value loss {formatNumber(progress.valueLoss, 4)}, entropy {formatNumber(progress.entropy, 3)}, KL{' '}
-              {formatNumber(progress.approxKl, 4)}, learning rate {formatNumber(progress.learningRate, 6)}
+        <div className="chart-grid">
+          <RewardChart runs={groupRuns} />
+          <DrawdownChart runs={groupRuns} />
+        </div>
+        <ValidationEquityChart runs={groupRuns} intervalMs={dataset?.report.intervalMs ?? 86_400_000} />
+        <DiagnosticsCharts runs={groupRuns} />
+        {latest?.best ? (
+          <div className="best">
+            <h3>
+              Best validation so far ({latest.variant}, update {latest.best.update}, {formatSteps(latest.best.timesteps)} steps)
+            </h3>
+            <p className="hint" data-testid="best-selection">
+              Chosen by {latest.best.selection.basis} {formatNumber(latest.best.selection.score, 2)} with {latest.best.selection.trades}{' '}
+              trades. These validation bars pick the checkpoint, so they flatter it: judge the model on the test split.
             </p>
-          ) : null}
+            <MetricsTable metrics={latest.best.metrics} testId="best-metrics" />
+            <p className="hint" data-testid="best-assumptions">
+              Assumptions: {latest.best.assumptions}.
+            </p>
+          </div>
+        ) : null}
+        {groupRuns.length > 1 || groupRuns.some((r) => r.result) ? <CompareTable runs={groupRuns} /> : null}
+        {progress ? (
+          <p className="status">
+            Last update: policy loss {formatNumber(progress.policyLoss, 4)}, value loss {formatNumber(progress.valueLoss, 4)}, entropy{' '}
+            {formatNumber(progress.entropy, 3)}, KL {formatNumber(progress.approxKl, 4)}, learning rate{' '}
+            {formatNumber(progress.learningRate, 6)}
+          </p>
+        ) : null}
       </>
     </section>
   );
@@ -121,11 +134,19 @@ function ProgressBar({ run }: { run: RunState | null }) {
           {status}
         </span>
         <span>
-          {formatSteps(timesteps)} / {formatSteps(total)} steps · elapsed {formatDuration(p?.elapsedMs ?? run?.result?.wallTimeMs ?? 0)} · ETA{' '}
-          {run?.status === 'running' && p ? formatDuration(p.etaMs) : '—'} · {p ? `${p.stepsPerSecond.toFixed(0)} steps/s` : '— steps/s'} · {p?.episodes ?? run?.result?.episodes ?? 0} episodes
+          {formatSteps(timesteps)} / {formatSteps(total)} steps · elapsed {formatDuration(p?.elapsedMs ?? run?.result?.wallTimeMs ?? 0)} ·
+          ETA {run?.status === 'running' && p ? formatDuration(p.etaMs) : '—'} ·{' '}
+          {p ? `${p.stepsPerSecond.toFixed(0)} steps/s` : '— steps/s'} · {p?.episodes ?? run?.result?.episodes ?? 0} episodes
         </span>
       </div>
-      <div className="progress-track" role="progressbar" aria-valuemin={0} aria-valuemax={total} aria-valuenow={timesteps} aria-label="Training progress">
+      <div
+        className="progress-track"
+        role="progressbar"
+        aria-valuemin={0}
+        aria-valuemax={total}
+        aria-valuenow={timesteps}
+        aria-label="Training progress"
+      >
         <div className="progress-fill" style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
       </div>
     </div>

@@ -38,7 +38,13 @@ export function WalkForwardPanel() {
       <div className="panel-head">
         <h2 id="wf-title">Walk-forward</h2>
         <div className="actions">
-          <button type="button" className="button" disabled={busy || blocker !== null} onClick={() => void start({ ...overrides, variant })} data-testid="wf-start">
+          <button
+            type="button"
+            className="button"
+            disabled={busy || blocker !== null}
+            onClick={() => void start({ ...overrides, variant })}
+            data-testid="wf-start"
+          >
             Start
           </button>
           <button
@@ -57,8 +63,8 @@ export function WalkForwardPanel() {
         </div>
       </div>
       <p className="hint">
-        A fresh {variant} agent per fold, trained with the current training settings on the data before its test slice, its checkpoint chosen on a
-        validation slice, then tested on the next slice; the test slices are stitched into one out-of-sample account.
+        A fresh {variant} agent per fold, trained with the current training settings on the data before its test slice, its checkpoint
+        chosen on a validation slice, then tested on the next slice; the test slices are stitched into one out-of-sample account.
       </p>
       <div className="wf-settings">
         <NumberInput
@@ -73,7 +79,13 @@ export function WalkForwardPanel() {
         />
         <div className="field">
           <label htmlFor={ids.window}>Training window</label>
-          <select id={ids.window} value={settings.window} disabled={busy} onChange={(e) => setSetting('window', e.target.value as WalkForwardWindow)} data-testid="wf-window">
+          <select
+            id={ids.window}
+            value={settings.window}
+            disabled={busy}
+            onChange={(e) => setSetting('window', e.target.value as WalkForwardWindow)}
+            data-testid="wf-window"
+          >
             {WINDOWS.map((w) => (
               <option key={w} value={w}>
                 {w === 'expanding' ? 'Expanding' : 'Rolling'}
@@ -152,10 +164,24 @@ function WalkForwardProgressView({ status }: { status: WalkForwardStatus }) {
           {status === 'running' && progress?.etaMs != null ? formatDuration(progress.etaMs) : '—'}
         </span>
       </div>
-      <div className="progress-track" role="progressbar" aria-label="Current fold progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round((progress?.foldProgress ?? 0) * 100)}>
+      <div
+        className="progress-track"
+        role="progressbar"
+        aria-label="Current fold progress"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={Math.round((progress?.foldProgress ?? 0) * 100)}
+      >
         <div className="progress-fill" style={{ width: `${((progress?.foldProgress ?? 0) * 100).toFixed(1)}%` }} />
       </div>
-      <div className="progress-track wf-overall" role="progressbar" aria-label="Overall walk-forward progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(overall * 100)}>
+      <div
+        className="progress-track wf-overall"
+        role="progressbar"
+        aria-label="Overall walk-forward progress"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={Math.round(overall * 100)}
+      >
         <div className="progress-fill" style={{ width: `${(overall * 100).toFixed(1)}%` }} />
       </div>
     </div>
@@ -173,11 +199,13 @@ function FoldsTable({ intervalMs }: { intervalMs: number }) {
         <caption>Folds: test figures are the selected checkpoint on the fold&apos;s test slice (dates of its decisions)</caption>
         <thead>
           <tr>
-            {['Fold', 'Train', 'Validation', 'Test', 'Test return %', 'Buy & hold %', 'Sharpe', 'Trades', 'Selected checkpoint'].map((h) => (
-              <th key={h} scope="col">
-                {h}
-              </th>
-            ))}
+            {['Fold', 'Train', 'Validation', 'Test', 'Test return %', 'Buy & hold %', 'Sharpe', 'Trades', 'Selected checkpoint'].map(
+              (h) => (
+                <th key={h} scope="col">
+                  {h}
+                </th>
+              ),
+            )}
           </tr>
         </thead>
         <tbody>
@@ -187,7 +215,9 @@ function FoldsTable({ intervalMs }: { intervalMs: number }) {
               <td>{span(f.train)}</td>
               <td>{span(f.validation)}</td>
               <td>{span(f.testPeriod)}</td>
-              <td className={f.metrics.totalReturn > 0 ? 'pos' : f.metrics.totalReturn < 0 ? 'neg' : ''}>{formatNumber(f.metrics.totalReturn)}</td>
+              <td className={f.metrics.totalReturn > 0 ? 'pos' : f.metrics.totalReturn < 0 ? 'neg' : ''}>
+                {formatNumber(f.metrics.totalReturn)}
+              </td>
               <td>{formatNumber(f.metrics.buyHoldReturn)}</td>
               <td>{formatNumber(f.metrics.sharpe)}</td>
               <td>{f.metrics.trades}</td>
@@ -220,7 +250,13 @@ function WalkForwardResultView({ result, intervalMs }: { result: WalkForwardRunR
   return (
     <div className="wf-result" data-testid="wf-result">
       <div className="actions">
-        <button type="button" className="button secondary" onClick={() => void onExport()} disabled={exporting} data-testid="wf-export-report">
+        <button
+          type="button"
+          className="button secondary"
+          onClick={() => void onExport()}
+          disabled={exporting}
+          data-testid="wf-export-report"
+        >
           Export report (HTML)
         </button>
         {exporting ? (
@@ -236,11 +272,15 @@ function WalkForwardResultView({ result, intervalMs }: { result: WalkForwardRunR
       >
         {significance.verdict}
       </p>
-      {result.stopped ? <p className="hint">Stopped after {result.folds.length} of {result.plan.folds} folds: the figures cover the finished folds only.</p> : null}
+      {result.stopped ? (
+        <p className="hint">
+          Stopped after {result.folds.length} of {result.plan.folds} folds: the figures cover the finished folds only.
+        </p>
+      ) : null}
       <StitchedChart result={result} intervalMs={intervalMs} />
       <h3>
-        Stitched out-of-sample metrics ({stitched.bars.toLocaleString('en-US')} bars, {formatTime(Date.parse(stitched.firstTime), intervalMs)} →{' '}
-        {formatTime(Date.parse(stitched.lastTime), intervalMs)})
+        Stitched out-of-sample metrics ({stitched.bars.toLocaleString('en-US')} bars,{' '}
+        {formatTime(Date.parse(stitched.firstTime), intervalMs)} → {formatTime(Date.parse(stitched.lastTime), intervalMs)})
       </h3>
       <MetricsTable metrics={stitched.metrics} testId="wf-stitched-metrics" />
       <div className="chart-grid">
@@ -257,7 +297,11 @@ const formatEquityValue = (v: number) => v.toFixed(2);
 function StitchedChart({ result, intervalMs }: { result: WalkForwardRunResult; intervalMs: number }) {
   const curve = result.curve;
   const formatX = useCallback((t: number) => formatTime(t, intervalMs), [intervalMs]);
-  const series = useMemo((): CanvasSeries[] => (curve ? [{ name: 'stitched test equity', colour: 'var(--accent)', xs: curve.time, ys: curve.equity, lineWidth: 2 }] : []), [curve]);
+  const series = useMemo(
+    (): CanvasSeries[] =>
+      curve ? [{ name: 'stitched test equity', colour: 'var(--accent)', xs: curve.time, ys: curve.equity, lineWidth: 2 }] : [],
+    [curve],
+  );
   const markers = useMemo(() => curve?.foldStartTimes.map((x, k) => ({ x, label: `fold ${k + 1}` })) ?? [], [curve]);
   if (!curve) return null;
   return (
