@@ -1,11 +1,6 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { sampleLoaded } from './fixtures';
 import { barsToCsv, generateSampleBars } from '../src/core/data/sampleData';
-
-async function sampleLoaded(page: Page) {
-  await page.goto('/');
-  await expect(page.getByTestId('import-report')).toContainText('sample-ohlcv.csv');
-  await expect(page.getByTestId('price-chart').locator('.recharts-line-curve')).toBeVisible();
-}
 
 test('the app loads the sample data, draws the price chart with splits and reports WebGPU', async ({ page }) => {
   const pageErrors: string[] = [];

@@ -1,4 +1,5 @@
 import { expect, type Page } from '@playwright/test';
+import { barsToCsv, generateSampleBars } from '../src/core/data/sampleData';
 
 export type Backend = 'webgpu' | 'wasm' | 'cpu';
 
@@ -42,4 +43,61 @@ export async function configure(page: Page, backend: Backend, episodeLength: num
   await page.getByLabel('Minibatch size').fill('64');
   await page.getByText('Stopping & evaluation', { exact: true }).click();
   await page.getByLabel('Validate every (updates)').fill('1');
+}
+
+/** Opens the app and waits for the bundled sample data and its price chart. */
+export async function sampleLoaded(page: Page) {
+  await page.goto('/');
+  await expect(page.getByTestId('import-report')).toContainText('sample-ohlcv.csv');
+  await expect(page.getByTestId('price-chart').locator('.recharts-line-curve')).toBeVisible();
+}
+
+/** Sample data, the fast-prototype preset on WASM, small rollouts; the splits and validation as configured. */
+export async function fastSetup(page: Page) {
+  await page.goto('/');
+  await expect(page.getByTestId('import-report')).toContainText('sample-ohlcv.csv');
+  await page.getByTestId('preset-select').selectOption('fast-prototype');
+  await page.getByTestId('variant-select').selectOption('maskable');
+  await page.getByTestId('backend-select').selectOption('wasm');
+  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
+  await page.getByText('Environment', { exact: true }).click();
+  await page.getByLabel('Episode length').fill('40');
+  await page.getByLabel('Parallel envs').fill('4');
+  await page.getByText('PPO', { exact: true }).click();
+  await page.getByLabel('Steps per env per update').fill('64');
+  await page.getByLabel('Minibatch size').fill('64');
+}
+
+/** Backtests the test split and reads the metrics table's values. */
+export async function backtestMetrics(page: Page): Promise<Record<string, string | null>> {
+  await page.getByTestId('backtest-split').selectOption('test');
+  await page.getByTestId('backtest-run').click();
+  const metrics = page.getByTestId('backtest-metrics');
+  await expect(metrics.getByTestId('metric-totalReturn')).toHaveAttribute('data-value', /\d/);
+  const out: Record<string, string | null> = {};
+  for (const key of ['totalReturn', 'buyHoldReturn', 'sharpe', 'sortino', 'maxDrawdown', 'trades', 'winRate', 'finalEquity']) {
+    out[key] = await metrics.getByTestId(`metric-${key}`).getAttribute('data-value');
+  }
+  return out;
+}
+
+/** Drops an unseen CSV on the backtest panel and checks every headline metric is a number (or undefined). */
+export async function backtestDroppedCsv(page: Page) {
+  const csv = barsToCsv(generateSampleBars({ bars: 600, seed: 21 }));
+  const dataTransfer = await page.evaluateHandle((text) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], 'unseen.csv', { type: 'text/csv' }));
+    return dt;
+  }, csv);
+  await page.dispatchEvent('[data-testid="backtest-panel"]', 'drop', { dataTransfer });
+  const metrics = page.getByTestId('backtest-metrics');
+  await expect(metrics).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('backtest-result')).toContainText('unseen.csv');
+  for (const key of ['totalReturn', 'buyHoldReturn', 'sharpe', 'sortino', 'maxDrawdown', 'trades', 'winRate']) {
+    const value = await metrics.getByTestId(`metric-${key}`).getAttribute('data-value');
+    expect(value, key).not.toBeNull();
+    expect(Number.isNaN(Number(value)) && value !== 'NaN', key).toBe(false);
+  }
+  // the dropped file was backtested, not loaded as training data
+  await expect(page.getByTestId('import-report')).toContainText('sample-ohlcv.csv');
 }

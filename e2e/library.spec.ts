@@ -1,32 +1,6 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { fastSetup, backtestMetrics } from './fixtures';
 import { readFileSync } from 'node:fs';
-
-async function fastSetup(page: Page) {
-  await page.goto('/');
-  await expect(page.getByTestId('import-report')).toContainText('sample-ohlcv.csv');
-  await page.getByTestId('preset-select').selectOption('fast-prototype');
-  await page.getByTestId('variant-select').selectOption('maskable');
-  await page.getByTestId('backend-select').selectOption('wasm');
-  await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
-  await page.getByText('Environment', { exact: true }).click();
-  await page.getByLabel('Episode length').fill('40');
-  await page.getByLabel('Parallel envs').fill('4');
-  await page.getByText('PPO', { exact: true }).click();
-  await page.getByLabel('Steps per env per update').fill('64');
-  await page.getByLabel('Minibatch size').fill('64');
-}
-
-async function backtestMetrics(page: Page): Promise<Record<string, string | null>> {
-  await page.getByTestId('backtest-split').selectOption('test');
-  await page.getByTestId('backtest-run').click();
-  const metrics = page.getByTestId('backtest-metrics');
-  await expect(metrics.getByTestId('metric-totalReturn')).toHaveAttribute('data-value', /\d/);
-  const out: Record<string, string | null> = {};
-  for (const key of ['totalReturn', 'buyHoldReturn', 'sharpe', 'sortino', 'maxDrawdown', 'trades', 'winRate', 'finalEquity']) {
-    out[key] = await metrics.getByTestId(`metric-${key}`).getAttribute('data-value');
-  }
-  return out;
-}
 
 test('a saved model survives a reload, exports, and re-imports to identical backtest metrics', async ({ page }) => {
   await fastSetup(page);

@@ -1,26 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { barsToCsv, generateSampleBars } from '../src/core/data/sampleData';
-import { configure, longTasksSince, watchLongTasks } from './fixtures';
-
-async function backtestDroppedCsv(page: Page) {
-  const csv = barsToCsv(generateSampleBars({ bars: 600, seed: 21 }));
-  const dataTransfer = await page.evaluateHandle((text) => {
-    const dt = new DataTransfer();
-    dt.items.add(new File([text], 'unseen.csv', { type: 'text/csv' }));
-    return dt;
-  }, csv);
-  await page.dispatchEvent('[data-testid="backtest-panel"]', 'drop', { dataTransfer });
-  const metrics = page.getByTestId('backtest-metrics');
-  await expect(metrics).toBeVisible({ timeout: 60_000 });
-  await expect(page.getByTestId('backtest-result')).toContainText('unseen.csv');
-  for (const key of ['totalReturn', 'buyHoldReturn', 'sharpe', 'sortino', 'maxDrawdown', 'trades', 'winRate']) {
-    const value = await metrics.getByTestId(`metric-${key}`).getAttribute('data-value');
-    expect(value, key).not.toBeNull();
-    expect(Number.isNaN(Number(value)) && value !== 'NaN', key).toBe(false);
-  }
-  // the dropped file was backtested, not loaded as training data
-  await expect(page.getByTestId('import-report')).toContainText('sample-ohlcv.csv');
-}
+import { expect, test } from '@playwright/test';
+import { backtestDroppedCsv, configure, longTasksSince, watchLongTasks } from './fixtures';
 
 test('trains Maskable on WebGPU, streams charts and validation equity, stops, and backtests a dropped CSV', async ({ page }) => {
   // The software WebGPU adapter runs ~80 steps/s: three updates with a validation after each take minutes.
