@@ -20,8 +20,8 @@ const full = () =>
 
 async function labWithData() {
   const api = new LabApi();
-  expect((await api.importFile(csv, 'bars.csv')).ok).toBe(true);
-  await api.useBackend('cpu');
+  expect((await api.data.importFile(csv, 'bars.csv')).ok).toBe(true);
+  await api.training.useBackend('cpu');
   return api;
 }
 
@@ -41,7 +41,7 @@ describe('autosave during training', () => {
       return args[2]?.kind === 'checkpoint' ? Promise.reject(full()) : save.apply(this, args);
     });
     const events: AutosaveEvent[] = [];
-    const outcome = await api.train(
+    const outcome = await api.training.train(
       tiny,
       'cpu',
       () => {},
@@ -67,14 +67,14 @@ describe('autosave during training', () => {
       '2 autosaves failed during this run. The library holds the best model so far at 320 timesteps. ' +
         'The finished model is kept in this session only: it is not in the library until you save it.',
     );
-    expect((await api.exportModel(outcome.value.runId)).ok).toBe(true);
+    expect((await api.library.exportModel(outcome.value.runId)).ok).toBe(true);
   });
 
   it('keeps the finished result when the checkpoint cannot be removed afterwards', async () => {
     const api = await labWithData();
     vi.spyOn(ModelLibrary.prototype, 'remove').mockRejectedValue(new LibraryError('closed', 'the database was closed'));
     const events: AutosaveEvent[] = [];
-    const outcome = await api.train(
+    const outcome = await api.training.train(
       tiny,
       'cpu',
       () => {},
@@ -86,18 +86,18 @@ describe('autosave during training', () => {
     expect(outcome.value.autosaveNotice).toMatch(
       /checkpoint could not be removed from the library \(the database was closed\); delete it there/,
     );
-    expect((await api.exportModel(outcome.value.runId)).ok).toBe(true);
+    expect((await api.library.exportModel(outcome.value.runId)).ok).toBe(true);
   });
 
   it("refuses to delete or rename the running run's checkpoint, and removes it when the run ends", async () => {
     const api = await labWithData();
     const attempts: Promise<unknown>[] = [];
-    const outcome = await api.train(
+    const outcome = await api.training.train(
       tiny,
       'cpu',
       () => {},
       (e) => {
-        if (e.ok && e.meta.kind === 'checkpoint') attempts.push(api.deleteModel(e.meta.id), api.renameModel(e.meta.id, 'mine'));
+        if (e.ok && e.meta.kind === 'checkpoint') attempts.push(api.library.deleteModel(e.meta.id), api.library.renameModel(e.meta.id, 'mine'));
       },
     );
     expect(outcome.ok).toBe(true);
@@ -105,19 +105,19 @@ describe('autosave during training', () => {
     expect(deleted.ok).toBe(false);
     expect(deleted.error?.message).toMatch(/run in progress autosaves to this entry, so it cannot be deleted now/);
     expect(renamed.error?.message).toMatch(/cannot be renamed now/);
-    const listed = await api.listModels();
+    const listed = await api.library.listModels();
     expect(listed.ok && listed.value.filter((m) => m.kind === 'checkpoint')).toEqual([]);
   });
 
   it('exports a renamed library model under its new name', async () => {
     const api = await labWithData();
-    const trained = await api.train(tiny, 'cpu', () => {});
+    const trained = await api.training.train(tiny, 'cpu', () => {});
     if (!trained.ok) throw new Error(trained.error.message);
-    const saved = await api.saveModel(trained.value.runId, 'first');
+    const saved = await api.library.saveModel(trained.value.runId, 'first');
     if (!saved.ok) throw new Error(saved.error.message);
-    expect((await api.exportModel(`saved:${saved.value.id}`)).ok).toBe(true);
-    await api.renameModel(saved.value.id, 'second');
-    const exported = await api.exportModel(`saved:${saved.value.id}`);
+    expect((await api.library.exportModel(`saved:${saved.value.id}`)).ok).toBe(true);
+    await api.library.renameModel(saved.value.id, 'second');
+    const exported = await api.library.exportModel(`saved:${saved.value.id}`);
     expect(exported.ok && exported.value.fileName).toBe('second.ppo.json');
     expect(exported.ok && JSON.parse(exported.value.text).name).toBe('second');
   });
@@ -127,7 +127,7 @@ describe('walk-forward in the worker', () => {
   it('keeps each fold model as a run, announces folds as they end, and exports the report', async () => {
     const api = await labWithData();
     const announced: string[] = [];
-    const outcome = await api.walkForward(
+    const outcome = await api.training.walkForward(
       { ...tiny, stop: { totalTimesteps: 64 } },
       { folds: 2 },
       'cpu',
@@ -137,8 +137,8 @@ describe('walk-forward in the worker', () => {
     if (!outcome.ok) throw new Error(outcome.error.message);
     expect(outcome.value.runIds).toHaveLength(2);
     expect(announced).toEqual(outcome.value.runIds.map((id, k) => `${k + 1} ${id} ${outcome.value.name} fold ${k + 1}`));
-    expect((await api.exportModel(outcome.value.runIds[1])).ok).toBe(true);
-    const report = await api.exportWalkForwardReport();
+    expect((await api.library.exportModel(outcome.value.runIds[1])).ok).toBe(true);
+    const report = await api.training.exportWalkForwardReport();
     if (!report.ok) throw new Error(report.error.message);
     expect(report.value.fileName).toBe('maskable-walk-forward-bars-report.html');
     expect(report.value.html).toContain('<svg');
@@ -147,7 +147,7 @@ describe('walk-forward in the worker', () => {
 
   it('says how many folds fit when the asked number does not', async () => {
     const api = await labWithData();
-    const outcome = await api.walkForward(tiny, { folds: 60 }, 'cpu', () => {});
+    const outcome = await api.training.walkForward(tiny, { folds: 60 }, 'cpu', () => {});
     expect(outcome.ok).toBe(false);
     if (outcome.ok) return;
     expect(outcome.error.kind).toBe('SplitError');
@@ -156,7 +156,7 @@ describe('walk-forward in the worker', () => {
 
   it('refuses to export a walk-forward report before any walk-forward', async () => {
     const api = await labWithData();
-    const report = await api.exportWalkForwardReport();
+    const report = await api.training.exportWalkForwardReport();
     expect(!report.ok && report.error.message).toMatch(/Run a walk-forward before exporting its report/);
   });
 });

@@ -138,16 +138,16 @@ export type BacktestSource =
 /** Equity or trades CSV, the report JSON, or the one-file HTML evaluation report. */
 export type ExportKind = 'equity' | 'trades' | 'report' | 'html';
 
-/** The one API the UI calls; the worker exposes an instance of it through Comlink. */
-export class LabApi {
-  private dataset: { bars: Bars; report: ImportReport } | null = null;
-  private backend: BackendInfo | null = null;
-  private calibration: Calibration | null = null;
-  private readonly runs = new Map<string, ModelBundle>();
+/** What the services share: the loaded data, the backend, the session's runs, the last results. */
+class LabSession {
+  dataset: { bars: Bars; report: ImportReport } | null = null;
+  backend: BackendInfo | null = null;
+  calibration: Calibration | null = null;
+  readonly runs = new Map<string, ModelBundle>();
   /** The running training or walk-forward, for pause / resume / stop. */
-  private control: Pick<TrainingControl, 'pause' | 'resume' | 'stop'> | null = null;
+  control: Pick<TrainingControl, 'pause' | 'resume' | 'stop'> | null = null;
   /** The last backtest with what it ran on, so it can be evaluated without running it again. */
-  private lastBacktest: {
+  lastBacktest: {
     result: ModelBacktest;
     label: string;
     bundle: ModelBundle;
@@ -156,9 +156,24 @@ export class LabApi {
     evaluation: ModelEvaluation | null;
   } | null = null;
   /** The last walk-forward with the data it ran on, for its report. */
-  private lastWalkForward: { result: WalkForwardResult; bars: Bars; report: ImportReport; html: string | null } | null = null;
-  private runCounter = 0;
-  private library: Promise<ModelLibrary> | null = null;
+  lastWalkForward: { result: WalkForwardResult; bars: Bars; report: ImportReport; html: string | null } | null = null;
+  runCounter = 0;
+  libraryConnection: Promise<ModelLibrary> | null = null;
+
+  /** Starts (or keeps) a tfjs backend; training and model checks use whatever was started last. */
+  async useBackend(choice: BackendChoice, calibration: Calibration | null = null): Promise<BackendInfo> {
+    if (this.backend && this.backend.requested === choice) return this.backend;
+    this.backend = await startBackend(choice, calibration ?? this.calibration);
+    this.calibration = this.backend.calibration ?? this.calibration;
+    return this.backend;
+  }
+}
+
+/** Loading data: import a CSV, summarise it for a lookback and split. */
+export class DataService {
+  // Marked so Comlink's types (and calls) reach its methods through the composed API.
+  readonly [Comlink.proxyMarker] = true as const;
+  constructor(private readonly session: LabSession) {}
 
   /**
    * Imports a CSV and makes it the current dataset. On failure the previous dataset stays current and
@@ -173,17 +188,124 @@ export class LabApi {
     return attempt(async () => {
       const { bars, report } = await importCsv(input, { fileName, ...(onProgress ? { onProgress } : {}), ...(mapping ? { mapping } : {}) });
       const summary = summariseDataset(bars, report);
-      this.dataset = { bars, report };
+      this.session.dataset = { bars, report };
       return summary;
     });
   }
 
   /** The current dataset summarised for another lookback and split (the splits depend on both). */
   async summarise(lookback: number, ratios?: SplitRatios): Promise<Outcome<DatasetSummary> | null> {
-    const dataset = this.dataset;
+    const dataset = this.session.dataset;
     if (!dataset) return null;
     return attempt(async () => summariseDataset(dataset.bars, dataset.report, { lookback, ...(ratios ? { ratios } : {}) }));
   }
+}
+
+/** The model library in IndexedDB, and the runs of this session, by ModelRef. */
+export class LibraryService {
+  // Marked so Comlink's types (and calls) reach its methods through the composed API.
+  readonly [Comlink.proxyMarker] = true as const;
+  constructor(private readonly session: LabSession) {}
+
+  async listModels(): Promise<Outcome<ModelMeta[]>> {
+    return attempt(async () => (await this.open()).list());
+  }
+
+  /** Saves a run's model (or re-saves a library model) under a name. */
+  async saveModel(runId: ModelRef, name: string): Promise<Outcome<ModelMeta>> {
+    return attempt(async () => {
+      const bundle = { ...(await this.resolve(runId)), name: name.trim() || 'Untitled model' };
+      return (await this.open()).save(bundle, serializeBundle(bundle));
+    });
+  }
+
+  async renameModel(id: string, name: string): Promise<Outcome<ModelMeta>> {
+    return attempt(async () => {
+      await refuseWhileRunning(id, 'renamed');
+      const meta = await (await this.open()).rename(id, name);
+      // The cached bundle still has the old name; the next use reads the renamed one.
+      this.session.runs.delete(savedModelRef(id));
+      return meta;
+    });
+  }
+
+  async deleteModel(id: string): Promise<Outcome<null>> {
+    return attempt(async () => {
+      await refuseWhileRunning(id, 'deleted');
+      await (await this.open()).remove(id);
+      this.session.runs.delete(savedModelRef(id));
+      return null;
+    });
+  }
+
+  /** The model as one bundle file's text (what export downloads and import reads). */
+  async exportModel(ref: ModelRef): Promise<Outcome<{ fileName: string; text: string }>> {
+    return attempt(async () => {
+      const bundle = await this.resolve(ref);
+      return { fileName: `${fileSafe(bundle.name)}.ppo.json`, text: serializeBundle(bundle) };
+    });
+  }
+
+  /** The network alone in TF.js Layers format (MLP variants). */
+  async exportTfjs(ref: ModelRef): Promise<Outcome<{ modelJson: string; weights: ArrayBuffer }>> {
+    return attempt(async () => {
+      const files = await tfjsModelFiles(await this.resolve(ref));
+      return Comlink.transfer(files, [files.weights]);
+    });
+  }
+
+  /** Validates a bundle file and adds it to the library; a bad file changes nothing. */
+  async importModel(text: string, fileName: string): Promise<Outcome<ModelMeta>> {
+    return attempt(async () => {
+      let bundle: ModelBundle;
+      try {
+        bundle = parseBundle(text);
+      } catch (error) {
+        if (error instanceof Error) error.message = `${shortFileName(fileName)}: ${error.message}`;
+        throw error;
+      }
+      // parseBundle checked every weight against the config; building the network once on this backend
+      // proves it runs here before anything is stored.
+      await this.session.useBackend(this.session.backend?.requested ?? 'auto');
+      loadNetwork(bundle).dispose();
+      return (await this.open()).save(bundle, text);
+    });
+  }
+
+  /** A run of this session ("run-3") or a library model ("saved:<id>"). */
+  async resolve(ref: ModelRef): Promise<ModelBundle> {
+    const known = this.session.runs.get(ref);
+    if (known) return known;
+    if (ref.startsWith('saved:')) return this.loadSaved(ref.slice('saved:'.length));
+    throw new UsageError(`No model "${ref}" in this session. Train one first, or pick one from the library.`);
+  }
+
+  /** A library model, kept in the session once loaded. */
+  async loadSaved(id: string): Promise<ModelBundle> {
+    const bundle = parseBundle(await (await this.open()).bundleText(id));
+    this.session.runs.set(savedModelRef(id), bundle);
+    return bundle;
+  }
+
+  /** The IndexedDB library, opened on first use. */
+  open(): Promise<ModelLibrary> {
+    this.session.libraryConnection ??= ModelLibrary.open();
+    // A failed open is not cached: the next call tries again.
+    this.session.libraryConnection.catch(() => {
+      this.session.libraryConnection = null;
+    });
+    return this.session.libraryConnection;
+  }
+}
+
+/** Backends, training, walk-forward, and their controls. */
+export class TrainingService {
+  // Marked so Comlink's types (and calls) reach its methods through the composed API.
+  readonly [Comlink.proxyMarker] = true as const;
+  constructor(
+    private readonly session: LabSession,
+    private readonly library: LibraryService,
+  ) {}
 
   async gpuStatus(): Promise<GpuStatus> {
     const probe = await probeAdapter();
@@ -197,10 +319,7 @@ export class LabApi {
    * what an earlier `auto` measured on this device (the UI keeps it), so auto need not time again.
    */
   async useBackend(choice: BackendChoice, calibration: Calibration | null = null): Promise<BackendInfo> {
-    if (this.backend && this.backend.requested === choice) return this.backend;
-    this.backend = await startBackend(choice, calibration ?? this.calibration);
-    this.calibration = this.backend.calibration ?? this.calibration;
-    return this.backend;
+    return this.session.useBackend(choice, calibration);
   }
 
   /**
@@ -215,10 +334,10 @@ export class LabApi {
     onAutosave?: (event: AutosaveEvent) => void,
     resumeModelId?: string,
   ): Promise<Outcome<RunResult>> {
-    const dataset = this.dataset;
+    const dataset = this.session.dataset;
     if (!dataset)
       return { ok: false, error: { kind: 'UsageError', message: 'Load data before training: drop a CSV or use the sample data.' } };
-    if (this.control)
+    if (this.session.control)
       return { ok: false, error: { kind: 'UsageError', message: 'A training run is already going. Stop it before starting another.' } };
     if (resumeModelId && (await isHeldByRun(resumeModelId))) {
       return {
@@ -232,13 +351,13 @@ export class LabApi {
     const release = holdWhileRunning([checkpointId, bestId]);
     try {
       await this.useBackend(backend);
-      const runId: ModelRef = `run-${++this.runCounter}`;
-      const resumeFrom = resumeModelId ? await this.loadSaved(resumeModelId) : undefined;
+      const runId: ModelRef = `run-${++this.session.runCounter}`;
+      const resumeFrom = resumeModelId ? await this.library.loadSaved(resumeModelId) : undefined;
       const variant = resumeFrom?.variant ?? overrides.variant ?? 'maskable';
       const name =
         resumeFrom?.name.replace(/ \(checkpoint\)$/, '') ??
         `${variant} on ${dataset.report.fileName} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
-      const library = await this.openLibrary().catch(() => null);
+      const library = await this.library.open().catch(() => null);
       const autosave = new AutosaveLog(resumeFrom?.training.timesteps ?? null);
       // A failed autosave (storage full, a closed database) is reported and training goes on.
       const keep = async (bundle: ModelBundle, what: 'checkpoint' | 'best') => {
@@ -258,7 +377,7 @@ export class LabApi {
       };
       const outcome = await trainModel(dataset.bars, dataset.report, overrides, name, stream, {
         onTrainer: (trainer) => {
-          this.control = trainer.control;
+          this.session.control = trainer.control;
         },
         ...(resumeFrom ? { resumeFrom } : {}),
         ...(library
@@ -273,7 +392,7 @@ export class LabApi {
           : {}),
       });
       // The result is kept before the checkpoint goes, so no failure below can lose it.
-      this.runs.set(runId, outcome.bundle);
+      this.session.runs.set(runId, outcome.bundle);
       stream.close();
       if (library) {
         try {
@@ -307,7 +426,7 @@ export class LabApi {
       stream.close();
       return { ok: false, error: toUserError(error) ?? failure('Training', error) };
     } finally {
-      this.control = null;
+      this.session.control = null;
       release();
     }
   }
@@ -325,14 +444,14 @@ export class LabApi {
     onProgress: (progress: WalkForwardProgress) => void,
     onFold?: (fold: FoldDone) => void,
   ): Promise<Outcome<WalkForwardRunResult>> {
-    const dataset = this.dataset;
+    const dataset = this.session.dataset;
     if (!dataset)
       return { ok: false, error: { kind: 'UsageError', message: 'Load data before a walk-forward: drop a CSV or use the sample data.' } };
-    if (this.control)
+    if (this.session.control)
       return { ok: false, error: { kind: 'UsageError', message: 'A training run is already going. Stop it before starting another.' } };
     const control = new WalkForwardControl();
-    this.control = control;
-    this.lastWalkForward = null;
+    this.session.control = control;
+    this.session.lastWalkForward = null;
     try {
       await this.useBackend(backend);
       const variant = overrides.variant ?? 'maskable';
@@ -347,14 +466,14 @@ export class LabApi {
           onProgress,
           onUpdateEnd: yieldToMessages,
           onFoldEnd: (outcome) => {
-            const runId: ModelRef = `run-${++this.runCounter}`;
-            this.runs.set(runId, outcome.bundle);
+            const runId: ModelRef = `run-${++this.session.runCounter}`;
+            this.session.runs.set(runId, outcome.bundle);
             runIds.push(runId);
             onFold?.({ ...summariseFold(outcome, dataset.bars), runId, name: outcome.bundle.name });
           },
         },
       );
-      this.lastWalkForward = { result, bars: dataset.bars, report: dataset.report, html: null };
+      this.session.lastWalkForward = { result, bars: dataset.bars, report: dataset.report, html: null };
       const curve = result.stitched?.curve ?? null;
       const picks = curve ? downsampleIndices(curve.equity, WALK_FORWARD_CURVE_POINTS) : [];
       return {
@@ -375,7 +494,7 @@ export class LabApi {
     } catch (error) {
       return { ok: false, error: toUserError(error) ?? failure('Walk-forward', error) };
     } finally {
-      this.control = null;
+      this.session.control = null;
     }
   }
 
@@ -385,7 +504,7 @@ export class LabApi {
    */
   async exportWalkForwardReport(): Promise<Outcome<{ fileName: string; html: string }>> {
     return attempt(async () => {
-      const last = this.lastWalkForward;
+      const last = this.session.lastWalkForward;
       if (!last) throw new UsageError('Run a walk-forward before exporting its report.');
       last.html ??= await renderWalkForwardReport(last.result, last.bars, last.report);
       if (last.html === null)
@@ -403,95 +522,40 @@ export class LabApi {
    */
   async runVerdict(runId: ModelRef, comparedRuns: number): Promise<Outcome<RunVerdict>> {
     return attempt(async () => {
-      const dataset = this.dataset;
+      const dataset = this.session.dataset;
       if (!dataset) throw new UsageError('Load data before judging a run.');
-      return testVerdict(await this.model(runId), dataset.bars, dataset.report, comparedRuns);
+      return testVerdict(await this.library.resolve(runId), dataset.bars, dataset.report, comparedRuns);
     });
   }
 
   async pause(): Promise<void> {
-    this.control?.pause();
+    this.session.control?.pause();
   }
 
   async resume(): Promise<void> {
-    this.control?.resume();
+    this.session.control?.resume();
   }
 
   async stop(): Promise<void> {
-    this.control?.stop();
+    this.session.control?.stop();
   }
 
   // ── Model library ──────────────────────────────────────────────────────────────────────────
+}
 
-  async listModels(): Promise<Outcome<ModelMeta[]>> {
-    return attempt(async () => (await this.openLibrary()).list());
-  }
-
-  /** Saves a run's model (or re-saves a library model) under a name. */
-  async saveModel(runId: ModelRef, name: string): Promise<Outcome<ModelMeta>> {
-    return attempt(async () => {
-      const bundle = { ...(await this.model(runId)), name: name.trim() || 'Untitled model' };
-      return (await this.openLibrary()).save(bundle, serializeBundle(bundle));
-    });
-  }
-
-  async renameModel(id: string, name: string): Promise<Outcome<ModelMeta>> {
-    return attempt(async () => {
-      await refuseWhileRunning(id, 'renamed');
-      const meta = await (await this.openLibrary()).rename(id, name);
-      // The cached bundle still has the old name; the next use reads the renamed one.
-      this.runs.delete(savedModelRef(id));
-      return meta;
-    });
-  }
-
-  async deleteModel(id: string): Promise<Outcome<null>> {
-    return attempt(async () => {
-      await refuseWhileRunning(id, 'deleted');
-      await (await this.openLibrary()).remove(id);
-      this.runs.delete(savedModelRef(id));
-      return null;
-    });
-  }
-
-  /** The model as one bundle file's text (what export downloads and import reads). */
-  async exportModel(ref: ModelRef): Promise<Outcome<{ fileName: string; text: string }>> {
-    return attempt(async () => {
-      const bundle = await this.model(ref);
-      return { fileName: `${fileSafe(bundle.name)}.ppo.json`, text: serializeBundle(bundle) };
-    });
-  }
-
-  /** The network alone in TF.js Layers format (MLP variants). */
-  async exportTfjs(ref: ModelRef): Promise<Outcome<{ modelJson: string; weights: ArrayBuffer }>> {
-    return attempt(async () => {
-      const files = await tfjsModelFiles(await this.model(ref));
-      return Comlink.transfer(files, [files.weights]);
-    });
-  }
-
-  /** Validates a bundle file and adds it to the library; a bad file changes nothing. */
-  async importModel(text: string, fileName: string): Promise<Outcome<ModelMeta>> {
-    return attempt(async () => {
-      let bundle: ModelBundle;
-      try {
-        bundle = parseBundle(text);
-      } catch (error) {
-        if (error instanceof Error) error.message = `${shortFileName(fileName)}: ${error.message}`;
-        throw error;
-      }
-      // parseBundle checked every weight against the config; building the network once on this backend
-      // proves it runs here before anything is stored.
-      await this.useBackend(this.backend?.requested ?? 'auto');
-      loadNetwork(bundle).dispose();
-      return (await this.openLibrary()).save(bundle, text);
-    });
-  }
+/** Backtests, their evaluation and exports, and predictions. */
+export class BacktestService {
+  // Marked so Comlink's types (and calls) reach its methods through the composed API.
+  readonly [Comlink.proxyMarker] = true as const;
+  constructor(
+    private readonly session: LabSession,
+    private readonly library: LibraryService,
+  ) {}
 
   /** Backtests a run's model on a split of the current dataset or on a dropped file. */
   async backtest(runId: ModelRef, source: BacktestSource): Promise<Outcome<BacktestView>> {
     return attempt(async () => {
-      const bundle = await this.model(runId);
+      const bundle = await this.library.resolve(runId);
       let bars: Bars;
       let report: ImportReport;
       let split: SplitName | 'auto';
@@ -499,13 +563,13 @@ export class LabApi {
         ({ bars, report } = await importCsv(source.file, { fileName: source.fileName }));
         split = source.split ?? 'auto';
       } else {
-        if (!this.dataset) throw new UsageError('Load data first, or drop a CSV on the backtest panel.');
-        ({ bars, report } = this.dataset);
+        if (!this.session.dataset) throw new UsageError('Load data first, or drop a CSV on the backtest panel.');
+        ({ bars, report } = this.session.dataset);
         split = source.split;
       }
       const result = await backtestModel(bundle, bars, report, split);
       const label = `${report.fileName}, ${result.split === 'all' ? 'all bars' : `${result.split} split`}`;
-      this.lastBacktest = { result, label, bundle, bars, report, evaluation: null };
+      this.session.lastBacktest = { result, label, bundle, bars, report, evaluation: null };
       const view = backtestView(result, label);
       return Comlink.transfer(view, backtestViewBuffers(view));
     });
@@ -520,7 +584,7 @@ export class LabApi {
   }
 
   private lastEvaluation(): ModelEvaluation {
-    const last = this.lastBacktest;
+    const last = this.session.lastBacktest;
     if (!last) throw new UsageError('Run a backtest before evaluating it.');
     last.evaluation ??= evaluateBacktest(last.bundle, last.bars, last.report, last.result);
     return last.evaluation;
@@ -528,7 +592,7 @@ export class LabApi {
 
   /** The last backtest as a file's text: equity or trades CSV, the report JSON, or the HTML report (evaluated if not yet). */
   async exportBacktest(kind: ExportKind): Promise<string | null> {
-    const last = this.lastBacktest;
+    const last = this.session.lastBacktest;
     if (!last) return null;
     if (kind === 'html') return renderReportHtml({ evaluation: this.lastEvaluation() });
     if (kind === 'equity') return equityCsv(last.result);
@@ -554,35 +618,24 @@ export class LabApi {
   /** The model's action for the last bar of a file, or of the loaded data when no file is given. */
   async predict(ref: ModelRef, file?: { file: Blob | string; fileName: string }): Promise<Outcome<Prediction>> {
     return attempt(async () => {
-      const bundle = await this.model(ref);
-      const source = file ? await importCsv(file.file, { fileName: file.fileName }) : this.dataset;
+      const bundle = await this.library.resolve(ref);
+      const source = file ? await importCsv(file.file, { fileName: file.fileName }) : this.session.dataset;
       if (!source) throw new UsageError('Load data or choose a CSV to predict on.');
       return predictLatest(bundle, source.bars, source.report.hasVolume);
     });
   }
+}
 
-  /** A run of this session ("run-3") or a library model ("saved:<id>"). */
-  private async model(ref: ModelRef): Promise<ModelBundle> {
-    const known = this.runs.get(ref);
-    if (known) return known;
-    if (ref.startsWith('saved:')) return this.loadSaved(ref.slice('saved:'.length));
-    throw new UsageError(`No model "${ref}" in this session. Train one first, or pick one from the library.`);
-  }
-
-  private async loadSaved(id: string): Promise<ModelBundle> {
-    const bundle = parseBundle(await (await this.openLibrary()).bundleText(id));
-    this.runs.set(savedModelRef(id), bundle);
-    return bundle;
-  }
-
-  private openLibrary(): Promise<ModelLibrary> {
-    this.library ??= ModelLibrary.open();
-    // A failed open is not cached: the next call tries again.
-    this.library.catch(() => {
-      this.library = null;
-    });
-    return this.library;
-  }
+/**
+ * The one API the UI calls, composed of its four services; the worker exposes an instance through
+ * Comlink, and the UI calls e.g. `labClient().data.importFile(...)`.
+ */
+export class LabApi {
+  private readonly session = new LabSession();
+  readonly data = new DataService(this.session);
+  readonly library = new LibraryService(this.session);
+  readonly training = new TrainingService(this.session, this.library);
+  readonly backtest = new BacktestService(this.session, this.library);
 }
 
 async function refuseWhileRunning(id: string, what: 'renamed' | 'deleted'): Promise<void> {

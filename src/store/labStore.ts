@@ -48,7 +48,7 @@ export const useLabStore = create<LabState>((set, get) => ({
     }
     set({ importing: { fileName, rowsRead: 0, fraction: 0 } });
     try {
-      const outcome = await labClient().importFile(
+      const outcome = await labClient().data.importFile(
         file,
         fileName,
         callback((rowsRead: number, bytesRead: number, totalBytes: number) =>
@@ -96,7 +96,7 @@ export const useLabStore = create<LabState>((set, get) => ({
     const same = current.lookback === lookback && JSON.stringify(current.ratios) === JSON.stringify(ratios);
     if (same) return;
     try {
-      const outcome = await labClient().summarise(lookback, ratios);
+      const outcome = await labClient().data.summarise(lookback, ratios);
       if (outcome?.ok) set({ dataset: outcome.value });
     } catch (error) {
       set({ error: unexpected('updating the splits', error) });
@@ -117,7 +117,7 @@ export const useLabStore = create<LabState>((set, get) => ({
 
   async probeGpu() {
     try {
-      set({ gpu: await labClient().gpuStatus() });
+      set({ gpu: await labClient().training.gpuStatus() });
     } catch (error) {
       set({ gpu: { available: false, reason: `The check failed: ${error instanceof Error ? error.message : String(error)}` } });
     }

@@ -46,7 +46,7 @@ export const useLibraryStore = create<LibraryState>((set, get) => {
 
     async refresh() {
       try {
-        const outcome = await labClient().listModels();
+        const outcome = await labClient().library.listModels();
         if (outcome.ok) set({ models: outcome.value, unavailable: null });
         else set({ unavailable: outcome.error.message });
       } catch (error) {
@@ -57,7 +57,7 @@ export const useLibraryStore = create<LibraryState>((set, get) => {
 
     async save(ref, name) {
       try {
-        const outcome = await labClient().saveModel(ref, name);
+        const outcome = await labClient().library.saveModel(ref, name);
         if (!outcome.ok) {
           fail(outcome.error);
           return false;
@@ -73,14 +73,14 @@ export const useLibraryStore = create<LibraryState>((set, get) => {
     },
 
     async rename(id, name) {
-      const outcome = await labClient().renameModel(id, name);
+      const outcome = await labClient().library.renameModel(id, name);
       if (!outcome.ok) fail(outcome.error);
       else changes?.postMessage('renamed');
       await get().refresh();
     },
 
     async remove(id) {
-      const outcome = await labClient().deleteModel(id);
+      const outcome = await labClient().library.deleteModel(id);
       if (!outcome.ok) fail(outcome.error);
       else changes?.postMessage('deleted');
       await get().refresh();
@@ -90,7 +90,7 @@ export const useLibraryStore = create<LibraryState>((set, get) => {
       try {
         // Refused before reading: the text of an oversized file would sit in this tab's memory.
         checkFileSize(file.size, `The model file ${shortFileName(file.name)}`);
-        const outcome = await labClient().importModel(await file.text(), file.name);
+        const outcome = await labClient().library.importModel(await file.text(), file.name);
         if (!outcome.ok) fail(outcome.error);
         else {
           useLabStore.getState().dismissError();
@@ -105,13 +105,13 @@ export const useLibraryStore = create<LibraryState>((set, get) => {
     },
 
     async exportBundle(ref) {
-      const outcome = await labClient().exportModel(ref);
+      const outcome = await labClient().library.exportModel(ref);
       if (!outcome.ok) return fail(outcome.error);
       downloadBlob(new Blob([outcome.value.text], { type: 'application/json' }), outcome.value.fileName);
     },
 
     async exportTfjs(ref) {
-      const outcome = await labClient().exportTfjs(ref);
+      const outcome = await labClient().library.exportTfjs(ref);
       if (!outcome.ok) return fail(outcome.error);
       downloadBlob(new Blob([outcome.value.modelJson], { type: 'application/json' }), 'model.json');
       downloadBlob(new Blob([outcome.value.weights], { type: 'application/octet-stream' }), 'model.weights.bin');
@@ -120,7 +120,7 @@ export const useLibraryStore = create<LibraryState>((set, get) => {
     async predict(ref, file) {
       set({ predicting: true });
       try {
-        const outcome = await labClient().predict(ref, file ? { file, fileName: file.name } : undefined);
+        const outcome = await labClient().backtest.predict(ref, file ? { file, fileName: file.name } : undefined);
         if (outcome.ok) set({ prediction: outcome.value });
         else fail(outcome.error);
       } catch (error) {

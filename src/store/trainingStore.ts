@@ -96,7 +96,7 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
   const judge = async (key: string, runId: ModelRef, comparedRuns: number) => {
     update(key, () => ({ verdict: { state: 'pending' } }));
     try {
-      const outcome = await labClient().runVerdict(runId, comparedRuns);
+      const outcome = await labClient().training.runVerdict(runId, comparedRuns);
       update(key, () => ({
         verdict: outcome.ok ? { state: 'done', value: outcome.value } : { state: 'failed', message: outcome.error.message },
       }));
@@ -132,7 +132,7 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
     const library = useLibraryStore.getState();
     library.runStarted(resumeModelId);
     try {
-      const outcome = await labClient().train(
+      const outcome = await labClient().training.train(
         { ...overrides, variant },
         backend,
         callback((batch: TrainingBatch) => applyBatch(key, batch)),
@@ -173,7 +173,7 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
     async startBackend(choice) {
       set({ backendPending: true });
       try {
-        const info = await labClient().useBackend(choice, loadCalibration());
+        const info = await labClient().training.useBackend(choice, loadCalibration());
         if (info.calibration) saveCalibration(info.calibration);
         set({ backendInfo: info });
       } catch (error) {
@@ -215,20 +215,20 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
     async pause() {
       const running = get().runs.find((r) => r.status === 'running');
       if (!running) return;
-      await labClient().pause();
+      await labClient().training.pause();
       update(running.key, () => ({ status: 'paused' }));
     },
 
     async resume() {
       const paused = get().runs.find((r) => r.status === 'paused');
       if (!paused) return;
-      await labClient().resume();
+      await labClient().training.resume();
       update(paused.key, () => ({ status: 'running' }));
     },
 
     async stop() {
       stopAll = true;
-      await labClient().stop();
+      await labClient().training.stop();
     },
 
     selectBacktestModel(ref) {
@@ -239,7 +239,7 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
       const label = source.kind === 'file' ? source.fileName : `${source.split} split`;
       set((s) => ({ backtest: { ...s.backtest, running: true, runId, source: label } }));
       try {
-        const outcome = await labClient().backtest(runId, source);
+        const outcome = await labClient().backtest.backtest(runId, source);
         if (outcome.ok) {
           set((s) => ({ backtest: { ...s.backtest, view: outcome.value, evaluation: null } }));
           useLabStore.getState().dismissError();
@@ -259,7 +259,7 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
     async evaluateBacktest() {
       set((s) => ({ backtest: { ...s.backtest, evaluating: true } }));
       try {
-        const outcome = await labClient().evaluateLastBacktest();
+        const outcome = await labClient().backtest.evaluateLastBacktest();
         if (outcome.ok) set((s) => ({ backtest: { ...s.backtest, evaluation: outcome.value } }));
         else useLabStore.getState().showError(outcome.error);
       } catch (error) {

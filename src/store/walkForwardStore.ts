@@ -84,7 +84,7 @@ export const useWalkForwardStore = create<WalkForwardState>((set, get) => ({
     };
     set({ status: 'running', progress: null, folds: [], result: null });
     try {
-      const outcome = await labClient().walkForward(
+      const outcome = await labClient().training.walkForward(
         runOverrides,
         folds,
         useConfigStore.getState().backend,
@@ -118,24 +118,24 @@ export const useWalkForwardStore = create<WalkForwardState>((set, get) => ({
     if (get().status !== 'running') return;
     // Set before the call: a run that ends meanwhile must be able to overwrite it with its outcome.
     set({ status: 'paused' });
-    await labClient().pause();
+    await labClient().training.pause();
   },
 
   async resume() {
     if (get().status !== 'paused') return;
     set({ status: 'running' });
-    await labClient().resume();
+    await labClient().training.resume();
   },
 
   async stop() {
     if (!isWalkForwardBusy(get().status)) return;
-    await labClient().stop();
+    await labClient().training.stop();
   },
 
   async exportReport() {
     set({ exporting: true });
     try {
-      const outcome = await labClient().exportWalkForwardReport();
+      const outcome = await labClient().training.exportWalkForwardReport();
       if (outcome.ok) return outcome.value;
       useLabStore.getState().showError(outcome.error);
     } catch (error) {

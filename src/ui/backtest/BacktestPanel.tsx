@@ -156,7 +156,7 @@ function BacktestResultView({ view, intervalMs }: { view: BacktestView; interval
   const showError = useLabStore((s) => s.showError);
 
   const download = async (kind: ExportKind) => {
-    const text = await labClient().exportBacktest(kind);
+    const text = await labClient().backtest.exportBacktest(kind);
     if (text === null) return showError({ kind: 'UsageError', message: 'Run a backtest before exporting it.' });
     const extension = kind === 'report' ? 'json' : kind === 'html' ? 'html' : 'csv';
     const name = `${view.label.replace(/[^\w.-]+/g, '_')}-${kind === 'html' ? 'report' : kind}.${extension}`;
