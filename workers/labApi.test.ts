@@ -97,7 +97,8 @@ describe('autosave during training', () => {
       'cpu',
       () => {},
       (e) => {
-        if (e.ok && e.meta.kind === 'checkpoint') attempts.push(api.library.deleteModel(e.meta.id), api.library.renameModel(e.meta.id, 'mine'));
+        if (e.ok && e.meta.kind === 'checkpoint')
+          attempts.push(api.library.deleteModel(e.meta.id), api.library.renameModel(e.meta.id, 'mine'));
       },
     );
     expect(outcome.ok).toBe(true);
