@@ -279,30 +279,9 @@ async function writeBacktestFiles(result: BacktestResult, values: Flags): Promis
 
 async function train(args: string[], io: CliIo): Promise<number> {
   const values = parse(args, commandOptions(COMMANDS['train']));
-  const fromFile: TrainingOverrides = typeof values.config === 'string' ? await readConfigFile(values.config) : {};
-  const variant = variantOption(values.type, fromFile);
-  const overrides: TrainingOverrides = {
-    ...fromFile,
-    variant,
-    seed: values.seed !== undefined ? integerOption(values.seed, '--seed', 1, 0) : fromFile.seed,
-    env: {
-      ...fromFile.env,
-      ...(values['episode-length'] !== undefined
-        ? { episodeLength: integerOption(values['episode-length'], '--episode-length', 1000, 1) }
-        : {}),
-      ...(values.lookback !== undefined ? { lookback: integerOption(values.lookback, '--lookback', 60, 1) } : {}),
-    },
-    ppo: {
-      ...fromFile.ppo,
-      ...(values['learning-rate'] !== undefined ? { learningRate: positiveNumber(values['learning-rate'], '--learning-rate') } : {}),
-    },
-    stop: {
-      ...fromFile.stop,
-      ...(values.steps !== undefined ? { totalTimesteps: integerOption(values.steps, '--steps', 100_000, 1) } : {}),
-      ...(values.episodes !== undefined ? { maxEpisodes: integerOption(values.episodes, '--episodes', 1, 1) } : {}),
-      ...(values.minutes !== undefined ? { maxMinutes: positiveNumber(values.minutes, '--minutes') } : {}),
-    },
-  };
+  const overrides = await trainingOverrides(values);
+  const variant = overrides.variant;
+
   const checkpointEvery = integerOption(values['checkpoint-every'], '--checkpoint-every', 10, 0);
   const dataPath = requireString(values.data, '--data');
   const name =
@@ -391,6 +370,37 @@ async function train(args: string[], io: CliIo): Promise<number> {
     }
   }
   return 0;
+}
+
+/**
+ * The training settings of train and walk-forward: the --config file's, overridden by the flags
+ * given (a command without a flag simply never sets it).
+ */
+async function trainingOverrides(values: Flags): Promise<TrainingOverrides & { variant: Variant }> {
+  const fromFile: TrainingOverrides = typeof values.config === 'string' ? await readConfigFile(values.config) : {};
+  const variant = variantOption(values.type, fromFile);
+  return {
+    ...fromFile,
+    variant,
+    seed: values.seed !== undefined ? integerOption(values.seed, '--seed', 1, 0) : fromFile.seed,
+    env: {
+      ...fromFile.env,
+      ...(values['episode-length'] !== undefined
+        ? { episodeLength: integerOption(values['episode-length'], '--episode-length', 1000, 1) }
+        : {}),
+      ...(values.lookback !== undefined ? { lookback: integerOption(values.lookback, '--lookback', 60, 1) } : {}),
+    },
+    ppo: {
+      ...fromFile.ppo,
+      ...(values['learning-rate'] !== undefined ? { learningRate: positiveNumber(values['learning-rate'], '--learning-rate') } : {}),
+    },
+    stop: {
+      ...fromFile.stop,
+      ...(values.steps !== undefined ? { totalTimesteps: integerOption(values.steps, '--steps', 100_000, 1) } : {}),
+      ...(values.episodes !== undefined ? { maxEpisodes: integerOption(values.episodes, '--episodes', 1, 1) } : {}),
+      ...(values.minutes !== undefined ? { maxMinutes: positiveNumber(values.minutes, '--minutes') } : {}),
+    },
+  };
 }
 
 async function readConfigFile(path: string): Promise<TrainingOverrides> {
@@ -496,18 +506,9 @@ async function walkForwardCommand(args: string[], io: CliIo): Promise<number> {
   const window = String(values.window ?? 'expanding');
   if (!(WINDOWS as readonly string[]).includes(window))
     throw new UsageError(`Unknown --window "${window}". Choose one of: ${WINDOWS.join(', ')}.`);
-  const fromFile: TrainingOverrides = typeof values.config === 'string' ? await readConfigFile(values.config) : {};
-  const variant = variantOption(values.type, fromFile);
-  const overrides: TrainingOverrides = {
-    ...fromFile,
-    variant,
-    seed: values.seed !== undefined ? integerOption(values.seed, '--seed', 1, 0) : fromFile.seed,
-    env: { ...fromFile.env, ...(values.lookback !== undefined ? { lookback: integerOption(values.lookback, '--lookback', 60, 1) } : {}) },
-    stop: {
-      ...fromFile.stop,
-      ...(values.steps !== undefined ? { totalTimesteps: integerOption(values.steps, '--steps', 100_000, 1) } : {}),
-    },
-  };
+  const overrides = await trainingOverrides(values);
+  const variant = overrides.variant;
+
   const folds = {
     folds: integerOption(values.folds, '--folds', DEFAULT_FOLD_OPTIONS.folds, 1),
     window: window as WalkForwardWindow,
