@@ -59,14 +59,20 @@ function featureWarmup(bars: Bars, names: FeatureName[]): number {
   return computeFeatures(bars, names).warmup;
 }
 
+/**
+ * The first bar every variant can train on with the default features of this data (see
+ * env/prepare's sharedWarmup): where the summary's splits and a walk-forward's folds start.
+ */
+export function usableStart(bars: Bars, report: Pick<ImportReport, 'hasVolume' | 'intervalMs'>): number {
+  const featureNames = defaultFeatureNames({ hasVolume: report.hasVolume, intervalMs: report.intervalMs });
+  // The regime trend is causal too: its warm-up shows in a prefix.
+  return sharedWarmup(featureWarmup(bars, featureNames), trendRegime(sliceBars(bars, 0, Math.min(bars.close.length, WARMUP_PROBE_BARS))));
+}
+
 export function summariseDataset(bars: Bars, report: ImportReport, options: SummaryOptions = {}): DatasetSummary {
   const lookback = options.lookback ?? DEFAULT_ENV_CONFIG.lookback;
   const featureNames = defaultFeatureNames({ hasVolume: report.hasVolume, intervalMs: report.intervalMs });
-  // The regime trend is causal too: its warm-up shows in a prefix.
-  const warmup = sharedWarmup(
-    featureWarmup(bars, featureNames),
-    trendRegime(sliceBars(bars, 0, Math.min(bars.close.length, WARMUP_PROBE_BARS))),
-  );
+  const warmup = usableStart(bars, report);
   let splits: Splits | null = null;
   let splitError: UserError | null = null;
   try {

@@ -1,7 +1,7 @@
 import type { Bars } from '../data/bars';
 import type { ImportReport } from '../data';
-import { computeFeatures, defaultFeatureNames, trendRegime, type BarRange } from '../features';
-import { sharedWarmup } from '../env/prepare';
+import type { BarRange } from '../features';
+import { usableStart } from './dataset';
 import { annualisationFor } from '../backtest/annualisation';
 import { computeMetrics } from '../backtest/metrics';
 import type { BacktestResult } from '../backtest/runner';
@@ -138,11 +138,7 @@ export interface WalkForwardResult {
   stopped: boolean;
 }
 
-/** The first bar training can use on these bars: what the fold plan starts from. */
-export function usableStart(bars: Bars, report: Pick<ImportReport, 'hasVolume' | 'intervalMs'>): number {
-  const names = defaultFeatureNames({ hasVolume: report.hasVolume, intervalMs: report.intervalMs });
-  return sharedWarmup(computeFeatures(bars, names).warmup, trendRegime(bars));
-}
+export { usableStart };
 
 /** The folds a walk-forward with these settings would run, without training anything. */
 export function planWalkForward(
