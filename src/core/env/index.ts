@@ -1,3 +1,4 @@
 export * from './config';
 export * from './tradingEnv';
 export * from './prepare';
+export * from './session';
