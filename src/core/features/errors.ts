@@ -1,5 +1,12 @@
 export type FeatureErrorCode =
-  'unknown-feature' | 'duplicate-feature' | 'no-features' | 'missing-volume' | 'empty-range' | 'scaler-mismatch' | 'invalid-scaler';
+  | 'unknown-feature'
+  | 'duplicate-feature'
+  | 'no-features'
+  | 'missing-volume'
+  | 'empty-range'
+  | 'scaler-mismatch'
+  | 'invalid-scaler'
+  | 'invalid-regime-rules';
 
 /**
  * A feature list, scaler or range the caller can fix. The message states the problem and the remedy;

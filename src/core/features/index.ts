@@ -19,4 +19,26 @@ export {
   type VolatilityRegime,
   type VolatilityThresholds,
 } from './regimes';
+export {
+  DEFAULT_REGIME_SETTINGS,
+  fitRegimeRules,
+  labelRegimes,
+  MAX_REGIME_WINDOW,
+  REGIME_BREAKOUT,
+  REGIME_LABELS,
+  REGIME_MEAN_REVERSION,
+  REGIME_RANGE,
+  REGIME_TREND,
+  regimeMeasures,
+  regimeRulesFromJson,
+  regimeRulesSchema,
+  regimeWarmup,
+  type RegimeLabel,
+  type RegimeLabels,
+  type RegimeMeasures,
+  type RegimeQuantiles,
+  type RegimeRules,
+  type RegimeSettings,
+  type RegimeWindows,
+} from './tradeRegimes';
 export { FeatureError, SplitError, type FeatureErrorCode, type SplitErrorCode, type SplitErrorDetails, type SplitName } from './errors';

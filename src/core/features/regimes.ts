@@ -35,7 +35,8 @@ export function fitVolatilityRegimes(volatility: Float64Array | Float32Array, ra
   return { low: quantile(sorted, 1 / 3), high: quantile(sorted, 2 / 3) };
 }
 
-function quantile(sorted: Float64Array, q: number): number {
+/** The q-quantile of ascending values, linear between order statistics (Hyndman & Fan type 7). */
+export function quantile(sorted: Float64Array, q: number): number {
   const position = (sorted.length - 1) * q;
   const below = Math.floor(position);
   const above = Math.min(below + 1, sorted.length - 1);
