@@ -197,12 +197,13 @@ describe('cli train, backtest and predict with a model', () => {
     const shortRun = await cli('backtest', '--model', `${model}.ppo.json`, '--data', short, '--backend', 'cpu');
     expect(shortRun.code).toBe(1);
     expect(shortRun.err).toMatch(/too few to cut into train \/ validation \/ test splits .* so it has no test split.*--split all/);
-    expect(readFileSync(join(dir, 'eq.csv'), 'utf8').split('\n')[0]).toBe('time,close,equity,position,action');
+    expect(readFileSync(join(dir, 'eq.csv'), 'utf8').split('\n')[0]).toBe('time,close,equity,position,action,exposure');
 
     const p = await cli('predict', '--model', `${model}.ppo.json`, '--data', sample, '--json', '--backend', 'cpu');
     expect(p.code, p.err).toBe(0);
     const prediction = JSON.parse(p.out);
-    expect(Object.keys(prediction)).toEqual(['prediction', 'action_name', 'confidence', 'value_estimate']);
+    expect(Object.keys(prediction)).toEqual(['prediction', 'action_name', 'confidence', 'value_estimate', 'position_after']);
+    expect(prediction.position_after).toBe({ Hold: 0, Buy: 1, Sell: -1 }[prediction.action_name as 'Hold']);
     expect(['Hold', 'Buy', 'Sell'][prediction.prediction]).toBe(prediction.action_name);
     expect(prediction.confidence).toBeGreaterThan(0);
     expect(prediction.confidence).toBeLessThanOrEqual(1);

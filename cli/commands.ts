@@ -3,7 +3,8 @@ import { importCsv, type ImportReport, type ImportResult } from '../src/core/dat
 import { barsToCsv, generateSampleBars } from '../src/core/data/sampleData';
 import { defaultFeatureNames, SplitError, type FeatureName } from '../src/core/features';
 import type { Bars } from '../src/core/data/bars';
-import { FILL_AT, prepareMarket, resolveEnvConfig, type EnvConfig, type EnvRange } from '../src/core/env';
+import { ACTION_SETS, FILL_AT, prepareMarket, resolveEnvConfig, SIZINGS, type EnvConfig, type EnvRange } from '../src/core/env';
+import { isPresetName, PRESETS } from '../src/core/ppo/presets';
 import { describeAssumptions, runBacktest, type BacktestResult } from '../src/core/backtest/runner';
 import type { SampleCheck } from '../src/core/workflow/sampleCheck';
 import { equityCsv, tradesCsv } from '../src/core/backtest/export';
@@ -32,7 +33,13 @@ import { renderReportHtml } from '../src/core/report/html';
 import { formatEvaluationText } from '../src/core/report/text';
 import { renderWalkForwardReport } from '../src/core/report/walkForward';
 import { checkOutputs, inputSize, openInput, readInput, writeOutput, type FileFlag } from './files';
-import { integerFlag as integerOption, parseFlags as parse, positiveNumberFlag as positiveNumber, type Flags } from './flags';
+import {
+  integerFlag as integerOption,
+  parseFlags as parse,
+  positiveNumberFlag as positiveNumber,
+  signedNumberFlag,
+  type Flags,
+} from './flags';
 
 export interface CliIo {
   out: (line: string) => void;
@@ -342,6 +349,7 @@ async function train(args: string[], io: CliIo): Promise<number> {
     model: outPath,
     variant,
     backend,
+    notes: outcome.notes,
     stopReason: s.stopReason,
     timesteps: s.timesteps,
     episodes: s.episodes,
@@ -357,6 +365,7 @@ async function train(args: string[], io: CliIo): Promise<number> {
     io.out(JSON.stringify(summary));
   } else {
     io.out(`Saved ${outPath} after ${s.timesteps} timesteps (${s.stopReason}), ${summary.stepsPerSecond.toFixed(0)} steps/s`);
+    for (const note of outcome.notes) io.out(`Note: ${note}`);
     const sel = outcome.bundle.training.selection;
     io.out(
       sel
@@ -377,7 +386,8 @@ async function train(args: string[], io: CliIo): Promise<number> {
  * given (a command without a flag simply never sets it).
  */
 async function trainingOverrides(values: Flags): Promise<TrainingOverrides & { variant: Variant }> {
-  const fromFile: TrainingOverrides = typeof values.config === 'string' ? await readConfigFile(values.config) : {};
+  const file: TrainingOverrides = typeof values.config === 'string' ? await readConfigFile(values.config) : {};
+  const fromFile = values.preset !== undefined ? layerOverrides(presetOption(values.preset), file) : file;
   const variant = variantOption(values.type, fromFile);
   return {
     ...fromFile,
@@ -385,6 +395,10 @@ async function trainingOverrides(values: Flags): Promise<TrainingOverrides & { v
     seed: values.seed !== undefined ? integerOption(values.seed, '--seed', 1, 0) : fromFile.seed,
     env: {
       ...fromFile.env,
+      ...(values['action-set'] !== undefined ? { actionSet: choiceOption(values['action-set'], '--action-set', ACTION_SETS) } : {}),
+      ...(values.sizing !== undefined ? { sizing: choiceOption(values.sizing, '--sizing', SIZINGS) } : {}),
+      ...(values.session !== undefined ? { session: requireString(values.session, '--session') } : {}),
+      ...(values.timezone !== undefined ? { timeZone: requireString(values.timezone, '--timezone') } : {}),
       ...(values['episode-length'] !== undefined
         ? { episodeLength: integerOption(values['episode-length'], '--episode-length', 1000, 1) }
         : {}),
@@ -401,6 +415,28 @@ async function trainingOverrides(values: Flags): Promise<TrainingOverrides & { v
       ...(values.minutes !== undefined ? { maxMinutes: positiveNumber(values.minutes, '--minutes') } : {}),
     },
   };
+}
+
+function presetOption(value: unknown): TrainingOverrides {
+  const name = requireString(value, '--preset');
+  if (!isPresetName(name)) throw new UsageError(`--preset must be one of ${Object.keys(PRESETS).join(', ')}; got "${name}".`);
+  return structuredClone(PRESETS[name].overrides) as TrainingOverrides;
+}
+
+/** A preset under a --config file: each section's fields from the file win. */
+function layerOverrides(base: TrainingOverrides, top: TrainingOverrides): TrainingOverrides {
+  const sections = ['env', 'ppo', 'network', 'stop', 'eval', 'split'] as const;
+  const merged: TrainingOverrides = { ...base, ...top };
+  for (const section of sections) {
+    if (base[section] || top[section]) Object.assign(merged, { [section]: { ...base[section], ...top[section] } });
+  }
+  return merged;
+}
+
+function choiceOption<T extends string>(value: unknown, flag: string, choices: readonly T[]): T {
+  const text = requireString(value, flag);
+  if (!(choices as readonly string[]).includes(text)) throw new UsageError(`${flag} must be one of ${choices.join(', ')}; got "${text}".`);
+  return text as T;
 }
 
 async function readConfigFile(path: string): Promise<TrainingOverrides> {
@@ -441,11 +477,19 @@ async function predict(args: string[], io: CliIo): Promise<number> {
   const account: PredictAccount = { position: position as PredictAccount['position'] };
   if (values['held-bars'] !== undefined) account.heldBars = integerOption(values['held-bars'], '--held-bars', 0, 0);
   if (values['entry-price'] !== undefined) account.entryPrice = positiveNumber(values['entry-price'], '--entry-price');
+  if (values.exposure !== undefined) account.exposure = signedNumberFlag(values.exposure, '--exposure');
+  if (values.cooldown !== undefined) account.cooldown = integerOption(values.cooldown, '--cooldown', 0, 0);
   const bundle = await loadBundle(requireString(values.model, '--model'));
   const { bars, report } = await loadData(requireString(values.data, '--data'));
   await useNodeBackend(backendOption(values.backend), io.err);
   const p = await predictLatest(bundle, bars, report.hasVolume, account);
-  const core = { prediction: p.prediction, action_name: p.action_name, confidence: p.confidence, value_estimate: p.value_estimate };
+  const core = {
+    prediction: p.prediction,
+    action_name: p.action_name,
+    confidence: p.confidence,
+    value_estimate: p.value_estimate,
+    position_after: p.position_after,
+  };
   if (values.json) io.out(JSON.stringify(core));
   else {
     io.out(JSON.stringify(core));

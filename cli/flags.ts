@@ -37,3 +37,11 @@ export function positiveNumberFlag(value: unknown, flag: string): number {
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive decimal number, got "${text}".`);
   return n;
 }
+
+/** A decimal number that may be negative, such as -0.3 (written --flag=-0.3, since a leading dash reads as a flag). */
+export function signedNumberFlag(value: unknown, flag: string): number {
+  const text = String(value);
+  const n = DECIMAL_NUMBER.test(text.replace(/^-/, '')) ? Number(text) : NaN;
+  if (!Number.isFinite(n)) throw new UsageError(`${flag} must be a decimal number such as 0.3 or -0.3, got "${text}".`);
+  return n;
+}

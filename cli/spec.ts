@@ -1,7 +1,8 @@
 import type { ParseArgsConfig } from 'node:util';
 import { configFields, defaultText } from '../src/core/ppo/configFields';
 import { VARIANTS } from '../src/core/ppo/config';
-import { FILL_AT } from '../src/core/env/config';
+import { ACTION_SETS, FILL_AT, SIZINGS } from '../src/core/env/config';
+import { PRESETS } from '../src/core/ppo/presets';
 import { BASELINES } from '../src/core/backtest/policy';
 
 /** One flag: its value's placeholder (none for a switch), what it does, and its default. */
@@ -38,6 +39,18 @@ const trainingFlags: Record<string, FlagSpec> = {
     arg: 'FILE.json',
     description: 'Training settings (any subset, nested as below); unknown keys are refused. Flags override it.',
   },
+  preset: {
+    arg: Object.keys(PRESETS).join('|'),
+    description: 'Start from a preset of the app (a --config file and the flags override it).',
+  },
+  'action-set': {
+    arg: ACTION_SETS.join('|'),
+    description: "Hold/Buy/Sell, or RL v3's six sized actions (env.actionSet).",
+    default: 'basic',
+  },
+  sizing: { arg: SIZINGS.join('|'), description: 'How the basic set sizes a position (env.sizing).', default: 'fixed' },
+  session: { arg: 'HH:MM-HH:MM', description: 'Trade only in this intraday session (env.session); daily files ignore it.' },
+  timezone: { arg: 'IANA', description: "The session's time zone, e.g. America/New_York (env.timeZone).", default: 'UTC' },
 };
 
 /** Every command's flags, their help and their defaults: the one description parse and --help read. */
@@ -116,6 +129,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
       position: { arg: 'flat|long|short', description: "The account's side.", default: 'flat' },
       'held-bars': { arg: 'N', description: 'Bars the open position has been held.', default: "past the model's minimum holding period" },
       'entry-price': { arg: 'X', description: 'Fill price of the open position.', default: 'the latest close' },
+      exposure: {
+        arg: 'X',
+        description: 'Signed position value over equity (0.3: a long worth 30 % of equity).',
+        default: 'one slice (sized set) or the position fraction',
+      },
+      cooldown: { arg: 'N', description: 'Bars of a FLATTEN cool-down still to run (sized set).', default: '0' },
       backend,
       json,
     },

@@ -91,6 +91,8 @@ export interface RunResult {
   selection: CheckpointSelection | null;
   /** What the autosave did and did not keep, when something went wrong with it; null when all went well. */
   autosaveNotice: string | null;
+  /** How the trading rules met the data, e.g. a session ignored on daily bars. */
+  notes: string[];
 }
 
 /** Each autosave of a run: the library entry written, or why it was not (training goes on either way). */
@@ -420,6 +422,7 @@ export class TrainingService {
           splits: b.data.splits ?? null,
           selection: b.training.selection ?? null,
           autosaveNotice: autosave.notice(),
+          notes: outcome.notes,
         },
       };
     } catch (error) {

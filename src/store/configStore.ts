@@ -2,36 +2,9 @@ import { create } from 'zustand';
 import { persist } from 'zustand/middleware';
 import { checkTrainingConfig, mergeTrainingConfig, type TrainingConfig, type TrainingOverrides, type Variant } from '../core/ppo/config';
 import type { BackendChoice } from '../api/labClient';
+import { PRESETS, type PresetName } from '../core/ppo/presets';
 
-export const PRESETS = {
-  'fast-prototype': {
-    label: 'Fast prototype',
-    description: 'Small network, short window and run: a first answer in a minute or two.',
-    overrides: {
-      env: { lookback: 30, episodeLength: 500 },
-      ppo: { numSteps: 128, minibatchSize: 128 },
-      network: { hidden: [64, 64] },
-      stop: { totalTimesteps: 20_000 },
-      eval: { everyUpdates: 2 },
-    },
-  },
-  research: {
-    label: 'Research',
-    description: 'The defaults (MLP 256-256-128, 2048 steps per update) for 200k steps.',
-    overrides: { stop: { totalTimesteps: 200_000 } },
-  },
-  production: {
-    label: 'Production',
-    description:
-      'Long run with learning-rate annealing, minibatches of 256 (fewer, larger gradient steps) and a convergence stop; evaluates every 10 updates.',
-    overrides: {
-      ppo: { annealLearningRate: true, minibatchSize: 256 },
-      stop: { totalTimesteps: 1_000_000, convergenceEpsilon: 0.01 },
-      eval: { everyUpdates: 10 },
-    },
-  },
-} as const satisfies Record<string, { label: string; description: string; overrides: TrainingOverrides }>;
-export type PresetName = keyof typeof PRESETS;
+export { PRESETS, type PresetName };
 
 interface ConfigState {
   variant: Variant;

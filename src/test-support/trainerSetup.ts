@@ -21,6 +21,7 @@ export function tinyTrainingSetup(variant: Variant, overrides: TrainingOverrides
   const prepared = prepareMarket(bars, FEATURES, config.env.lookback, {
     ratios: config.split,
     regimes: variant === 'enhanced-maskable' ? 'fit' : null,
+    rules: config.env,
   });
   return { config, prepared, data: { market: prepared.market, splits: prepared.splits } };
 }

@@ -1,4 +1,4 @@
-import { BUY, HOLD, NUM_ACTIONS } from '../env/tradingEnv';
+import { BUY, HOLD } from '../env/tradingEnv';
 import { createRng } from '../random/rng';
 import type { Policy } from '../env/policy';
 
@@ -7,9 +7,9 @@ export type { Policy } from '../env/policy';
 export const BASELINES = ['buy-and-hold', 'flat', 'random'] as const;
 export type BaselineName = (typeof BASELINES)[number];
 
-/** Buys on the first bar and holds to the end. */
-export const buyAndHoldPolicy: Policy = (_obs, masks, numEnvs, actions) => {
-  for (let i = 0; i < numEnvs; i++) actions[i] = masks[i * NUM_ACTIONS + BUY] ? BUY : HOLD;
+/** Buys on the first bar and holds to the end (with the sized set, adds slices up to the largest position). */
+export const buyAndHoldPolicy: Policy = (_obs, masks, numEnvs, actions, numActions) => {
+  for (let i = 0; i < numEnvs; i++) actions[i] = masks[i * numActions + BUY] ? BUY : HOLD;
 };
 
 /** Never trades. */
@@ -20,13 +20,13 @@ export const flatPolicy: Policy = (_obs, _masks, numEnvs, actions) => {
 /** Picks uniformly among the valid actions, from a seeded stream. */
 export function randomPolicy(seed: number): Policy {
   const rng = createRng(seed);
-  return (_obs, masks, numEnvs, actions) => {
+  return (_obs, masks, numEnvs, actions, numActions) => {
     for (let i = 0; i < numEnvs; i++) {
       let valid = 0;
-      for (let a = 0; a < NUM_ACTIONS; a++) valid += masks[i * NUM_ACTIONS + a];
+      for (let a = 0; a < numActions; a++) valid += masks[i * numActions + a];
       let pick = rng.int(0, valid);
-      for (let a = 0; a < NUM_ACTIONS; a++) {
-        if (!masks[i * NUM_ACTIONS + a]) continue;
+      for (let a = 0; a < numActions; a++) {
+        if (!masks[i * numActions + a]) continue;
         if (pick === 0) {
           actions[i] = a;
           break;

@@ -28,6 +28,7 @@ function result(equity: number[], annualisation: Annualisation, spacingMs: numbe
     close: e,
     equity: e,
     position: new Int8Array(e.length),
+    exposure: new Float64Array(e.length),
     actions: new Int8Array(e.length),
     trades: fakeTrades,
     metrics,

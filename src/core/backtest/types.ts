@@ -10,6 +10,12 @@ export interface Trade {
   /** Net of costs, in percent. */
   returnPct: number;
   barsHeld: number;
+  /** Absent in results saved before the sized set. The executed orders of the round trip in the config's action names (e.g. LONG, LONG, REDUCE, CLOSE). */
+  actions?: string[];
+  /** What ended it: the agent's order, a margin call, the session close, the end of the run, or ruin. */
+  exitReason?: 'action' | 'margin-call' | 'session-close' | 'end' | 'ruin';
+  /** Largest position value over equity while open, in percent. */
+  maxExposurePct?: number;
 }
 
 /**

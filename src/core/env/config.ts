@@ -3,6 +3,12 @@ import { z } from '../schema';
 export const FILL_AT = ['nextOpen', 'close'] as const;
 export type FillAt = (typeof FILL_AT)[number];
 
+export const ACTION_SETS = ['basic', 'sized'] as const;
+export type ActionSet = (typeof ACTION_SETS)[number];
+
+export const SIZINGS = ['fixed', 'atr', 'kelly', 'vol-target'] as const;
+export type Sizing = (typeof SIZINGS)[number];
+
 export const DEFAULT_ENV_CONFIG: EnvConfig = {
   lookback: 60,
   numEnvs: 8,
@@ -23,8 +29,33 @@ export const DEFAULT_ENV_CONFIG: EnvConfig = {
   drawdownCooldownBars: 20,
   blockHighVolatility: false,
   minHoldingBars: 0,
+  actionSet: 'basic',
+  sliceFraction: 0.1,
+  maxPosition: 1,
+  flattenCooldown: 10,
+  sizing: 'fixed',
+  riskPerTrade: 0.01,
+  atrMultiple: 2,
+  kellyCap: 0.5,
+  kellyWindow: 50,
+  targetVolatility: 0.15,
+  forecastWindow: 20,
+  maxLeverage: 1,
+  borrowRatePerBar: 0.0002,
+  maintenanceMargin: 0.25,
+  session: null,
+  timeZone: 'UTC',
+  noEntryMinutes: 0,
+  flattenAtClose: false,
+  regimeLabels: false,
+  drawdownSquaredPenalty: 0,
+  regimeAlignmentBonus: 0,
+  survivalBonus: 0,
   seed: 1,
 };
+
+/** Trades a Kelly estimate needs; before that, positions are sized at positionFraction. */
+export const KELLY_MIN_TRADES = 20;
 
 /** The longest observation window a config may ask for. */
 export const MAX_LOOKBACK = 1024;
@@ -71,6 +102,79 @@ export const envConfigSchema = z.object({
     ),
   blockHighVolatility: z.boolean().describe('No new exposure on bars in the high-volatility regime (needs regime data).'),
   minHoldingBars: z.number().int().min(0).describe('Bars a position must be held before it may be closed (0 = off).'),
+  // Every field below came with the sized action set, sizing, sessions and regime rewards; the
+  // defaults keep bundles saved before them trading exactly as they trained.
+  actionSet: z
+    .enum(ACTION_SETS)
+    .default('basic')
+    .describe('basic: Hold/Buy/Sell with one position. sized: HOLD, LONG, SHORT, REDUCE, CLOSE, FLATTEN with slices of equity.'),
+  sliceFraction: z.number().gt(0).max(1).default(0.1).describe('Sized set: equity fraction each LONG or SHORT adds.'),
+  maxPosition: z.number().gt(0).max(10).default(1).describe('Sized set: largest position, as a fraction of equity (above 1 borrows).'),
+  flattenCooldown: z.number().int().min(0).default(10).describe('Sized set: bars after FLATTEN with no new entries.'),
+  sizing: z
+    .enum(SIZINGS)
+    .default('fixed')
+    .describe('Basic set: fixed (positionFraction), atr (risk per ATR stop), kelly (fractional Kelly), vol-target (volatility targeting).'),
+  riskPerTrade: z
+    .number()
+    .gt(0)
+    .max(1)
+    .default(0.01)
+    .describe('ATR sizing: equity fraction lost if the stop, atrMultiple × ATR(14) away, is hit.'),
+  atrMultiple: z.number().gt(0).max(100).default(2).describe('ATR sizing: stop distance in ATR(14)s.'),
+  kellyCap: z.number().gt(0).max(1).default(0.5).describe('Kelly sizing: fraction of the full Kelly bet (0.5 = half Kelly).'),
+  kellyWindow: z
+    .number()
+    .int()
+    .min(KELLY_MIN_TRADES)
+    .max(10_000)
+    .default(50)
+    .describe('Kelly sizing: past closed trades the edge is estimated from (a rolling window).'),
+  targetVolatility: z.number().gt(0).max(5).default(0.15).describe("Vol-target sizing: the position's annualised volatility to aim for."),
+  forecastWindow: z
+    .number()
+    .int()
+    .min(2)
+    .max(10_000)
+    .default(20)
+    .describe('Vol-target sizing: bars of returns the volatility forecast uses.'),
+  maxLeverage: z
+    .number()
+    .min(1)
+    .max(10)
+    .default(1)
+    .describe('Largest position as a multiple of equity for atr, kelly and vol-target sizing (1 = no borrowing).'),
+  borrowRatePerBar: z
+    .number()
+    .min(0)
+    .max(0.1)
+    .default(0.0002)
+    .describe('Charged each bar on the borrowed part of a position larger than equity.'),
+  maintenanceMargin: z
+    .number()
+    .gt(0)
+    .max(1)
+    .default(0.25)
+    .describe('With borrowing: a position is closed (margin call) when equity falls below this fraction of its value.'),
+  session: z
+    .string()
+    .nullable()
+    .default(null)
+    .describe('Intraday trading session, HH:MM-HH:MM in timeZone (null = trade every bar); bars outside it may only hold.'),
+  timeZone: z.string().default('UTC').describe("The session's IANA time zone, e.g. America/New_York (daylight saving handled)."),
+  noEntryMinutes: z.number().int().min(0).max(1440).default(0).describe('No new positions in the last this many minutes of a session.'),
+  flattenAtClose: z.boolean().default(false).describe("Close any position at the session's last bar."),
+  regimeLabels: z
+    .boolean()
+    .default(false)
+    .describe("Add the bar's regime (TREND, RANGE, BREAKOUT, MEAN_REVERSION) one-hot to the observation."),
+  drawdownSquaredPenalty: z.number().min(0).default(0).describe('Reward − this × drawdown² each step (RL v3: 50).'),
+  regimeAlignmentBonus: z
+    .number()
+    .min(0)
+    .default(0)
+    .describe("Reward + this on steps whose position agrees with the regime's direction (RL v3: 2)."),
+  survivalBonus: z.number().min(0).default(0).describe('Reward + this for each step the account survives (RL v3: 0.1).'),
   seed: z.number().int().describe('Seed of episode starts.'),
 });
 

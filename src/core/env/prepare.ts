@@ -15,6 +15,9 @@ import {
   type Splits,
 } from '../features';
 import type { MarketData } from './tradingEnv';
+import type { EnvConfig } from './config';
+import { barSpacingKind, sessionCalendar, sessionIgnoredNote } from './session';
+import { fitRegimeRules, labelRegimes, type RegimeRules } from '../features/tradeRegimes';
 
 /** Regime inputs fitted on the training split (Enhanced variant); saved with the model. */
 export interface RegimeSpec {
@@ -36,9 +39,16 @@ export interface PreparedMarket {
   featureNames: FeatureName[];
   contextNames: string[];
   regimes: RegimeSpec | null;
+  /** RL v3 regime-label rules, fitted on the training split, when the trading rules use them. */
+  tradeRegimes: RegimeRules | null;
   /** First bar at which every feature (and regime input) is defined. */
   warmup: number;
+  /** How the trading rules met this data, e.g. a session ignored on daily bars. */
+  notes: string[];
 }
+
+/** The environment settings that shape the market: its session and its regime labels. */
+export type MarketRules = Pick<EnvConfig, 'session' | 'timeZone' | 'noEntryMinutes' | 'regimeLabels' | 'regimeAlignmentBonus'>;
 
 export interface PrepareOptions {
   ratios?: SplitRatios;
@@ -53,6 +63,10 @@ export interface PrepareOptions {
    * on `splits.train` as usual, so nothing after it leaks in. Each range must lie in [warmup, rows).
    */
   splits?: Splits;
+  /** Session flags and regime labels for these rules (none when absent). */
+  rules?: MarketRules;
+  /** A saved model's regime-label rules, reused instead of fitting them on this data's training split. */
+  tradeRegimes?: RegimeRules | null;
 }
 
 /**
@@ -87,8 +101,23 @@ export function prepareMarket(bars: Bars, featureNames: FeatureName[], lookback:
     featureCount: matrix.cols,
     close: bars.close,
     open: bars.open,
+    high: bars.high,
+    low: bars.low,
     time: bars.time,
   };
+  const notes: string[] = [];
+  const rules = options.rules;
+  if (rules?.session) {
+    const rule = { session: rules.session, timeZone: rules.timeZone, noEntryMinutes: rules.noEntryMinutes };
+    if (barSpacingKind(bars.time) === 'intraday') market.session = sessionCalendar(bars.time, rule);
+    else notes.push(sessionIgnoredNote(rule));
+  }
+  let tradeRegimes: RegimeRules | null = null;
+  if (rules && (rules.regimeLabels || rules.regimeAlignmentBonus > 0)) {
+    tradeRegimes = options.tradeRegimes ?? fitRegimeRules(bars, splits.train);
+    const { label, direction } = labelRegimes(bars, tradeRegimes);
+    market.tradeRegimes = { label, direction };
+  }
 
   let regimes: RegimeSpec | null = null;
   if (wantRegimes && volatility) {
@@ -116,7 +145,9 @@ export function prepareMarket(bars: Bars, featureNames: FeatureName[], lookback:
     featureNames,
     contextNames: regimes ? REGIME_CONTEXT_NAMES : [],
     regimes,
+    tradeRegimes,
     warmup,
+    notes,
   };
 }
 

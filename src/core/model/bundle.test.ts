@@ -38,6 +38,7 @@ async function makeBundle(variant: Variant): Promise<{ bundle: ModelBundle; net:
     contextNames: enhanced ? REGIME_CONTEXT_NAMES : [],
     scaler: { version: 1, names: FEATURES as never, mean: [0, 0, 0], std: [1, 1, 1], clip: 5 },
     regimes: enhanced ? { volatilityLow: 0.01, volatilityHigh: 0.02, trendScale: 0.5 } : null,
+    tradeRegimes: null,
     data: { fileName: 'x.csv', columns: ['Date', 'Close'], rows: 100, firstTime: 0, lastTime: 1, intervalMs: 86_400_000, closeHash: '00' },
     training: { timesteps: 10, episodes: 1, updates: 1, wallTimeMs: 5, backend: 'cpu', stopReason: 'timesteps' },
     metrics: { validation: null, test: null },
@@ -114,7 +115,8 @@ describe('model bundle', () => {
   it('rejects another format version and unknown fields', async () => {
     const { bundle, net } = await makeBundle('maskable');
     net.dispose();
-    expect(() => parseBundle(JSON.stringify({ ...bundle, formatVersion: 2 }))).toThrow(/version 2.*Update the app/);
+    expect(() => parseBundle(JSON.stringify({ ...bundle, formatVersion: 3 }))).toThrow(/version 3.*Update the app/);
+    expect(() => parseBundle(JSON.stringify({ ...bundle, formatVersion: 0 }))).toThrow(/version 0.*Re-export/);
     expect(() => parseBundle(JSON.stringify({ ...bundle, extra: 1 }))).toThrow(/invalid/);
     expect(() => parseBundle('{"format":"something else"}')).toThrow(/not a PPO Trading Lab model file/);
   });
@@ -169,7 +171,7 @@ const PROBES: Probe[] = [
       network: { modelTopology: null, weightSpecs: [], weightData: '' },
       optimizer: null,
     }),
-    /"observation.stateSize".*<=7/,
+    /"observation.stateSize".*<=12/,
   ],
   [
     'a 4096-wide trunk and no weights',

@@ -10,7 +10,8 @@ import { bytesToBase64 } from './base64';
 import { FEATURE_NAMES, type Scaler } from '../features';
 import { MAX_LOOKBACK } from '../env/config';
 import { REGIME_CONTEXT_NAMES, type RegimeSpec } from '../env/prepare';
-import { ACCOUNT_FEATURES } from '../env/tradingEnv';
+import { regimeRulesSchema, type RegimeRules } from '../features/tradeRegimes';
+import { ACCOUNT_FEATURES, NUM_ACTIONS, SIZED_ACTION_NAMES } from '../env/tradingEnv';
 import { BundleError } from './errors';
 import {
   checkConfig,
@@ -23,6 +24,7 @@ import {
   decodeWeights,
   expectedMoments,
   expectedWeights,
+  MAX_STATE_SIZE,
   momentRange,
   REEXPORT,
   STRING_LIMITS,
@@ -30,7 +32,9 @@ import {
 } from './validation';
 
 export const BUNDLE_FORMAT = 'ppo-trading-lab/model';
-export const BUNDLE_VERSION = 1;
+/** Version 2 added the sized action set, sizing, sessions and regime labels; version 1 files still load. */
+export const BUNDLE_VERSION = 2;
+const READABLE_VERSIONS = [1, 2];
 
 export { BundleError };
 
@@ -80,6 +84,8 @@ export interface ModelBundle {
   observation: ObservationSpec & { featureNames: string[]; contextNames: string[] };
   scaler: Scaler;
   regimes: RegimeSpec | null;
+  /** RL v3 regime-label rules fitted on the training split (regime labels or alignment bonus); null otherwise. */
+  tradeRegimes: RegimeRules | null;
   data: DataFingerprint;
   training: {
     timesteps: number;
@@ -131,12 +137,8 @@ export const bundleSchema = z.strictObject({
   observation: z.strictObject({
     lookback: z.number().int().min(1).max(MAX_LOOKBACK),
     featureCount: z.number().int().min(1).max(FEATURE_NAMES.length),
-    stateSize: z
-      .number()
-      .int()
-      .min(ACCOUNT_FEATURES.length)
-      .max(ACCOUNT_FEATURES.length + REGIME_CONTEXT_NAMES.length),
-    numActions: z.literal(3),
+    stateSize: z.number().int().min(ACCOUNT_FEATURES.length).max(MAX_STATE_SIZE),
+    numActions: z.union([z.literal(NUM_ACTIONS), z.literal(SIZED_ACTION_NAMES.length)]),
     featureNames: z
       .array(z.enum(FEATURE_NAMES as [string, ...string[]]))
       .min(1)
@@ -151,6 +153,8 @@ export const bundleSchema = z.strictObject({
       path: ['volatilityLow'],
     })
     .nullable(),
+  // Version 1 files have no regime labels.
+  tradeRegimes: regimeRulesSchema.nullable().default(null),
   data: z.strictObject({
     fileName: text(STRING_LIMITS.fileName),
     columns: z.array(text(STRING_LIMITS.column)).max(STRING_LIMITS.columns),
@@ -200,6 +204,7 @@ export interface BundleInput {
   contextNames: string[];
   scaler: Scaler;
   regimes: RegimeSpec | null;
+  tradeRegimes: RegimeRules | null;
   data: DataFingerprint;
   training: ModelBundle['training'];
   metrics: ModelBundle['metrics'];
@@ -228,6 +233,7 @@ export async function createBundle(input: BundleInput): Promise<ModelBundle> {
     observation: { ...net.spec, featureNames: input.featureNames, contextNames: input.contextNames },
     scaler: input.scaler,
     regimes: input.regimes,
+    tradeRegimes: input.tradeRegimes,
     data: input.data,
     training: input.training,
     metrics: input.metrics,
@@ -265,9 +271,9 @@ export function parseBundle(text: string): ModelBundle {
     throw new BundleError(`This is not a PPO Trading Lab model file: its "format" field is not "${BUNDLE_FORMAT}".`, 'format');
   }
   const version = (raw as { formatVersion?: unknown }).formatVersion;
-  if (version !== BUNDLE_VERSION) {
+  if (typeof version !== 'number' || !READABLE_VERSIONS.includes(version)) {
     throw new BundleError(
-      `The model file has format version ${String(version).slice(0, 20)}; this app reads version ${BUNDLE_VERSION}. ` +
+      `The model file has format version ${String(version).slice(0, 20)}; this app reads versions ${READABLE_VERSIONS.join(' and ')}. ` +
         (typeof version === 'number' && version > BUNDLE_VERSION ? 'Update the app to open it.' : 'Re-export it from a current version.'),
       'formatVersion',
     );

@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import { MAX_LOOKBACK } from '../env/config';
 import { REGIME_CONTEXT_NAMES } from '../env/prepare';
-import { ACCOUNT_FEATURES, NUM_ACTIONS } from '../env/tradingEnv';
+import { ACCOUNT_FEATURES, actionCount, SIZED_ACTION_NAMES } from '../env/tradingEnv';
+import { accountFeatures, REGIME_LABEL_COUNT, stateSize as stateSizeOf } from '../env/observation';
 import { FEATURE_NAMES } from '../features/featureSet';
 import { FeatureError } from '../features/errors';
 import { scalerFromJson, type Scaler } from '../features/scaler';
@@ -59,11 +60,14 @@ const METADATA_ALLOWANCE = 4_000_000;
 const JS_STRING_LIMIT = 2 ** 29 - 24;
 
 /** The widest observation a config allows: the longest window over every feature, plus regime inputs. */
+/** Account values (with the position size), Enhanced regime inputs, the RL v3 regime one-hot. */
+export const MAX_STATE_SIZE = ACCOUNT_FEATURES.length + 1 + REGIME_CONTEXT_NAMES.length + REGIME_LABEL_COUNT;
+
 const LARGEST_SPEC: ObservationSpec = {
   lookback: MAX_LOOKBACK,
   featureCount: FEATURE_NAMES.length,
-  stateSize: ACCOUNT_FEATURES.length + REGIME_CONTEXT_NAMES.length,
-  numActions: NUM_ACTIONS,
+  stateSize: MAX_STATE_SIZE,
+  numActions: SIZED_ACTION_NAMES.length,
 };
 
 function largestNetworkParameters(): number {
@@ -228,12 +232,17 @@ export function checkObservation(variant: Variant, config: TrainingConfig, o: Ob
   if (o.contextNames.join() !== wantContext.join()) {
     fail('observation.contextNames', `${aModel} has the context inputs [${wantContext.join(', ')}], not [${o.contextNames.join(', ')}].`);
   }
-  const stateSize = ACCOUNT_FEATURES.length + wantContext.length;
+  const stateSize = stateSizeOf(config.env, wantContext.length);
   if (o.stateSize !== stateSize) {
+    const labels = config.env.regimeLabels ? ` + ${REGIME_LABEL_COUNT} regime labels` : '';
     fail(
       'observation.stateSize',
-      `${aModel} has ${stateSize} state inputs (${ACCOUNT_FEATURES.length} account values + ${wantContext.length} regime inputs), not ${o.stateSize}.`,
+      `${aModel} has ${stateSize} state inputs (${accountFeatures(config.env).length} account values + ${wantContext.length} regime inputs${labels}), not ${o.stateSize}.`,
     );
+  }
+  const numActions = actionCount(config.env.actionSet);
+  if (o.numActions !== numActions) {
+    fail('observation.numActions', `the ${config.env.actionSet} action set has ${numActions} actions, not ${o.numActions}.`);
   }
 }
 

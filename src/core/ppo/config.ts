@@ -1,5 +1,6 @@
 import { z } from '../schema';
 import { ConfigError, DEFAULT_ENV_CONFIG, envConfigSchema, type EnvConfig } from '../env/config';
+import { checkTimeZone, parseSessionWindow, sessionLengthMinutes } from '../env/session';
 
 export const VARIANTS = ['standard', 'maskable', 'enhanced-maskable'] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -191,6 +192,45 @@ export type StopConfig = z.infer<typeof stopSchema>;
 export type EvalConfig = z.infer<typeof evalSchema>;
 export type TrainingConfig = z.infer<typeof trainingConfigSchema>;
 
+/** Combinations of trading rules that make no sense, keyed by the field to fix. */
+function tradingRuleErrors(env: EnvConfig): Record<string, string> {
+  const errors: Record<string, string> = {};
+  if (env.actionSet === 'sized') {
+    if (env.sizing !== 'fixed') {
+      errors['env.sizing'] =
+        `${env.sizing} sizing applies to the basic action set; the sized set trades slices of sliceFraction (use sizing fixed)`;
+    }
+    if (env.sliceFraction > env.maxPosition) {
+      errors['env.sliceFraction'] = `a slice of ${env.sliceFraction} is larger than the largest position (maxPosition ${env.maxPosition})`;
+    }
+  } else if (env.maxLeverage > 1 && env.sizing === 'fixed') {
+    errors['env.maxLeverage'] =
+      'fixed sizing takes positionFraction of equity (at most 1); leverage applies to atr, kelly and vol-target sizing';
+  }
+  if (env.session === null) {
+    if (env.noEntryMinutes > 0) errors['env.noEntryMinutes'] = 'needs a trading session (env.session, e.g. 09:30-16:00)';
+    if (env.flattenAtClose) errors['env.flattenAtClose'] = 'needs a trading session (env.session, e.g. 09:30-16:00)';
+  } else {
+    const problem = sessionRuleError(env.session, env.timeZone, env.noEntryMinutes);
+    if (problem) errors[problem.field] = problem.message;
+  }
+  return errors;
+}
+
+function sessionRuleError(session: string, timeZone: string, noEntryMinutes: number): { field: string; message: string } | null {
+  try {
+    const length = sessionLengthMinutes(parseSessionWindow(session));
+    checkTimeZone(timeZone);
+    if (noEntryMinutes >= length) {
+      return { field: 'env.noEntryMinutes', message: `${noEntryMinutes} minutes leave no time to enter a ${length}-minute session` };
+    }
+    return null;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return { field: error.field, message: error.message.replace(/^Invalid setting [\w.]+: /, '').replace(/\.$/, '') };
+  }
+}
+
 /** Variant defaults + overrides, validated; errors name the field and its allowed range. */
 export function resolveTrainingConfig(overrides: TrainingOverrides = {}): TrainingConfig {
   const variant = overrides.variant ?? 'maskable';
@@ -246,5 +286,6 @@ export function checkTrainingConfig(merged: TrainingConfig): { config: TrainingC
   if (Math.abs(cfg.split.train + cfg.split.validation + cfg.split.test - 1) > 1e-6) {
     errors.split = 'train + validation + test must add up to 1';
   }
+  Object.assign(errors, tradingRuleErrors(cfg.env));
   return { config: Object.keys(errors).length ? null : cfg, errors };
 }

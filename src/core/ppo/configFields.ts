@@ -14,7 +14,7 @@ export interface ConfigField {
   section: ConfigSection;
   key: string;
   description: string;
-  kind: 'int' | 'number' | 'boolean' | 'choice' | 'list' | 'pair';
+  kind: 'int' | 'number' | 'boolean' | 'choice' | 'list' | 'pair' | 'text';
   nullable: boolean;
   options?: readonly string[];
   min?: number;
@@ -52,6 +52,8 @@ function kindOf(schema: AnySchema): Pick<ConfigField, 'kind' | 'options' | 'min'
       return { kind: 'list' };
     case 'tuple':
       return { kind: 'pair' };
+    case 'string':
+      return { kind: 'text' };
     default:
       throw new Error(`configFields: no field kind for a ${schema.def.type} schema`);
   }

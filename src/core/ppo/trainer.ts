@@ -8,7 +8,9 @@ import { actionProbabilities, argmaxIndex, sampleIndex } from './distribution';
 import { ppoUpdate, type UpdateDiagnostics } from './update';
 import type { LayerOps } from '../compute/layers';
 import { createRng } from '../random/rng';
-import { ACCOUNT_FEATURES, NUM_ACTIONS, TradingEnv, type EpisodeStats, type MarketData } from '../env/tradingEnv';
+import { actionCount, TradingEnv, type EpisodeStats, type MarketData } from '../env/tradingEnv';
+import { stateSize } from '../env/observation';
+import type { EnvConfig } from '../env/config';
 import type { Splits } from '../features';
 import type { Policy } from '../env/policy';
 
@@ -117,12 +119,12 @@ export interface RunSummary {
   lastDiagnostics: UpdateDiagnostics | null;
 }
 
-export function observationSpecFor(market: MarketData, lookback: number): ObservationSpec {
+export function observationSpecFor(market: MarketData, env: EnvConfig): ObservationSpec {
   return {
-    lookback,
+    lookback: env.lookback,
     featureCount: market.featureCount,
-    stateSize: ACCOUNT_FEATURES.length + (market.context?.count ?? 0),
-    numActions: NUM_ACTIONS,
+    stateSize: stateSize(env, market.context?.count ?? 0),
+    numActions: actionCount(env.actionSet),
   };
 }
 
@@ -150,7 +152,7 @@ export class PpoTrainer {
     readonly data: TrainingData,
     private readonly events: TrainingEvents = {},
   ) {
-    const spec = observationSpecFor(data.market, config.env.lookback);
+    const spec = observationSpecFor(data.market, config.env);
     this.network = new ActorCritic(spec, config.network, config.seed);
     this.engine = chooseGradientEngine(this.network, tf.getBackend(), config.ppo.learningRate, config.ppo.minibatchSize);
     this.optimizer = this.engine.optimizer;
@@ -158,7 +160,7 @@ export class PpoTrainer {
     this.env = new TradingEnv(config.env, data.market, data.splits.train, {
       onEpisode: (_i, stats) => this.recordEpisode(stats),
     });
-    this.buffer = new RolloutBuffer(config.ppo.numSteps, config.env.numEnvs, this.env.obsSize, NUM_ACTIONS);
+    this.buffer = new RolloutBuffer(config.ppo.numSteps, config.env.numEnvs, this.env.obsSize, this.env.numActions);
     this.env.reset();
   }
 
@@ -301,26 +303,27 @@ export class PpoTrainer {
     const { gamma, gaeLambda, maskActions } = this.config.ppo;
     const n = env.numEnvs;
     const obsSize = env.obsSize;
+    const numActions = env.numActions;
     const actions = new Int32Array(n);
     buffer.reset();
     while (!buffer.full) {
       const offset = buffer.stepOffset;
       buffer.obs.set(env.obs, offset * obsSize);
-      buffer.masks.set(env.masks, offset * NUM_ACTIONS);
+      buffer.masks.set(env.masks, offset * numActions);
       const out = tf.tidy(() => {
         const { logits, value } = network.forward(tf.tensor2d(env.obs, [n, obsSize]), this.engine.layers);
-        const mask = maskActions ? tf.tensor2d(Float32Array.from(env.masks), [n, NUM_ACTIONS]) : null;
+        const mask = maskActions ? tf.tensor2d(Float32Array.from(env.masks), [n, numActions]) : null;
         return tf.concat([actionProbabilities(logits, mask), tf.reshape(value, [n, 1])], 1);
       });
       const readback = await out.data();
       out.dispose();
-      const stride = NUM_ACTIONS + 1;
+      const stride = numActions + 1;
       for (let e = 0; e < n; e++) {
-        const a = sampleIndex(readback, e * stride, NUM_ACTIONS, this.rng.next());
+        const a = sampleIndex(readback, e * stride, numActions, this.rng.next());
         actions[e] = a;
         buffer.actions[offset + e] = a;
         buffer.logProbs[offset + e] = Math.log(Math.max(readback[e * stride + a], 1e-30));
-        buffer.values[offset + e] = readback[e * stride + NUM_ACTIONS];
+        buffer.values[offset + e] = readback[e * stride + numActions];
       }
       env.step(actions);
       let truncatedAny = false;
@@ -375,17 +378,18 @@ export function adaptLearningRate(current: number, approxKl: number, ppo: Traini
 
 /** argmax over the (masked) policy, one forward per decision. */
 export function greedyPolicy(network: ActorCritic, maskActions: boolean, layers?: LayerOps): Policy {
+  const numActions = network.spec.numActions;
   return async (obs, masks, numEnvs, actions) => {
     const probs = tf.tidy(() => {
       const { logits } = network.forward(
         tf.tensor2d(obs.subarray(0, numEnvs * (obs.length / numEnvs)), [numEnvs, obs.length / numEnvs]),
         layers,
       );
-      const mask = maskActions ? tf.tensor2d(Float32Array.from(masks.subarray(0, numEnvs * NUM_ACTIONS)), [numEnvs, NUM_ACTIONS]) : null;
+      const mask = maskActions ? tf.tensor2d(Float32Array.from(masks.subarray(0, numEnvs * numActions)), [numEnvs, numActions]) : null;
       return actionProbabilities(logits, mask);
     });
     const p = await probs.data();
     probs.dispose();
-    for (let e = 0; e < numEnvs; e++) actions[e] = argmaxIndex(p, e * NUM_ACTIONS, NUM_ACTIONS);
+    for (let e = 0; e < numEnvs; e++) actions[e] = argmaxIndex(p, e * numActions, numActions);
   };
 }

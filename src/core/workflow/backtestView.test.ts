@@ -12,6 +12,7 @@ function result(n: number): BacktestResult {
     close,
     equity,
     position: new Int8Array(n),
+    exposure: new Float64Array(n),
     actions,
     trades: [],
     metrics: {} as never,

@@ -5,7 +5,8 @@ import { checkSample, type SampleCheck } from './sampleCheck';
 import { defaultFeatureNames, SplitError, type FeatureName, type Splits } from '../features';
 import { prepareMarket, type PreparedMarket } from '../env/prepare';
 import type { EnvRange } from '../env/tradingEnv';
-import { ACTION_NAMES, NUM_ACTIONS, observationSize, writeActionMask, writeObservation, type AccountView } from '../env/observation';
+import { actionCount, actionNames, observationSize, writeActionMask, writeObservation, type AccountView } from '../env/observation';
+import { exposureAfter, newPositionSize } from '../env/sizing';
 import { annualisationFor } from '../backtest/annualisation';
 import { runBacktest, type BacktestResult } from '../backtest/runner';
 import { resolveTrainingConfig, type TrainingConfig, type TrainingOverrides } from '../ppo/config';
@@ -25,6 +26,7 @@ import {
   type SplitSpan,
 } from '../model/bundle';
 import * as tf from '@tensorflow/tfjs';
+import { UsageError } from '../errors';
 
 export type SplitName = 'all' | 'train' | 'validation' | 'test';
 
@@ -32,6 +34,8 @@ export interface TrainOutcome {
   bundle: ModelBundle;
   summary: TrainingSummary;
   test: BacktestResult | null;
+  /** How the trading rules met the data, e.g. a session ignored on daily bars. */
+  notes: string[];
 }
 
 export function fingerprint(bars: Bars, report: ImportReport, splits?: Splits): DataFingerprint {
@@ -67,6 +71,7 @@ export function prepareForTraining(
   return prepareMarket(bars, names, config.env.lookback, {
     ratios: config.split,
     regimes: config.variant === 'enhanced-maskable' ? 'fit' : null,
+    rules: config.env,
     ...(splits ? { splits } : {}),
   });
 }
@@ -126,6 +131,7 @@ export async function trainModel(
       contextNames: prepared.contextNames,
       scaler: prepared.scaler,
       regimes: prepared.regimes,
+      tradeRegimes: prepared.tradeRegimes,
       data: fingerprint(bars, report, prepared.splits),
       training: {
         ...t.progress(),
@@ -180,7 +186,7 @@ export async function trainModel(
       { validation: summary.bestValidation?.result.metrics ?? null, test: test?.metrics ?? null },
       summary,
     );
-    return { bundle, summary, test };
+    return { bundle, summary, test, notes: prepared.notes };
   } finally {
     selector.dispose();
     trainer.dispose();
@@ -213,7 +219,14 @@ export function prepareForModel(bundle: ModelBundle, bars: Bars, hasVolume: bool
       `The model "${bundle.name}" uses volume features, but this file has no volume column. Use a file with volume, or a model trained without volume.`,
     );
   }
-  const options = { ratios: bundle.config.split, scaler: bundle.scaler, regimes: bundle.regimes, allowShortSplits: true };
+  const options = {
+    ratios: bundle.config.split,
+    scaler: bundle.scaler,
+    regimes: bundle.regimes,
+    rules: bundle.config.env,
+    tradeRegimes: bundle.tradeRegimes,
+    allowShortSplits: true,
+  };
   const saved = savedSplits(bundle, bars);
   if (saved) {
     try {
@@ -304,7 +317,8 @@ export async function backtestModel(
         riskFreeRate: options.riskFreeRate,
       },
     );
-    return { ...result, split, sample };
+    const assumptions = { ...result.assumptions, notes: [...prepared.notes, ...(result.assumptions.notes ?? [])] };
+    return { ...result, assumptions, split, sample };
   } finally {
     net.dispose();
   }
@@ -323,6 +337,8 @@ export interface Prediction {
   valid_actions: string[];
   bar_time: string;
   position: 'flat' | 'long' | 'short';
+  /** Signed position value over equity if the action executes at the latest close (costs aside). */
+  position_after: number;
 }
 
 /** The account a prediction is for; everything but the side is optional. */
@@ -339,6 +355,13 @@ export interface PredictAccount {
   equityChange?: number;
   /** The account's drawdown from its peak as a fraction (0.12 = 12 %); 0 by default. */
   drawdown?: number;
+  /**
+   * Signed position value over equity (0.3 = a long worth 30 % of equity). By default one slice
+   * (sized set) or the fixed position fraction, with the side's sign.
+   */
+  exposure?: number;
+  /** Bars of a FLATTEN cool-down still to run (sized set); 0 by default. */
+  cooldown?: number;
 }
 
 /**
@@ -365,33 +388,45 @@ export async function predictLatest(
   }
   const env = bundle.config.env;
   const pos = account.position === 'long' ? 1 : account.position === 'short' ? -1 : 0;
+  const exposure = pos === 0 ? 0 : (account.exposure ?? pos * (env.actionSet === 'sized' ? env.sliceFraction : env.positionFraction));
+  if (Math.sign(exposure) !== pos) {
+    const sign = pos > 0 ? 'a positive' : pos < 0 ? 'a negative' : 'no';
+    throw new UsageError(`The exposure ${exposure} does not match a ${account.position} position; give ${sign} exposure.`);
+  }
   const view: AccountView = {
     equityChange: account.equityChange ?? 0,
     position: pos,
+    exposure,
+    cooldown: account.cooldown ?? 0,
     entryPrice: account.entryPrice ?? bars.close[t],
     heldBars: account.heldBars ?? env.minHoldingBars,
     solvent: (account.equityChange ?? 0) > -1,
     withinDrawdownLimit: env.drawdownMaskLimit === null || (account.drawdown ?? 0) <= env.drawdownMaskLimit,
   };
-  const obs = new Float32Array(observationSize(prepared.market, lookback));
-  writeObservation(obs, 0, prepared.market, lookback, t, view);
-  const mask = new Uint8Array(NUM_ACTIONS);
+  const obs = new Float32Array(observationSize(prepared.market, env));
+  writeObservation(obs, 0, prepared.market, env, t, view);
+  const numActions = actionCount(env.actionSet);
+  const names = actionNames(env.actionSet);
+  const mask = new Uint8Array(numActions);
   writeActionMask(mask, 0, env, prepared.market, t, view);
 
   const net = loadNetwork(bundle);
   try {
     const { probs, value } = await evaluate(net, obs, bundle.config.ppo.maskActions ? mask : null);
     let best = 0;
-    for (let a = 1; a < NUM_ACTIONS; a++) if (probs[a] > probs[best]) best = a;
+    for (let a = 1; a < numActions; a++) if (probs[a] > probs[best]) best = a;
+    // An action the environment would refuse executes as Hold.
+    const executed = mask[best] === 1 ? best : 0;
     return {
       prediction: best,
-      action_name: ACTION_NAMES[best],
+      action_name: names[best],
       confidence: probs[best],
       value_estimate: value,
-      probabilities: Object.fromEntries(ACTION_NAMES.map((n, a) => [n, probs[a]])),
-      valid_actions: ACTION_NAMES.filter((_, a) => mask[a] === 1),
+      probabilities: Object.fromEntries(names.map((n, a) => [n, probs[a]])),
+      valid_actions: names.filter((_, a) => mask[a] === 1),
       bar_time: new Date(bars.time[t]).toISOString(),
       position: account.position,
+      position_after: exposureAfter(env, executed, exposure, newPositionSize(env, prepared.market, t)),
     };
   } finally {
     net.dispose();
@@ -399,12 +434,13 @@ export async function predictLatest(
 }
 
 async function evaluate(net: ActorCritic, obs: Float32Array, mask: Uint8Array | null): Promise<{ probs: Float32Array; value: number }> {
+  const numActions = net.spec.numActions;
   const out = tf.tidy(() => {
     const { logits, value } = net.forward(tf.tensor2d(obs, [1, obs.length]));
-    const maskTensor = mask ? tf.tensor2d(Float32Array.from(mask), [1, NUM_ACTIONS]) : null;
+    const maskTensor = mask ? tf.tensor2d(Float32Array.from(mask), [1, numActions]) : null;
     return tf.concat([actionProbabilities(logits, maskTensor), tf.reshape(value, [1, 1])], 1);
   });
   const data = (await out.data()) as Float32Array;
   out.dispose();
-  return { probs: data.slice(0, NUM_ACTIONS), value: data[NUM_ACTIONS] };
+  return { probs: data.slice(0, numActions), value: data[numActions] };
 }

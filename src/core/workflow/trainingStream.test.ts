@@ -10,6 +10,7 @@ const episode = (totalReward: number): EpisodeStats => ({
   trades: 2,
   bars: 10,
   terminated: false,
+  marginCalls: 0,
   startIndex: 0,
   endIndex: 10,
 });
@@ -90,6 +91,7 @@ describe('TrainingStream', () => {
         close,
         equity: Float64Array.from({ length: n }, () => 10_000),
         position: new Int8Array(n),
+        exposure: new Float64Array(n),
         actions: new Int8Array(n),
         trades: [],
         metrics: {} as never,

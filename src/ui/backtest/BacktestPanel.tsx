@@ -303,7 +303,9 @@ function BacktestResultView({ view, intervalMs }: { view: BacktestView; interval
   );
 }
 
-const TRADE_COLUMNS: { key: keyof Trade; label: string }[] = [
+type SortKey = 'entryTime' | 'exitTime' | 'direction' | 'entryPrice' | 'exitPrice' | 'returnPct' | 'barsHeld' | 'maxExposurePct';
+
+const TRADE_COLUMNS: { key: SortKey; label: string }[] = [
   { key: 'entryTime', label: 'Entry' },
   { key: 'exitTime', label: 'Exit' },
   { key: 'direction', label: 'Side' },
@@ -311,13 +313,22 @@ const TRADE_COLUMNS: { key: keyof Trade; label: string }[] = [
   { key: 'exitPrice', label: 'Exit price' },
   { key: 'returnPct', label: 'Return %' },
   { key: 'barsHeld', label: 'Bars held' },
+  { key: 'maxExposurePct', label: 'Max size %' },
 ];
 const SHOWN_TRADES = 200;
 
+const EXIT_REASONS: Record<NonNullable<Trade['exitReason']>, string> = {
+  action: 'order',
+  'margin-call': 'margin call',
+  'session-close': 'session close',
+  end: 'end of run',
+  ruin: 'ruin',
+};
+
 function TradesTable({ trades, intervalMs }: { trades: Trade[]; intervalMs: number }) {
-  const [sort, setSort] = useState<{ key: keyof Trade; descending: boolean }>({ key: 'entryTime', descending: false });
+  const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: 'entryTime', descending: false });
   const sorted = useMemo(() => {
-    const out = trades.slice().sort((a, b) => (a[sort.key] as number) - (b[sort.key] as number));
+    const out = trades.slice().sort((a, b) => (a[sort.key] ?? 0) - (b[sort.key] ?? 0));
     return sort.descending ? out.reverse() : out;
   }, [trades, sort]);
   if (trades.length === 0) return <p className="empty">No trades.</p>;
@@ -342,6 +353,8 @@ function TradesTable({ trades, intervalMs }: { trades: Trade[]; intervalMs: numb
                 </button>
               </th>
             ))}
+            <th scope="col">Orders</th>
+            <th scope="col">Closed by</th>
           </tr>
         </thead>
         <tbody>
@@ -354,6 +367,9 @@ function TradesTable({ trades, intervalMs }: { trades: Trade[]; intervalMs: numb
               <td>{t.exitPrice.toPrecision(6)}</td>
               <td className={t.returnPct > 0 ? 'pos' : t.returnPct < 0 ? 'neg' : ''}>{formatNumber(t.returnPct)}</td>
               <td>{t.barsHeld}</td>
+              <td>{t.maxExposurePct === undefined ? '—' : t.maxExposurePct.toFixed(1)}</td>
+              <td className="orders">{t.actions?.join(' ') ?? '—'}</td>
+              <td>{t.exitReason ? EXIT_REASONS[t.exitReason] : '—'}</td>
             </tr>
           ))}
         </tbody>

@@ -125,9 +125,24 @@ export function ConfigPanel() {
 }
 
 function visible(f: FieldSpec, config: TrainingConfig): boolean {
-  if (f.only === 'enhanced') return config.variant === 'enhanced-maskable';
-  if (f.only === 'attention') return config.network.encoder === 'attention';
-  return true;
+  const env = config.env;
+  switch (f.only) {
+    case undefined:
+      return true;
+    case 'enhanced':
+      return config.variant === 'enhanced-maskable';
+    case 'attention':
+      return config.network.encoder === 'attention';
+    case 'basic':
+    case 'sized':
+      return env.actionSet === f.only;
+    case 'leverage':
+      return env.actionSet === 'basic' && env.sizing !== 'fixed';
+    case 'session':
+      return env.session !== null;
+    default:
+      return env.actionSet === 'basic' && env.sizing === f.only;
+  }
 }
 
 function Field({
@@ -168,6 +183,20 @@ function Field({
       </div>
     );
   }
+  if (spec.kind === 'text') {
+    return (
+      <TextInput
+        id={id}
+        label={spec.label}
+        help={spec.help}
+        value={value as string | null}
+        nullable={spec.nullable === true}
+        disabled={disabled}
+        onCommit={commit}
+        error={error}
+      />
+    );
+  }
   if (spec.kind === 'list') {
     return (
       <ListInput
@@ -193,6 +222,44 @@ function Field({
       onCommit={commit}
       error={error}
     />
+  );
+}
+
+/** A text setting, committed on blur or Enter; an empty nullable field is null. */
+function TextInput(props: {
+  id: string;
+  label: string;
+  help: string;
+  value: string | null;
+  nullable: boolean;
+  disabled: boolean;
+  onCommit(value: string | null): void;
+  error: string | undefined;
+}) {
+  const { id, label, help, value, nullable, disabled, onCommit, error } = props;
+  const [draft, setDraft] = useState(value ?? '');
+  useEffect(() => setDraft(value ?? ''), [value]);
+  const commit = () => {
+    const text = draft.trim();
+    onCommit(text === '' && nullable ? null : text);
+  };
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="text"
+        value={draft}
+        placeholder={nullable ? 'none' : undefined}
+        disabled={disabled}
+        aria-invalid={error ? true : undefined}
+        onChange={(e) => setDraft(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => e.key === 'Enter' && commit()}
+      />
+      <p className="help">{help}</p>
+      {error ? <p className="field-error">{error}</p> : null}
+    </div>
   );
 }
 

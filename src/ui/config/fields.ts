@@ -10,27 +10,34 @@ export interface FieldSpec {
   section: Section;
   key: string;
   label: string;
-  kind: 'int' | 'number' | 'optional-number' | 'bool' | 'list' | 'select';
+  kind: 'int' | 'number' | 'optional-number' | 'bool' | 'list' | 'select' | 'text';
+  /** A text field that may be empty (null). */
+  nullable?: boolean;
   options?: readonly string[];
   help: string;
-  /** Only shown for these variants (default: all). */
-  only?: 'enhanced' | 'attention';
+  /** Only shown when the config uses it (default: always). */
+  only?: Visibility;
 }
+
+/** When a field applies: the Enhanced variant, the attention encoder, an action set, a sizing mode, a session. */
+export type Visibility = 'enhanced' | 'attention' | 'basic' | 'sized' | 'atr' | 'kelly' | 'vol-target' | 'leverage' | 'session';
 
 function field(path: ConfigPath, label: string, only?: FieldSpec['only']): FieldSpec {
   const f = configField(path);
   const kind: FieldSpec['kind'] =
-    f.kind === 'boolean'
-      ? 'bool'
-      : f.kind === 'choice'
-        ? 'select'
-        : f.kind === 'list'
-          ? 'list'
-          : f.nullable
-            ? 'optional-number'
-            : f.kind === 'int'
-              ? 'int'
-              : 'number';
+    f.kind === 'text'
+      ? 'text'
+      : f.kind === 'boolean'
+        ? 'bool'
+        : f.kind === 'choice'
+          ? 'select'
+          : f.kind === 'list'
+            ? 'list'
+            : f.nullable
+              ? 'optional-number'
+              : f.kind === 'int'
+                ? 'int'
+                : 'number';
   return {
     path,
     section: f.section,
@@ -38,6 +45,7 @@ function field(path: ConfigPath, label: string, only?: FieldSpec['only']): Field
     label,
     kind,
     ...(f.options ? { options: f.options } : {}),
+    ...(f.kind === 'text' && f.nullable ? { nullable: true } : {}),
     help: f.description,
     ...(only ? { only } : {}),
   };
@@ -68,6 +76,34 @@ export const FIELD_GROUPS: { title: string; fields: FieldSpec[] }[] = [
     ],
   },
   {
+    title: 'Actions & sizing',
+    fields: [
+      field('env.actionSet', 'Action set'),
+      field('env.sliceFraction', 'Slice (fraction of equity)', 'sized'),
+      field('env.maxPosition', 'Largest position', 'sized'),
+      field('env.flattenCooldown', 'Cool-down after FLATTEN (bars)', 'sized'),
+      field('env.sizing', 'Position sizing', 'basic'),
+      field('env.riskPerTrade', 'Risk per trade', 'atr'),
+      field('env.atrMultiple', 'Stop distance (ATRs)', 'atr'),
+      field('env.kellyCap', 'Kelly fraction', 'kelly'),
+      field('env.kellyWindow', 'Kelly window (trades)', 'kelly'),
+      field('env.targetVolatility', 'Target volatility (annual)', 'vol-target'),
+      field('env.forecastWindow', 'Volatility forecast window (bars)', 'vol-target'),
+      field('env.maxLeverage', 'Max leverage', 'leverage'),
+      field('env.borrowRatePerBar', 'Borrow rate per bar', 'leverage'),
+      field('env.maintenanceMargin', 'Maintenance margin', 'leverage'),
+    ],
+  },
+  {
+    title: 'Trading session (intraday)',
+    fields: [
+      field('env.session', 'Session (HH:MM-HH:MM)'),
+      field('env.timeZone', 'Time zone (IANA)', 'session'),
+      field('env.noEntryMinutes', 'No entries in the last (minutes)', 'session'),
+      field('env.flattenAtClose', 'Flatten at the session close', 'session'),
+    ],
+  },
+  {
     title: 'Reward & risk',
     fields: [
       field('env.rewardScale', 'Reward scale'),
@@ -79,6 +115,10 @@ export const FIELD_GROUPS: { title: string; fields: FieldSpec[] }[] = [
       field('env.drawdownCooldownBars', 'Drawdown cool-down (bars)'),
       field('env.minHoldingBars', 'Minimum holding (bars)'),
       field('env.blockHighVolatility', 'Block high-volatility entries', 'enhanced'),
+      field('env.regimeLabels', 'Regime labels in the observation'),
+      field('env.drawdownSquaredPenalty', 'Drawdown² penalty'),
+      field('env.regimeAlignmentBonus', 'Regime alignment bonus'),
+      field('env.survivalBonus', 'Survival bonus per bar'),
     ],
   },
   {

@@ -23,6 +23,7 @@ export function PredictPanel() {
         action_name: prediction.action_name,
         confidence: prediction.confidence,
         value_estimate: prediction.value_estimate,
+        position_after: prediction.position_after,
       })
     : '';
 
@@ -80,7 +81,7 @@ export function PredictPanel() {
           <p>
             For the bar of {prediction.bar_time.slice(0, 16).replace('T', ' ')} (account {prediction.position}):{' '}
             <strong>{prediction.action_name}</strong> with confidence {(prediction.confidence * 100).toFixed(1)} %, value estimate{' '}
-            {prediction.value_estimate.toFixed(4)}.
+            {prediction.value_estimate.toFixed(4)}. Position after it: {formatExposure(prediction.position_after)}.
           </p>
           <ul className="bars" aria-label="Action probabilities">
             {Object.entries(prediction.probabilities).map(([action, p]) => (
@@ -108,4 +109,9 @@ export function PredictPanel() {
       )}
     </section>
   );
+}
+
+function formatExposure(exposure: number): string {
+  if (exposure === 0) return 'flat';
+  return `${exposure > 0 ? 'long' : 'short'} ${(Math.abs(exposure) * 100).toFixed(1)} % of equity`;
 }

@@ -108,6 +108,13 @@ export function TrainPanel() {
           </div>
         ) : null}
         {groupRuns.length > 1 || groupRuns.some((r) => r.result) ? <CompareTable runs={groupRuns} /> : null}
+        {latest?.result?.notes?.length ? (
+          <ul className="notes" data-testid="train-notes">
+            {latest.result.notes.map((note) => (
+              <li key={note}>{note}</li>
+            ))}
+          </ul>
+        ) : null}
         {progress ? (
           <p className="status">
             Last update: policy loss {formatNumber(progress.policyLoss, 4)}, value loss {formatNumber(progress.valueLoss, 4)}, entropy{' '}
