@@ -12,7 +12,8 @@ function result(n: number): BacktestResult {
     close,
     equity,
     position: new Int8Array(n),
-    exposure: new Float64Array(n),
+    // Long after each Buy, flat after each Sell.
+    exposure: Float64Array.from(actions, (_, i) => (i % 10 < 5 ? 1 : 0)),
     actions,
     trades: [],
     metrics: {} as never,
@@ -46,5 +47,10 @@ describe('backtestView', () => {
     expect(v.markers.side[1]).toBe(-1);
     const all = backtestView(result(100), 'test');
     expect(all.markers.time.length).toBe(20);
+    expect(all.orders).toEqual([
+      { action: 'Hold', count: 79 },
+      { action: 'Buy', count: 10 },
+      { action: 'Sell', count: 10 },
+    ]);
   });
 });

@@ -2,7 +2,7 @@ import { drawdownSeries } from '../backtest/metrics';
 import { describeAssumptions, type BacktestResult } from '../backtest/runner';
 import type { SampleCheck } from './sampleCheck';
 import type { BacktestMetrics, Trade } from '../backtest/types';
-import { BUY, SELL } from '../env/tradingEnv';
+import { actionNames, HOLD } from '../env/tradingEnv';
 import { downsampleIndices } from './downsample';
 
 /** A backtest as the dashboard shows it: metrics, every trade, and chart series cut to a drawable size. */
@@ -15,6 +15,8 @@ export interface BacktestView {
   /** Whether a model's backtest touched its training or selection bars (null for baselines). */
   sample: SampleCheck | null;
   trades: Trade[];
+  /** How often each action of the model's set executed, in the set's order (Hold included). */
+  orders: { action: string; count: number }[];
   chart: {
     time: Float64Array;
     equity: Float64Array;
@@ -23,7 +25,7 @@ export interface BacktestView {
     drawdown: Float64Array;
     close: Float64Array;
   };
-  /** Executed Buy and Sell decisions (at most maxMarkers, evenly thinned). */
+  /** Executed orders (at most maxMarkers, evenly thinned); side +1 where exposure rose (a buy), −1 where it fell. */
   markers: { time: Float64Array; price: Float64Array; side: Int8Array };
 }
 
@@ -41,8 +43,16 @@ export function backtestView(
   const capital = equity[0];
   const first = close[0];
 
+  const names = actionNames(result.assumptions.actionSet ?? 'basic');
+  const counts = new Array<number>(names.length).fill(0);
   const decisions: number[] = [];
-  for (let i = 0; i < actions.length; i++) if (actions[i] === BUY || actions[i] === SELL) decisions.push(i);
+  for (let i = 0; i < actions.length; i++) {
+    if (actions[i] < 0) continue;
+    counts[actions[i]] += 1;
+    if (actions[i] !== HOLD) decisions.push(i);
+  }
+  const exposure = result.exposure;
+  const side = (i: number) => (exposure[i] >= (i > 0 ? exposure[i - 1] : 0) ? 1 : -1);
   const step = Math.max(1, Math.ceil(decisions.length / maxMarkers));
   const shown = decisions.filter((_, k) => k % step === 0);
 
@@ -53,6 +63,7 @@ export function backtestView(
     assumptions: describeAssumptions(result.assumptions),
     sample: result.sample ?? null,
     trades: result.trades,
+    orders: names.map((action, a) => ({ action, count: counts[a] })),
     chart: {
       time: Float64Array.from(index, (i) => time[i]),
       equity: Float64Array.from(index, (i) => equity[i]),
@@ -63,7 +74,7 @@ export function backtestView(
     markers: {
       time: Float64Array.from(shown, (i) => time[i]),
       price: Float64Array.from(shown, (i) => close[i]),
-      side: Int8Array.from(shown, (i) => (actions[i] === BUY ? 1 : -1)),
+      side: Int8Array.from(shown, side),
     },
   };
 }

@@ -181,6 +181,9 @@ function BacktestResultView({ view, intervalMs }: { view: BacktestView; interval
       <p className="hint" data-testid="backtest-assumptions">
         Assumptions: {view.assumptions}.
       </p>
+      <p className="hint" data-testid="order-counts">
+        Orders executed: {view.orders.map((o) => `${o.action} ${o.count.toLocaleString('en-US')}`).join(' · ')}
+      </p>
       <EvaluationBar
         evaluation={evaluation}
         evaluating={evaluating}
