@@ -13,6 +13,7 @@ import { greedyPolicy, PpoTrainer, type TrainingEvents } from '../ppo/trainer';
 import { CheckpointSelector, type EvaluationEvent, type TrainingSummary } from './checkpointSelection';
 import type { ActorCritic } from '../ppo/network';
 import { actionProbabilities } from '../ppo/distribution';
+import { quantileAt, sortedQuantiles } from '../ppo/quantiles';
 import {
   BundleError,
   createBundle,
@@ -315,6 +316,10 @@ export interface Prediction {
   action_name: string;
   confidence: number;
   value_estimate: number;
+  /** A quantile critic's predicted return distribution for this bar, ascending; absent for the scalar critic. */
+  value_quantiles?: number[];
+  /** Its 5 % and 95 % levels, linear between the quantiles' midpoints (ppo/quantiles.ts). */
+  value_band?: { p5: number; p95: number };
   probabilities: Record<string, number>;
   /**
    * Actions the environment would allow for this account at this bar. The Standard variant does not
@@ -380,7 +385,7 @@ export async function predictLatest(
 
   const net = loadNetwork(bundle);
   try {
-    const { probs, value } = await evaluate(net, obs, bundle.config.ppo.maskActions ? mask : null);
+    const { probs, value, quantiles } = await evaluate(net, obs, bundle.config.ppo.maskActions ? mask : null);
     let best = 0;
     for (let a = 1; a < NUM_ACTIONS; a++) if (probs[a] > probs[best]) best = a;
     return {
@@ -388,6 +393,7 @@ export async function predictLatest(
       action_name: ACTION_NAMES[best],
       confidence: probs[best],
       value_estimate: value,
+      ...(quantiles ? returnDistribution(quantiles) : {}),
       probabilities: Object.fromEntries(ACTION_NAMES.map((n, a) => [n, probs[a]])),
       valid_actions: ACTION_NAMES.filter((_, a) => mask[a] === 1),
       bar_time: new Date(bars.time[t]).toISOString(),
@@ -398,13 +404,24 @@ export async function predictLatest(
   }
 }
 
-async function evaluate(net: ActorCritic, obs: Float32Array, mask: Uint8Array | null): Promise<{ probs: Float32Array; value: number }> {
+async function evaluate(
+  net: ActorCritic,
+  obs: Float32Array,
+  mask: Uint8Array | null,
+): Promise<{ probs: Float32Array; value: number; quantiles: Float32Array | null }> {
   const out = tf.tidy(() => {
-    const { logits, value } = net.forward(tf.tensor2d(obs, [1, obs.length]));
+    const { logits, value, quantiles } = net.forward(tf.tensor2d(obs, [1, obs.length]));
     const maskTensor = mask ? tf.tensor2d(Float32Array.from(mask), [1, NUM_ACTIONS]) : null;
-    return tf.concat([actionProbabilities(logits, maskTensor), tf.reshape(value, [1, 1])], 1);
+    return tf.concat([actionProbabilities(logits, maskTensor), tf.reshape(value, [1, 1]), ...(quantiles ? [quantiles] : [])], 1);
   });
   const data = (await out.data()) as Float32Array;
   out.dispose();
-  return { probs: data.slice(0, NUM_ACTIONS), value: data[NUM_ACTIONS] };
+  const quantiles = data.length > NUM_ACTIONS + 1 ? data.slice(NUM_ACTIONS + 1) : null;
+  return { probs: data.slice(0, NUM_ACTIONS), value: data[NUM_ACTIONS], quantiles };
+}
+
+/** A quantile critic's prediction as reported: its quantiles in ascending order and the 5–95 % band between them. */
+function returnDistribution(quantiles: Float32Array): Required<Pick<Prediction, 'value_quantiles' | 'value_band'>> {
+  const ascending = sortedQuantiles(quantiles);
+  return { value_quantiles: ascending, value_band: { p5: quantileAt(ascending, 0.05), p95: quantileAt(ascending, 0.95) } };
 }

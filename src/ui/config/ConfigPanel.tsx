@@ -127,6 +127,7 @@ export function ConfigPanel() {
 function visible(f: FieldSpec, config: TrainingConfig): boolean {
   if (f.only === 'enhanced') return config.variant === 'enhanced-maskable';
   if (f.only === 'attention') return config.network.encoder === 'attention';
+  if (f.only === 'quantile-critic') return config.network.critic === 'quantile';
   return true;
 }
 

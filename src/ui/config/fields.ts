@@ -13,8 +13,8 @@ export interface FieldSpec {
   kind: 'int' | 'number' | 'optional-number' | 'bool' | 'list' | 'select';
   options?: readonly string[];
   help: string;
-  /** Only shown for these variants (default: all). */
-  only?: 'enhanced' | 'attention';
+  /** Only shown for these variants or network choices (default: always). */
+  only?: 'enhanced' | 'attention' | 'quantile-critic';
 }
 
 function field(path: ConfigPath, label: string, only?: FieldSpec['only']): FieldSpec {
@@ -109,6 +109,9 @@ export const FIELD_GROUPS: { title: string; fields: FieldSpec[] }[] = [
       field('network.attentionLayers', 'Attention layers', 'attention'),
       field('network.attentionHeads', 'Attention heads', 'attention'),
       field('network.modelDim', 'Model width', 'attention'),
+      field('network.critic', 'Critic'),
+      field('network.quantiles', 'Quantiles', 'quantile-critic'),
+      field('network.dropout', 'Trunk dropout'),
     ],
   },
   {
