@@ -6,6 +6,8 @@ import {
   monteCarlo100k,
   LARGE_MINIBATCH,
   matmulPeak,
+  NETWORK_CASES,
+  networkCaseLabel,
   peakOf,
   withPeak,
   ppoThroughput,
@@ -35,7 +37,14 @@ const api = {
     const before = await matmulPeak(slow ? 5 : 20, slow);
     const ppo: Record<string, PpoFigures> = {};
     for (const variant of options.variants) ppo[variant] = await ppoThroughput(variant, options.updates);
-    if (options.full) ppo[LARGE_MINIBATCH] = await ppoThroughput('standard', options.updates, 256);
+    if (options.full) {
+      ppo[LARGE_MINIBATCH] = await ppoThroughput('standard', options.updates, { ppo: { minibatchSize: 256 } });
+      for (const networkCase of ['quantile', 'dropout'] as const) {
+        ppo[networkCaseLabel('standard', networkCase)] = await ppoThroughput('standard', options.updates, {
+          network: NETWORK_CASES[networkCase],
+        });
+      }
+    }
     const matmulGflops = bestOf(before, await matmulPeak(slow ? 5 : 20, slow));
     withPeak(ppo, peakOf(matmulGflops), backend);
     const result: Partial<BenchResult> & { backend: string; adapter: string | null } = {

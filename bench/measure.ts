@@ -2,7 +2,13 @@
 // (rollout, update, end to end), the update's share of the peak, import and backtest times, and tensor
 // counts over 50 updates, and the Monte Carlo of an evaluation. Pure TypeScript over tfjs: whichever backend is active is what gets measured.
 import * as tf from '@tensorflow/tfjs';
-import { resolveTrainingConfig, type TrainingConfig, type Variant } from '../src/core/ppo/config';
+import {
+  resolveTrainingConfig,
+  type NetworkConfig,
+  type TrainingConfig,
+  type TrainingOverrides,
+  type Variant,
+} from '../src/core/ppo/config';
 import { PpoTrainer, type TrainingData } from '../src/core/ppo/trainer';
 import { ppoUpdate } from '../src/core/ppo/update';
 import type { EngineKind } from '../src/core/ppo/engine';
@@ -99,7 +105,7 @@ export function forwardMflop(config: TrainingConfig, featureCount: number, state
     macs += width * units;
     width = units;
   }
-  macs += width * 4;
+  macs += width * (3 + (net.critic === 'quantile' ? net.quantiles : 1));
   return (2 * macs) / 1e6;
 }
 
@@ -125,10 +131,30 @@ export function syntheticData(featureCount: number, bars: number): TrainingData 
   };
 }
 
-export async function ppoThroughput(variant: Variant, updates: number, minibatchSize?: number): Promise<PpoFigures> {
+/**
+ * The value heads and trunk options whose cost the bench shows, each over the same default config:
+ * the scalar critic without dropout (the default), the 32-quantile critic, trunk dropout 0.1.
+ */
+export const NETWORK_CASES = {
+  scalar: {},
+  quantile: { critic: 'quantile' },
+  dropout: { dropout: 0.1 },
+} as const satisfies Record<string, Partial<NetworkConfig>>;
+export type NetworkCase = keyof typeof NETWORK_CASES;
+
+/** The bench's label of a network case on a variant, e.g. "standard, quantile critic". */
+export function networkCaseLabel(variant: Variant, networkCase: Exclude<NetworkCase, 'scalar'>): string {
+  return `${variant}, ${networkCase === 'quantile' ? 'quantile critic' : 'dropout 0.1'}`;
+}
+
+export async function ppoThroughput(
+  variant: Variant,
+  updates: number,
+  overrides: Pick<TrainingOverrides, 'ppo' | 'network'> = {},
+): Promise<PpoFigures> {
   // 16 features × 60 bars + 3 account values = 963 inputs: the default network's input.
   const featureCount = 16;
-  const config = resolveTrainingConfig({ variant, eval: { everyUpdates: 0 }, ...(minibatchSize ? { ppo: { minibatchSize } } : {}) });
+  const config = resolveTrainingConfig({ variant, eval: { everyUpdates: 0 }, ...overrides });
   const data = syntheticData(featureCount, 20_000);
   if (variant === 'enhanced-maskable') {
     data.market.context = { values: new Float32Array(20_000 * 4), count: 4 };
@@ -270,7 +296,10 @@ export async function measureAll(
   const before = await matmulPeak();
   const ppo: Record<string, PpoFigures> = {};
   for (const variant of variants) ppo[variant] = await ppoThroughput(variant, updates);
-  ppo[LARGE_MINIBATCH] = await ppoThroughput('standard', updates, 256);
+  ppo[LARGE_MINIBATCH] = await ppoThroughput('standard', updates, { ppo: { minibatchSize: 256 } });
+  for (const networkCase of ['quantile', 'dropout'] as const) {
+    ppo[networkCaseLabel('standard', networkCase)] = await ppoThroughput('standard', updates, { network: NETWORK_CASES[networkCase] });
+  }
   const matmulGflops = bestOf(before, await matmulPeak());
   withPeak(ppo, peakOf(matmulGflops), backend);
   const { importSeconds, backtestSeconds } = await importAndBacktest();

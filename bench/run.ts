@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { build, preview } from 'vite';
 import { chromium, type Page } from '@playwright/test';
 import { runNodeBench } from './node';
-import { LARGE_MINIBATCH, type BenchResult, type PpoFigures } from './measure';
+import { LARGE_MINIBATCH, networkCaseLabel, type BenchResult, type PpoFigures } from './measure';
 import type { BrowserBenchOptions } from './bench.worker';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -147,6 +147,13 @@ function table(
   for (const r of rows) lines.push(row(`Chromium ${r.backend}${r.adapter && r.backend === 'webgpu' ? ` (${r.adapter})` : ''}`, r));
   const wasm = rows.find((r) => r.backend === 'wasm');
   lines.push('');
+  const steps = (p: PpoFigures | undefined) =>
+    p ? `${f(p.endToEndStepsPerSecond, 0)} env steps/s (update ${f(p.updateSamplesPerSecond, 0)} samples/s)` : '—';
+  const cases = (r: Partial<BenchResult> | undefined) =>
+    `scalar ${steps(r?.ppo?.standard)}, quantile critic ${steps(r?.ppo?.[networkCaseLabel('standard', 'quantile')])}, ` +
+    `dropout 0.1 ${steps(r?.ppo?.[networkCaseLabel('standard', 'dropout')])}`;
+  lines.push(`Standard's critic and dropout, Node: ${cases(node)}`);
+  lines.push(`Standard's critic and dropout, Chromium wasm: ${cases(wasm)}`);
   lines.push(`450k-row minute CSV import + features: Node ${f(node.importSeconds450k, 2)} s, Chromium ${f(wasm?.importSeconds450k, 2)} s`);
   lines.push(`100k-bar backtest: Node ${f(node.backtestSeconds100k, 2)} s, Chromium ${f(wasm?.backtestSeconds100k, 2)} s`);
   const mc = (r: Partial<BenchResult> | undefined) =>

@@ -303,4 +303,42 @@ describe('cli help and settings files', () => {
     );
     expect(JSON.parse(typed.out.split('\n').pop()!).variant).toBe('maskable');
   });
+  it('trains a quantile critic with --critic quantile and names the choices for an unknown one', async () => {
+    const bad = await cli('train', '--data', sample, '--critic', 'median');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toBe('Unknown --critic "median". Choose one of: scalar, quantile.');
+
+    const config = join(dir, 'critic.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        env: { numEnvs: 2, lookback: 10 },
+        ppo: { numSteps: 16, minibatchSize: 16, epochs: 1 },
+        network: { hidden: [8], quantiles: 8 },
+        eval: { everyUpdates: 0 },
+      }),
+    );
+    const output = join(dir, 'quantile');
+    const r = await cli(
+      'train',
+      '--data',
+      sample,
+      '--config',
+      config,
+      '--critic',
+      'quantile',
+      '--steps',
+      '32',
+      '--output',
+      output,
+      '--backend',
+      'cpu',
+      '--json',
+    );
+    expect(r.code, r.err).toBe(0);
+    const bundle = JSON.parse(readFileSync(`${output}.ppo.json`, 'utf8'));
+    expect(bundle.config.network).toMatchObject({ critic: 'quantile', quantiles: 8, dropout: 0 });
+    const help = await cli('walk-forward', '--help');
+    expect(help.out).toMatch(/--critic scalar\|quantile\s+Value head: one value, or quantiles of the return/);
+  });
 });

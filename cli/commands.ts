@@ -8,7 +8,7 @@ import { isPresetName, PRESETS } from '../src/core/ppo/presets';
 import { describeAssumptions, runBacktest, type BacktestResult } from '../src/core/backtest/runner';
 import type { SampleCheck } from '../src/core/workflow/sampleCheck';
 import { equityCsv, tradesCsv } from '../src/core/backtest/export';
-import { VARIANTS, type TrainingOverrides, type Variant } from '../src/core/ppo/config';
+import { VARIANTS, type NetworkConfig, type TrainingOverrides, type Variant } from '../src/core/ppo/config';
 import { parseBundle, serializeBundle, type ModelBundle } from '../src/core/model/bundle';
 import { checkFileSize } from '../src/core/model/validation';
 import { backtestModel, predictLatest, trainModel, type PredictAccount, type SplitName } from '../src/core/workflow/session';
@@ -26,7 +26,7 @@ import { annualisationFor } from '../src/core/backtest/annualisation';
 import type { BacktestMetrics } from '../src/core/backtest/types';
 import { formatMetric, METRIC_ROWS, unavailableReason } from '../src/core/backtest/metricTable';
 import { commandHelp, commandOptions, COMMANDS, overviewHelp } from './spec';
-import { unknownConfigKeys } from '../src/core/ppo/configFields';
+import { configField, unknownConfigKeys } from '../src/core/ppo/configFields';
 import { toUserError, UsageError } from '../src/core/errors';
 import { evaluateModel } from '../src/core/workflow/evaluate';
 import { renderReportHtml } from '../src/core/report/html';
@@ -408,6 +408,10 @@ async function trainingOverrides(values: Flags): Promise<TrainingOverrides & { v
       ...fromFile.ppo,
       ...(values['learning-rate'] !== undefined ? { learningRate: positiveNumber(values['learning-rate'], '--learning-rate') } : {}),
     },
+    network: {
+      ...fromFile.network,
+      ...(values.critic !== undefined ? { critic: criticOption(values.critic) } : {}),
+    },
     stop: {
       ...fromFile.stop,
       ...(values.steps !== undefined ? { totalTimesteps: integerOption(values.steps, '--steps', 100_000, 1) } : {}),
@@ -457,6 +461,13 @@ async function readConfigFile(path: string): Promise<TrainingOverrides> {
     );
   }
   return settings;
+}
+
+function criticOption(value: unknown): NetworkConfig['critic'] {
+  const critic = String(value);
+  const options = configField('network.critic').options ?? [];
+  if (!options.includes(critic)) throw new UsageError(`Unknown --critic "${critic}". Choose one of: ${options.join(', ')}.`);
+  return critic as NetworkConfig['critic'];
 }
 
 /** --type when given, else the --config file's own variant, else maskable. */

@@ -1,5 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
-import { configFields, defaultText } from '../src/core/ppo/configFields';
+import { configField, configFields, defaultText } from '../src/core/ppo/configFields';
 import { VARIANTS } from '../src/core/ppo/config';
 import { ACTION_SETS, FILL_AT, SIZINGS } from '../src/core/env/config';
 import { PRESETS } from '../src/core/ppo/presets';
@@ -35,6 +35,11 @@ const trainingFlags: Record<string, FlagSpec> = {
   steps: { arg: 'N', description: 'Environment steps in total (stop.totalTimesteps).', default: defaultText('stop.totalTimesteps') },
   lookback: { arg: 'N', description: 'Bars in each observation window (env.lookback).', default: defaultText('env.lookback') },
   seed: { arg: 'S', description: 'Seed of the network, rollouts and episode starts.', default: '1' },
+  critic: {
+    arg: (configField('network.critic').options ?? []).join('|'),
+    description: 'Value head: one value, or quantiles of the return (network.critic; network.quantiles sets how many).',
+    default: defaultText('network.critic'),
+  },
   config: {
     arg: 'FILE.json',
     description: 'Training settings (any subset, nested as below); unknown keys are refused. Flags override it.',

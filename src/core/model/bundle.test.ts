@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resolveTrainingConfig, type Variant } from '../ppo/config';
+import { resolveTrainingConfig, type NetworkConfig, type Variant } from '../ppo/config';
 import { ActorCritic, observationSize } from '../ppo/network';
 import { DeviceAdam, type AdamState } from '../ppo/adam';
 import { REGIME_CONTEXT_NAMES } from '../env/prepare';
@@ -13,8 +13,11 @@ beforeAll(async () => {
 
 const FEATURES = ['ret1', 'ret5', 'rsi14'];
 
-async function makeBundle(variant: Variant): Promise<{ bundle: ModelBundle; net: ActorCritic; optimizerState: AdamState }> {
-  const config = resolveTrainingConfig({ variant, env: { lookback: 6 }, network: { hidden: [16, 8], modelDim: 8 } });
+async function makeBundle(
+  variant: Variant,
+  network: Partial<NetworkConfig> = {},
+): Promise<{ bundle: ModelBundle; net: ActorCritic; optimizerState: AdamState }> {
+  const config = resolveTrainingConfig({ variant, env: { lookback: 6 }, network: { hidden: [16, 8], modelDim: 8, ...network } });
   // An Enhanced model observes the four regime inputs after the three account values, as trained ones do.
   const enhanced = variant === 'enhanced-maskable';
   const spec = { lookback: 6, featureCount: FEATURES.length, stateSize: enhanced ? 7 : 3, numActions: 3 };
@@ -82,6 +85,44 @@ describe('model bundle', () => {
       net.dispose();
     },
   );
+
+  it('round-trips a quantile critic with dropout: its settings, its value head and its quantiles', async () => {
+    const { bundle, net } = await makeBundle('maskable', { critic: 'quantile', quantiles: 6, dropout: 0.2 });
+    const parsed = parseBundle(serializeBundle(bundle));
+    expect(parsed.config.network).toMatchObject({ critic: 'quantile', quantiles: 6, dropout: 0.2 });
+    expect(parsed.network.weightSpecs.find((w) => w.name === 'value/kernel')?.shape).toEqual([8, 6]);
+    const loaded = loadNetwork(parsed);
+    const obs = tf.randomNormal([3, observationSize(net.spec)], 0, 1, 'float32', 4) as tf.Tensor2D;
+    const quantiles = (n: ActorCritic) => tf.tidy(() => Array.from(n.forward(obs).quantiles!.dataSync()));
+    expect(quantiles(loaded)).toEqual(quantiles(net));
+    expect(quantiles(loaded)).toHaveLength(3 * 6);
+    loaded.dispose();
+    net.dispose();
+    obs.dispose();
+  });
+
+  it('loads a model saved before the critic and dropout settings existed, with their defaults', async () => {
+    const { bundle, net } = await makeBundle('maskable');
+    const old = JSON.parse(serializeBundle(bundle)) as { config: { network: Record<string, unknown> } };
+    delete old.config.network.critic;
+    delete old.config.network.quantiles;
+    delete old.config.network.dropout;
+    const parsed = parseBundle(JSON.stringify(old));
+    expect(parsed.config.network).toMatchObject({ critic: 'scalar', quantiles: 32, dropout: 0 });
+    const loaded = loadNetwork(parsed);
+    const obs = tf.randomNormal([2, observationSize(net.spec)], 0, 1, 'float32', 5) as tf.Tensor2D;
+    expect(probabilities(loaded, obs)).toEqual(probabilities(net, obs));
+    loaded.dispose();
+    net.dispose();
+    obs.dispose();
+  });
+
+  it('rejects a quantile model whose value head does not have its number of quantiles', async () => {
+    const { bundle, net } = await makeBundle('maskable', { critic: 'quantile', quantiles: 6 });
+    net.dispose();
+    const altered = { ...bundle, config: { ...bundle.config, network: { ...bundle.config.network, quantiles: 5 } } };
+    expect(() => parseBundle(JSON.stringify(altered))).toThrow(/value\/kernel have shape 8×6; the network described by the file needs 8×5/);
+  });
 
   it('restores the optimizer state saved with the model', async () => {
     const { bundle, net, optimizerState: saved } = await makeBundle('standard');

@@ -77,6 +77,9 @@ function largestNetworkParameters(): number {
     attentionLayers: NETWORK_LIMITS.attentionLayers,
     attentionHeads: NETWORK_LIMITS.attentionHeads,
     modelDim: NETWORK_LIMITS.modelDim,
+    critic: 'quantile',
+    quantiles: NETWORK_LIMITS.quantiles,
+    dropout: 0,
   } as const;
   return Math.max(
     ...(['mlp', 'attention'] as const).map((encoder) => parameterCount(networkWeightShapes(LARGEST_SPEC, { ...widest, encoder }))),

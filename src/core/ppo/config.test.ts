@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../env/config';
-import { checkTrainingConfig, mergeTrainingConfig, resolveTrainingConfig, variantDefaults } from './config';
+import { checkTrainingConfig, mergeTrainingConfig, resolveTrainingConfig, trainingConfigSchema, variantDefaults } from './config';
 import { adaptLearningRate } from './trainer';
 
 describe('training config', () => {
@@ -58,6 +58,38 @@ describe('checkTrainingConfig', () => {
     const { errors } = checkTrainingConfig(mergeTrainingConfig({ ppo: { minibatchSize: 4096 }, split: { train: 0.9 } }));
     expect(errors['ppo.minibatchSize']).toMatch(/larger than the rollout \(256 steps × 8 envs = 2048\)/);
     expect(errors.split).toMatch(/add up to 1/);
+  });
+});
+
+describe('the critic and dropout settings', () => {
+  it('default to a scalar critic without dropout, with 32 quantiles ready for the quantile critic', () => {
+    for (const variant of ['standard', 'maskable', 'enhanced-maskable'] as const) {
+      expect(resolveTrainingConfig({ variant }).network).toMatchObject({ critic: 'scalar', quantiles: 32, dropout: 0 });
+    }
+  });
+
+  it('fill in for configs saved before they existed', () => {
+    const saved = structuredClone(resolveTrainingConfig()) as Record<string, unknown> & { network: Record<string, unknown> };
+    delete saved.network.critic;
+    delete saved.network.quantiles;
+    delete saved.network.dropout;
+    const parsed = trainingConfigSchema.parse(saved);
+    expect(parsed.network).toMatchObject({ critic: 'scalar', quantiles: 32, dropout: 0 });
+  });
+
+  it('name the field and the allowed values when out of range', () => {
+    expect(() => resolveTrainingConfig({ network: { critic: 'distributional' as never } })).toThrow(/network\.critic.*scalar.*quantile/);
+    expect(() => resolveTrainingConfig({ network: { quantiles: 1 } })).toThrow(/network\.quantiles.*2/);
+    expect(() => resolveTrainingConfig({ network: { quantiles: 300 } })).toThrow(/network\.quantiles.*256/);
+    expect(() => resolveTrainingConfig({ network: { quantiles: 8.5 } })).toThrow(/network\.quantiles/);
+    expect(() => resolveTrainingConfig({ network: { dropout: 0.95 } })).toThrow(/network\.dropout.*0\.9/);
+    expect(() => resolveTrainingConfig({ network: { dropout: -0.1 } })).toThrow(/network\.dropout.*0/);
+  });
+
+  it('refuse value-loss clipping with the quantile critic, saying how to fix it', () => {
+    const { errors } = checkTrainingConfig(mergeTrainingConfig({ network: { critic: 'quantile' }, ppo: { clipValueLoss: true } }));
+    expect(errors['ppo.clipValueLoss']).toMatch(/scalar critic; turn it off, or set network\.critic to 'scalar'/);
+    expect(checkTrainingConfig(mergeTrainingConfig({ network: { critic: 'quantile' } })).errors).toEqual({});
   });
 });
 

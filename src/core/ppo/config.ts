@@ -40,6 +40,9 @@ export const DEFAULT_NETWORK_CONFIG: NetworkConfig = {
   attentionLayers: 1,
   attentionHeads: 4,
   modelDim: 64,
+  critic: 'scalar',
+  quantiles: 32,
+  dropout: 0,
 };
 
 export const DEFAULT_STOP_CONFIG: StopConfig = {
@@ -101,7 +104,7 @@ const ppoSchema = z.object({
   minibatchSize: z.number().int().min(1).max(65_536).describe('Transitions per gradient step.'),
   normalizeAdvantages: z.boolean().describe('Normalise advantages within each minibatch.'),
   clipRange: z.number().gt(0).max(1).describe('Surrogate clipping range ε.'),
-  clipValueLoss: z.boolean().describe("Clip the value update to ±clipRange around the rollout's values."),
+  clipValueLoss: z.boolean().describe("Clip the value update to ±clipRange around the rollout's values (scalar critic only)."),
   entropyCoef: z.number().min(0).max(1).describe('Weight of the entropy bonus.'),
   valueCoef: z.number().min(0).max(10).describe('Weight of the value loss.'),
   learningRate: z.number().gt(0).max(1).describe('Adam step size.'),
@@ -120,7 +123,14 @@ const ppoSchema = z.object({
 });
 
 /** The largest network a config may describe; model import derives its size limits from these. */
-export const NETWORK_LIMITS = { hiddenLayers: 8, hiddenUnits: 4096, attentionLayers: 4, attentionHeads: 16, modelDim: 512 } as const;
+export const NETWORK_LIMITS = {
+  hiddenLayers: 8,
+  hiddenUnits: 4096,
+  attentionLayers: 4,
+  attentionHeads: 16,
+  modelDim: 512,
+  quantiles: 256,
+} as const;
 
 /** The actor-critic network. */
 const networkSchema = z.object({
@@ -136,6 +146,24 @@ const networkSchema = z.object({
   attentionLayers: z.number().int().min(1).max(NETWORK_LIMITS.attentionLayers).describe("Attention blocks (encoder 'attention')."),
   attentionHeads: z.number().int().min(1).max(NETWORK_LIMITS.attentionHeads).describe('Attention heads per block.'),
   modelDim: z.number().int().min(4).max(NETWORK_LIMITS.modelDim).describe('Model width of the attention encoder.'),
+  // The defaults below also stand for the fields bundles saved before they existed do not have.
+  critic: z
+    .enum(['scalar', 'quantile'])
+    .default('scalar')
+    .describe("'scalar': one value per state, squared-error loss. 'quantile': quantiles of the return (QR-DQN), value = their mean."),
+  quantiles: z
+    .number()
+    .int()
+    .min(2)
+    .max(NETWORK_LIMITS.quantiles)
+    .default(32)
+    .describe("Quantiles the quantile critic predicts, at the midpoints τ = (2i + 1) / 2N (critic 'quantile')."),
+  dropout: z
+    .number()
+    .min(0)
+    .max(0.9)
+    .default(0)
+    .describe("Share of the trunk's units dropped in each update's forward pass; rollouts, backtests and predictions drop none."),
 });
 
 /** When training ends: the first criterion met stops it. */
@@ -282,6 +310,9 @@ export function checkTrainingConfig(merged: TrainingConfig): { config: TrainingC
   }
   if (cfg.network.encoder === 'attention' && cfg.network.modelDim % cfg.network.attentionHeads !== 0) {
     errors['network.modelDim'] = `${cfg.network.modelDim} must be divisible by attentionHeads (${cfg.network.attentionHeads})`;
+  }
+  if (cfg.network.critic === 'quantile' && cfg.ppo.clipValueLoss) {
+    errors['ppo.clipValueLoss'] = "value-loss clipping is for the scalar critic; turn it off, or set network.critic to 'scalar'";
   }
   if (Math.abs(cfg.split.train + cfg.split.validation + cfg.split.test - 1) > 1e-6) {
     errors.split = 'train + validation + test must add up to 1';

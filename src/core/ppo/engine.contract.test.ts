@@ -48,12 +48,39 @@ const NETWORKS: [string, NetworkConfig, number, boolean][] = [
   ['tanh MLP, padded widths, partial minibatch', { ...DEFAULT_NETWORK_CONFIG, hidden: [12, 6], activation: 'tanh' }, 10, false],
   ['relu MLP, masked actions', { ...DEFAULT_NETWORK_CONFIG, hidden: [8], activation: 'relu' }, 16, true],
   [
+    'tanh MLP with a quantile critic and trunk dropout',
+    { ...DEFAULT_NETWORK_CONFIG, hidden: [12, 6], activation: 'tanh', critic: 'quantile', quantiles: 5, dropout: 0.3 },
+    10,
+    true,
+  ],
+  ['relu MLP with trunk dropout', { ...DEFAULT_NETWORK_CONFIG, hidden: [8, 8], activation: 'relu', dropout: 0.2 }, 16, false],
+  ['tanh MLP with a quantile critic', { ...DEFAULT_NETWORK_CONFIG, hidden: [8], critic: 'quantile', quantiles: 8 }, 16, false],
+  [
     'attention encoder',
     { ...DEFAULT_NETWORK_CONFIG, encoder: 'attention', hidden: [8], modelDim: 8, attentionHeads: 2, attentionLayers: 1 },
     8,
     true,
   ],
+  [
+    'attention encoder with a quantile critic and trunk dropout',
+    {
+      ...DEFAULT_NETWORK_CONFIG,
+      encoder: 'attention',
+      hidden: [8],
+      modelDim: 8,
+      attentionHeads: 2,
+      attentionLayers: 1,
+      critic: 'quantile',
+      quantiles: 4,
+      dropout: 0.25,
+    },
+    8,
+    true,
+  ],
 ];
+
+/** The loss settings for a network: value clipping is for the scalar critic only. */
+const cfgFor = (net: ActorCritic) => (net.config.critic === 'quantile' ? { ...CFG, clipValueLoss: false } : CFG);
 
 function rollout(seed: number, size: number, masked: boolean): RolloutBuffer {
   const rng = createRng(seed);
@@ -71,17 +98,17 @@ function rollout(seed: number, size: number, masked: boolean): RolloutBuffer {
   return buffer;
 }
 
-/** Statistics and gradients by tfjs autodiff of ppoLoss, for the same rows. */
+/** Statistics and gradients by tfjs autodiff of ppoLoss, for the same rows; draws `net`'s dropout masks as an engine's step does. */
 function reference(net: ActorCritic, buffer: RolloutBuffer, rows: Int32Array, masked: boolean) {
   const m = hostMinibatch(buffer, rows, masked, true);
   const b = rows.length;
   return tf.tidy(() => {
     let stats: number[] = [];
     const { grads } = tf.variableGrads(() => {
-      const { logits, value } = net.forward(tf.tensor2d(m.obs, [b, OBS]));
+      const { logits, value, quantiles } = net.forward(tf.tensor2d(m.obs, [b, OBS]), undefined, 'train');
       const out = ppoLoss(
         logits,
-        value,
+        quantiles ?? value,
         {
           masks: m.masks ? tf.tensor2d(m.masks, [b, 3]) : null,
           actions: tf.tensor1d(m.actions, 'int32'),
@@ -90,7 +117,7 @@ function reference(net: ActorCritic, buffer: RolloutBuffer, rows: Int32Array, ma
           advantages: tf.tensor1d(m.advantages),
           returns: tf.tensor1d(m.returns),
         },
-        CFG,
+        cfgFor(net),
       );
       stats = Array.from(out.stats.dataSync());
       return out.loss;
@@ -126,12 +153,15 @@ describe.each(ENGINES)('the gradient engine: %s', (_name, create, takes) => {
 
     it('computes the statistics and gradients tfjs autodiff computes', async () => {
       const net = new ActorCritic(SPEC, config, 7);
+      // A twin of the same seed for the reference, so both draw the same dropout masks.
+      const twin = new ActorCritic(SPEC, config, 7);
       const buffer = rollout(3, 16, masked);
-      const expected = reference(net, buffer, rows, masked);
+      const expected = reference(twin, buffer, rows, masked);
+      twin.dispose();
       const engine = create(net, 16);
       const source = engine.rollout(buffer, masked);
       engine.loadWeights();
-      const stats = await statsOf(engine.step(source.minibatch(rows, true), CFG));
+      const stats = await statsOf(engine.step(source.minibatch(rows, true), cfgFor(net)));
       engine.storeWeights();
       source.dispose();
       stats.forEach((s, k) => expect(s).toBeCloseTo(expected.stats[k], 4));
@@ -156,7 +186,7 @@ describe.each(ENGINES)('the gradient engine: %s', (_name, create, takes) => {
       const before = viaEngine.variables.map((v) => v.dataSync().slice());
       const adam = new DeviceAdam(viaReference.variables, LR);
       const engine = create(viaEngine, 16);
-      const cfg = { ...CFG, maxGradNorm: 0.5 };
+      const cfg = { ...cfgFor(viaEngine), maxGradNorm: 0.5 };
       engine.loadWeights();
       for (let s = 0; s < 3; s++) {
         const buffer = rollout(20 + s, 16, masked);
@@ -194,13 +224,13 @@ describe.each(ENGINES)('the gradient engine: %s', (_name, create, takes) => {
       const step = async () => {
         const source = engine.rollout(buffer, masked);
         engine.loadWeights();
-        await statsOf(engine.step(source.minibatch(rows, true), CFG));
+        await statsOf(engine.step(source.minibatch(rows, true), cfgFor(net)));
         engine.storeWeights();
         source.dispose();
       };
       await step();
       const bias = net.params.findIndex((p) => p.name === 'value/bias');
-      net.params[bias].variable.assign(tf.tensor([10]));
+      net.params[bias].variable.assign(tf.fill(net.params[bias].variable.shape, 10));
       await step();
       // The first Adam steps move a weight by about the learning rate: far from 10 only if the assignment was lost.
       expect(Math.abs(net.params[bias].variable.dataSync()[0] - 10)).toBeLessThan(0.05);
@@ -215,7 +245,7 @@ describe.each(ENGINES)('the gradient engine: %s', (_name, create, takes) => {
       const update = async () => {
         const source = engine.rollout(buffer, masked);
         engine.loadWeights();
-        for (let s = 0; s < 3; s++) await statsOf(engine.step(source.minibatch(rows, true), CFG));
+        for (let s = 0; s < 3; s++) await statsOf(engine.step(source.minibatch(rows, true), cfgFor(net)));
         engine.storeWeights();
         source.dispose();
       };
@@ -260,5 +290,15 @@ describe('chooseGradientEngine', () => {
     mlp.dispose();
     attention.dispose();
     await tf.setBackend('cpu');
+  });
+});
+
+describe('chooseGradientEngine with the quantile critic and dropout', () => {
+  it('keeps the MLP on the WebAssembly engine, which runs both', () => {
+    const net = new ActorCritic(SPEC, { ...DEFAULT_NETWORK_CONFIG, critic: 'quantile', dropout: 0.1 }, 1);
+    const engine = chooseGradientEngine(net, 'cpu', LR, 64);
+    expect(engine.kind).toBe('wasm-mlp');
+    engine.dispose();
+    net.dispose();
   });
 });

@@ -19,15 +19,19 @@ export type EngineKind = 'tfjs-device' | 'tfjs-host-loss' | 'tfjs-kernel-layers'
  * chooseGradientEngine. The update (update.ts) only loads the weights, draws minibatches from the
  * engine's view of the rollout, calls step and stores the weights.
  *
- * A new action or value head (a Gaussian policy for continuous position sizes, a quantile value
- * head) plugs in as: a HeadPlan kind in layerPlan.ts (its units), its loss and the gradient of that
- * loss with respect to the head's outputs beside ppoLoss / ppoLossGradient in loss.ts, and the
- * minibatch fields it needs (continuous actions, quantile targets) in LossInputs and minibatch.ts.
- * The tfjs engines then differentiate through it unchanged. The WebAssembly MLP engine lays the plan's
- * heads out as column blocks of one output layer, so its forward and backward passes take the new
- * head as they are; only the lines of its step that hand each block's outputs to the loss gradient
- * and write the gradient back name the heads. Adding the new head to NETWORKS in
- * engine.contract.test.ts then pins every engine against the tfjs reference.
+ * A new action or value head (a Gaussian policy for continuous position sizes) plugs in as the
+ * quantile value head did: a HeadPlan kind in layerPlan.ts (its units), its loss and the gradient of
+ * that loss with respect to the head's outputs beside ppoLoss / ppoLossGradient in loss.ts, and the
+ * minibatch fields it needs (continuous actions) in LossInputs and minibatch.ts. The tfjs engines then
+ * differentiate through it unchanged. The WebAssembly MLP engine lays the plan's heads out as column
+ * blocks of one output layer, so its forward and backward passes take the new head as they are; only
+ * the lines of its step that hand each block's outputs to the loss gradient and write the gradient
+ * back name the heads. Adding the new head to NETWORKS in engine.contract.test.ts then pins every
+ * engine against the tfjs reference.
+ *
+ * Every engine runs the network's 'train' forward pass, so trunk dropout (network.ts TrunkDropout)
+ * applies in the update and nowhere else; the WebAssembly engine draws the same masks in the same
+ * order as the tfjs pass.
  */
 export interface GradientEngine<M = unknown> {
   readonly kind: EngineKind;
@@ -123,8 +127,8 @@ export class DeviceEngine implements GradientEngine<DeviceMinibatch> {
     const stats = tf.tidy(() => {
       let stats: tf.Tensor1D | null = null;
       const { grads } = tf.variableGrads(() => {
-        const { logits, value } = this.network.forward(minibatch.obs, this.layers);
-        const out = ppoLoss(logits, value, minibatch, cfg);
+        const { logits, value, quantiles } = this.network.forward(minibatch.obs, this.layers, 'train');
+        const out = ppoLoss(logits, quantiles ?? value, minibatch, cfg);
         stats = tf.keep(out.stats);
         return out.loss;
       }, variables);
@@ -180,18 +184,21 @@ export class HostLossEngine implements GradientEngine<HostMinibatch> {
     const variables = this.network.variables;
     const b = minibatch.actions.length;
     const obsSize = minibatch.obs.length / b;
-    // Fresh arrays each time: the cpu backend keeps a reference to the array a tensor is made from.
-    const dValues = new Float32Array(b);
-    let dLogits = new Float32Array(0);
     let stats: Float64Array = new Float64Array(LOSS_STATS.length);
     this.weights.load();
     tf.tidy(() => {
       const obs = tf.tensor2d(minibatch.obs, [b, obsSize]);
       const { grads } = tf.variableGrads(() => {
-        const { logits, value } = this.network.forward(obs, this.layers);
-        dLogits = new Float32Array(logits.size);
-        stats = ppoLossGradient(logits.dataSync() as Float32Array, value.dataSync() as Float32Array, minibatch, cfg, dLogits, dValues);
-        return tf.add(tf.sum(tf.mul(logits, tf.tensor2d(dLogits, logits.shape))), tf.sum(tf.mul(value, tf.tensor1d(dValues)))) as tf.Scalar;
+        const { logits, value, quantiles } = this.network.forward(obs, this.layers, 'train');
+        const critic = quantiles ?? value;
+        // Fresh arrays each time: the cpu backend keeps a reference to the array a tensor is made from.
+        const dLogits = new Float32Array(logits.size);
+        const dCritic = new Float32Array(critic.size);
+        stats = ppoLossGradient(logits.dataSync() as Float32Array, critic.dataSync() as Float32Array, minibatch, cfg, dLogits, dCritic);
+        return tf.add(
+          tf.sum(tf.mul(logits, tf.tensor2d(dLogits, logits.shape))),
+          tf.sum(tf.mul(critic, tf.tensor(dCritic, critic.shape))),
+        ) as tf.Scalar;
       }, variables);
       this.weights.setGradients(variables.map((v) => grads[v.name]));
     });

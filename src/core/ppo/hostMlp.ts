@@ -7,7 +7,7 @@ import type { PpoConfig } from './config';
 import type { EngineRollout, GradientEngine } from './engine';
 import { hostMinibatch, type HostMinibatch } from './minibatch';
 import { ppoLossGradient, type LossConfig } from './loss';
-import type { ActorCritic } from './network';
+import type { ActorCritic, TrunkDropout } from './network';
 
 /** One variable's share of a layer: where its kernel and bias start in the flat regions (floats), and its columns. */
 interface Part {
@@ -41,6 +41,8 @@ interface Layer {
   /** dW [kPad × outPad]: straight into the gradient region when no padding is needed, else scratch copied there. */
   dw: number;
   dwInPlace: boolean;
+  /** A hidden layer's dropout mask [batch × outPad] (0 or 1 / (1 − rate)); −1 without dropout and for the head. */
+  mask: number;
 }
 
 /**
@@ -53,7 +55,9 @@ interface Layer {
  * reading the weights where Adam keeps them and writing gradients where Adam reads them; the
  * element-wise work is plain loops. The variables are assigned once per update (storeWeights).
  *
- * The layers come from the network's layer plan; the heads are column blocks of one output layer.
+ * The layers come from the network's layer plan; the heads are column blocks of one output layer
+ * (the logits, then one value or the N quantiles). Trunk dropout multiplies each hidden layer's
+ * activations by a mask drawn from the network's TrunkDropout in the order its tfjs pass draws them.
  * Shapes that are not multiples of 4 (the 963 observations, 3 + 1 head outputs, odd layer widths)
  * run zero-padded; padding rows and columns get zero gradients and so stay zero.
  */
@@ -68,6 +72,9 @@ export class HostMlpEngine implements GradientEngine<HostMinibatch> {
   private readonly x: number;
   private readonly tanh: boolean;
   private readonly numActions: number;
+  /** Outputs of the value head: 1, or the quantiles. */
+  private readonly criticWidth: number;
+  private readonly dropout: TrunkDropout | null;
   private readonly obsSize: number;
   private readonly batchPad: number;
 
@@ -93,6 +100,8 @@ export class HostMlpEngine implements GradientEngine<HostMinibatch> {
     });
     this.tanh = plan.activation === 'tanh';
     this.numActions = spec.numActions;
+    this.criticWidth = plan.heads[1].dense.units;
+    this.dropout = network.dropout;
     this.obsSize = plan.trunkInputs;
     this.batchPad = pad4(maxBatch);
     const B = this.batchPad;
@@ -105,6 +114,7 @@ export class HostMlpEngine implements GradientEngine<HostMinibatch> {
     specs.push({ rows: plan.heads[0].dense.inputs, parts: plan.heads.map((head) => part(head.dense)) });
 
     let k = this.obsSize;
+    const head = specs.length - 1;
     specs.forEach(({ rows: layerRows, parts }, i) => {
       const out = parts.reduce((s, p) => s + p.cols, 0);
       const outPad = pad4(out);
@@ -127,6 +137,7 @@ export class HostMlpEngine implements GradientEngine<HostMinibatch> {
         inputT: reserve(kPad * B),
         dw: dwInPlace ? gradsAt + parts[0].kernel * 4 : reserve(kPad * outPad),
         dwInPlace,
+        mask: this.dropout && i < head ? reserve(B * outPad) : -1,
       });
       k = outPad;
     });
@@ -180,24 +191,26 @@ export class HostMlpEngine implements GradientEngine<HostMinibatch> {
       const input = l === 0 ? this.x : layers[l - 1].h;
       this.memory.matMul(input, layer.w, layer.h, 1, rowsPad, layer.k, layer.outPad);
       this.addBias(layer, heap, weights, rowsPad, l < layers.length - 1);
+      if (layer.mask >= 0) this.dropUnits(layer, heap, b, rowsPad);
     }
 
     const head = layers[layers.length - 1];
+    const width = this.criticWidth;
     const logits = new Float32Array(b * numActions);
-    const values = new Float32Array(b);
+    const critic = new Float32Array(b * width);
     const dLogits = new Float32Array(b * numActions);
-    const dValues = new Float32Array(b);
+    const dCritic = new Float32Array(b * width);
     const out = head.h / 4;
     for (let i = 0; i < b; i++) {
       for (let a = 0; a < numActions; a++) logits[i * numActions + a] = heap[out + i * head.outPad + a];
-      values[i] = heap[out + i * head.outPad + numActions];
+      for (let q = 0; q < width; q++) critic[i * width + q] = heap[out + i * head.outPad + numActions + q];
     }
-    const stats = ppoLossGradient(logits, values, batch, cfg, dLogits, dValues);
+    const stats = ppoLossGradient(logits, critic, batch, cfg, dLogits, dCritic);
     const dOut = head.dz / 4;
     heap.fill(0, dOut, dOut + rowsPad * head.outPad);
     for (let i = 0; i < b; i++) {
       for (let a = 0; a < numActions; a++) heap[dOut + i * head.outPad + a] = dLogits[i * numActions + a];
-      heap[dOut + i * head.outPad + numActions] = dValues[i];
+      for (let q = 0; q < width; q++) heap[dOut + i * head.outPad + numActions + q] = dCritic[i * width + q];
     }
 
     for (let l = layers.length - 1; l >= 0; l--) {
@@ -252,11 +265,40 @@ export class HostMlpEngine implements GradientEngine<HostMinibatch> {
     }
   }
 
-  /** dz ← dh ⊙ act′, in place, from the saved activations. */
+  /**
+   * h ← h ⊙ mask with a fresh mask for the minibatch's `rows` (the padding rows' mask is 0). The draw
+   * writes the layer's units only, so the padding columns' mask stays 0 as reserved.
+   */
+  private dropUnits(layer: Layer, heap: Float32Array, rows: number, rowsPad: number): void {
+    const mask = layer.mask / 4;
+    const h = layer.h / 4;
+    heap.fill(0, mask + rows * layer.outPad, mask + rowsPad * layer.outPad);
+    (this.dropout as TrunkDropout).draw(heap, mask, rows, layer.out, layer.outPad);
+    const n = rowsPad * layer.outPad;
+    for (let i = 0; i < n; i++) heap[h + i] *= heap[mask + i];
+  }
+
+  /**
+   * dz ← dh ⊙ act′, in place, from the saved activations. Under dropout the saved activations are
+   * act(z) ⊙ mask, so act(z) is recovered by dividing the kept units by their mask; dropped units pass no gradient.
+   */
   private activationGradient(layer: Layer, heap: Float32Array, rows: number): void {
     const dz = layer.dz / 4;
     const h = layer.h / 4;
     const n = rows * layer.outPad;
+    if (layer.mask >= 0) {
+      const mask = layer.mask / 4;
+      for (let i = 0; i < n; i++) {
+        const m = heap[mask + i];
+        if (m === 0) {
+          heap[dz + i] = 0;
+          continue;
+        }
+        const y = heap[h + i] / m;
+        heap[dz + i] *= m * (this.tanh ? 1 - y * y : y > 0 ? 1 : 0);
+      }
+      return;
+    }
     if (this.tanh) {
       for (let i = 0; i < n; i++) {
         const y = heap[h + i];

@@ -23,11 +23,12 @@ export interface DensePlan {
 
 /**
  * An output head: a dense layer over the trunk's last activations, read by the loss as its `kind`
- * says. A new head (a Gaussian policy's mean and log-std, a quantile value head) is a new kind here
- * with its own units; see GradientEngine (engine.ts) for what the rest of the code then needs.
+ * says: the policy's logits, one value, or the quantiles of the return (quantiles.ts). A new head (a
+ * Gaussian policy's mean and log-std) is a new kind here with its own units; see GradientEngine
+ * (engine.ts) for what the rest of the code then needs.
  */
 export interface HeadPlan {
-  kind: 'categorical-policy' | 'value';
+  kind: 'categorical-policy' | 'value' | 'quantile-value';
   dense: DensePlan;
 }
 
@@ -47,7 +48,9 @@ export interface LayerPlan {
   trunkReadsObservations: boolean;
   trunk: DensePlan[];
   activation: NetworkConfig['activation'];
-  /** In output order: the policy's logits, then the value. */
+  /** Share of each trunk layer's activations dropped in training forward passes (0: none). */
+  trunkDropout: number;
+  /** In output order: the policy's logits, then the value (one output, or the quantiles). */
   heads: HeadPlan[];
 }
 
@@ -88,9 +91,20 @@ export function layerPlan(spec: ObservationSpec, config: NetworkConfig): LayerPl
   });
   const heads: HeadPlan[] = [
     { kind: 'categorical-policy', dense: dense('policy', width, spec.numActions, 0.01) },
-    { kind: 'value', dense: dense('value', width, 1, 1) },
+    config.critic === 'quantile'
+      ? { kind: 'quantile-value', dense: dense('value', width, config.quantiles, 1) }
+      : { kind: 'value', dense: dense('value', width, 1, 1) },
   ];
-  return { params, encoder, trunkInputs, trunkReadsObservations: encoder === null, trunk, activation: config.activation, heads };
+  return {
+    params,
+    encoder,
+    trunkInputs,
+    trunkReadsObservations: encoder === null,
+    trunk,
+    activation: config.activation,
+    trunkDropout: config.dropout,
+    heads,
+  };
 }
 
 /** The encoder's parameters, in creation order, named inside the encoder. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NetworkConfig } from './config';
-import { createRng } from '../random/rng';
+import { createRng, type Rng } from '../random/rng';
 import { TFJS_LAYERS, type LayerOps } from '../compute/layers';
 import { layerPlan, type LayerPlan, type ParamInit } from './layerPlan';
 
@@ -21,8 +21,17 @@ export function observationSize(spec: ObservationSpec): number {
 
 export interface PolicyOutput {
   logits: tf.Tensor2D;
+  /** V(s): the value head's output, or the mean of the quantiles (what GAE reads either way). */
   value: tf.Tensor1D;
+  /** The quantile critic's outputs [B, N] at the midpoints of quantiles.ts, unordered; null for the scalar critic. */
+  quantiles: tf.Tensor2D | null;
 }
+
+/**
+ * 'train' is an update's forward pass, the only one that drops trunk units; 'evaluate' (rollouts,
+ * backtests, predictions) is deterministic, as SB3's policy in eval mode.
+ */
+export type ForwardMode = 'train' | 'evaluate';
 
 /** One named trainable tensor; the order of `params` is the order weights are saved in. */
 export interface NamedVariable {
@@ -36,14 +45,50 @@ function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
 }
 
 /**
- * Actor-critic: an encoder (flat MLP input, or self-attention over the window), a shared dense trunk,
- * a policy head (logits) and a value head, as layerPlan.ts lays them out.
+ * Inverted dropout over the trunk's activations (Srivastava et al. 2014): in an update's forward
+ * pass each unit is zeroed with probability `rate` and the others scaled by 1 / (1 − rate), so the
+ * deterministic passes need no rescaling. The masks come from one seeded stream, drawn row by row and
+ * layer by layer, so every gradient engine drops the same units for the same seed and a run repeats.
+ *
+ * Rollouts record log π_old without dropout while the update's pass drops units, so with dropout the
+ * PPO ratio differs from 1 already at the first minibatch of the first epoch (the clipping absorbs it;
+ * approx KL and the clip fraction read higher than without dropout).
+ */
+export class TrunkDropout {
+  private readonly rng: Rng;
+
+  constructor(
+    readonly rate: number,
+    seed: number,
+  ) {
+    this.rng = createRng(seed);
+  }
+
+  /** Writes a [rows × units] mask of 0 and 1 / (1 − rate) into `out` from `offset`, rows `stride` apart. */
+  draw(out: Float32Array, offset: number, rows: number, units: number, stride = units): void {
+    const kept = 1 / (1 - this.rate);
+    for (let i = 0; i < rows; i++) {
+      const row = offset + i * stride;
+      for (let j = 0; j < units; j++) out[row + j] = this.rng.next() < this.rate ? 0 : kept;
+    }
+  }
+}
+
+// Keeps the dropout stream apart from the initialisation's and the trainer's, which derive from the same seed.
+const DROPOUT_STREAM = 0x0d20;
+
+/**
+ * Actor-critic: an encoder (flat MLP input, or self-attention over the window), a shared dense trunk
+ * (with dropout in training passes when configured), a policy head (logits) and a value head (one
+ * value, or the quantiles of the return), as layerPlan.ts lays them out.
  */
 export class ActorCritic {
   readonly params: NamedVariable[] = [];
   readonly spec: ObservationSpec;
   readonly config: NetworkConfig;
   readonly plan: LayerPlan;
+  /** Null when the config drops nothing. */
+  readonly dropout: TrunkDropout | null;
   private seed: number;
 
   /**
@@ -56,6 +101,7 @@ export class ActorCritic {
     this.config = config;
     this.seed = seed;
     this.plan = layerPlan(spec, config);
+    this.dropout = this.plan.trunkDropout > 0 ? new TrunkDropout(this.plan.trunkDropout, seed ^ DROPOUT_STREAM) : null;
     for (const { name, shape, init } of this.plan.params) {
       let values: Float32Array;
       if (initial) {
@@ -78,10 +124,11 @@ export class ActorCritic {
   }
 
   /**
-   * Logits [B, actions] and values [B] for observations [B, obsSize]. Call inside tf.tidy. `layers`
-   * are the products' implementation: the gradient engine's (engine.ts), for its speed on this backend.
+   * Logits [B, actions], values [B] and, for the quantile critic, quantiles [B, N] for observations
+   * [B, obsSize]. Call inside tf.tidy. `layers` are the products' implementation: the gradient
+   * engine's (engine.ts), for its speed on this backend. Only a 'train' pass draws dropout masks.
    */
-  forward(obs: tf.Tensor2D, layers: LayerOps = TFJS_LAYERS): PolicyOutput {
+  forward(obs: tf.Tensor2D, layers: LayerOps = TFJS_LAYERS, mode: ForwardMode = 'evaluate'): PolicyOutput {
     const { spec, plan } = this;
     const v = (index: number) => this.params[index].variable;
     let h = obs;
@@ -93,13 +140,21 @@ export class ActorCritic {
       const weight = (name: string) => v(index.get(name) as number);
       h = tf.concat([encodeWindow(window, weight, dims, layers), state], 1);
     }
+    const dropout = mode === 'train' ? this.dropout : null;
     plan.trunk.forEach((layer, i) => {
       const product = i === 0 && plan.trunkReadsObservations ? layers.inputDense : layers.dense;
       const z = product(h, v(layer.kernel), v(layer.bias));
       h = plan.activation === 'tanh' ? tf.tanh(z) : tf.relu(z);
+      if (dropout) {
+        const rows = h.shape[0];
+        const mask = new Float32Array(rows * layer.units);
+        dropout.draw(mask, 0, rows, layer.units);
+        h = tf.mul(h, tf.tensor2d(mask, [rows, layer.units])) as tf.Tensor2D;
+      }
     });
-    const [policy, value] = plan.heads.map(({ dense }) => layers.dense(h, v(dense.kernel), v(dense.bias)));
-    return { logits: policy, value: tf.reshape(value, [-1]) as tf.Tensor1D };
+    const [policy, critic] = plan.heads.map(({ dense }) => layers.dense(h, v(dense.kernel), v(dense.bias)));
+    if (plan.heads[1].kind === 'quantile-value') return { logits: policy, value: tf.mean(critic, 1), quantiles: critic };
+    return { logits: policy, value: tf.reshape(critic, [-1]) as tf.Tensor1D, quantiles: null };
   }
 
   /** Copies weights in `params` order (shapes must match). */

@@ -268,6 +268,8 @@ function configSummary(bundle: ModelBundle): Record<string, string | number | bo
     transactionCost: c.env.transactionCost,
     encoder: c.network.encoder,
     hidden: c.network.hidden.join('×'),
+    critic: c.network.critic === 'quantile' ? `quantile (${c.network.quantiles})` : 'scalar',
+    dropout: c.network.dropout,
     learningRate: c.ppo.learningRate,
     gamma: c.ppo.gamma,
     maskActions: c.ppo.maskActions,

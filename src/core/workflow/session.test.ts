@@ -128,3 +128,34 @@ describe('predictLatest', () => {
     expect(await predictMask({ position: 'long', heldBars: 5 })).toEqual(['Hold', 'Sell']);
   });
 });
+
+describe('predictLatest with a quantile critic', () => {
+  it('reports the predicted return distribution, ascending, and its 5–95 % band; a scalar critic reports neither', async () => {
+    const { bars, report } = await importCsv(barsToCsv(generateSampleBars({ bars: 600, seed: 6 })), { fileName: 's.csv' });
+    const train = (network: TrainingOverrides['network']) =>
+      trainModel(
+        bars,
+        report,
+        {
+          variant: 'maskable',
+          env: { lookback: 8, numEnvs: 2, episodeLength: 50 },
+          ppo: { numSteps: 32, minibatchSize: 32, epochs: 1 },
+          network: { hidden: [16], ...network },
+          stop: { totalTimesteps: 64 },
+          eval: { everyUpdates: 0 },
+        },
+        'critic',
+      );
+    const quantile = await predictLatest((await train({ critic: 'quantile', quantiles: 8 })).bundle, bars, report.hasVolume);
+    const q = quantile.value_quantiles!;
+    expect(q).toHaveLength(8);
+    expect(q).toEqual([...q].sort((a, b) => a - b));
+    expect(quantile.value_estimate).toBeCloseTo(q.reduce((a, b) => a + b, 0) / 8, 5);
+    // With 8 quantiles the midpoints are 1/16, 3/16, …: 5 % lies below the first, 95 % above the last.
+    expect(quantile.value_band).toEqual({ p5: q[0], p95: q[7] });
+
+    const scalar = await predictLatest((await train({})).bundle, bars, report.hasVolume);
+    expect(scalar.value_quantiles).toBeUndefined();
+    expect(scalar.value_band).toBeUndefined();
+  });
+});

@@ -14,6 +14,7 @@ import { greedyPolicy, PpoTrainer, type TrainingEvents } from '../ppo/trainer';
 import { CheckpointSelector, type EvaluationEvent, type TrainingSummary } from './checkpointSelection';
 import type { ActorCritic } from '../ppo/network';
 import { actionProbabilities } from '../ppo/distribution';
+import { quantileAt, sortedQuantiles } from '../ppo/quantiles';
 import {
   BundleError,
   createBundle,
@@ -329,6 +330,10 @@ export interface Prediction {
   action_name: string;
   confidence: number;
   value_estimate: number;
+  /** A quantile critic's predicted return distribution for this bar, ascending; absent for the scalar critic. */
+  value_quantiles?: number[];
+  /** Its 5 % and 95 % levels, linear between the quantiles' midpoints (ppo/quantiles.ts). */
+  value_band?: { p5: number; p95: number };
   probabilities: Record<string, number>;
   /**
    * Actions the environment would allow for this account at this bar. The Standard variant does not
@@ -412,7 +417,7 @@ export async function predictLatest(
 
   const net = loadNetwork(bundle);
   try {
-    const { probs, value } = await evaluate(net, obs, bundle.config.ppo.maskActions ? mask : null);
+    const { probs, value, quantiles } = await evaluate(net, obs, bundle.config.ppo.maskActions ? mask : null);
     let best = 0;
     for (let a = 1; a < numActions; a++) if (probs[a] > probs[best]) best = a;
     // An action the environment would refuse executes as Hold.
@@ -422,6 +427,7 @@ export async function predictLatest(
       action_name: names[best],
       confidence: probs[best],
       value_estimate: value,
+      ...(quantiles ? returnDistribution(quantiles) : {}),
       probabilities: Object.fromEntries(names.map((n, a) => [n, probs[a]])),
       valid_actions: names.filter((_, a) => mask[a] === 1),
       bar_time: new Date(bars.time[t]).toISOString(),
@@ -433,14 +439,25 @@ export async function predictLatest(
   }
 }
 
-async function evaluate(net: ActorCritic, obs: Float32Array, mask: Uint8Array | null): Promise<{ probs: Float32Array; value: number }> {
+async function evaluate(
+  net: ActorCritic,
+  obs: Float32Array,
+  mask: Uint8Array | null,
+): Promise<{ probs: Float32Array; value: number; quantiles: Float32Array | null }> {
   const numActions = net.spec.numActions;
   const out = tf.tidy(() => {
-    const { logits, value } = net.forward(tf.tensor2d(obs, [1, obs.length]));
+    const { logits, value, quantiles } = net.forward(tf.tensor2d(obs, [1, obs.length]));
     const maskTensor = mask ? tf.tensor2d(Float32Array.from(mask), [1, numActions]) : null;
-    return tf.concat([actionProbabilities(logits, maskTensor), tf.reshape(value, [1, 1])], 1);
+    return tf.concat([actionProbabilities(logits, maskTensor), tf.reshape(value, [1, 1]), ...(quantiles ? [quantiles] : [])], 1);
   });
   const data = (await out.data()) as Float32Array;
   out.dispose();
-  return { probs: data.slice(0, numActions), value: data[numActions] };
+  const quantiles = data.length > numActions + 1 ? data.slice(numActions + 1) : null;
+  return { probs: data.slice(0, numActions), value: data[numActions], quantiles };
+}
+
+/** A quantile critic's prediction as reported: its quantiles in ascending order and the 5–95 % band between them. */
+function returnDistribution(quantiles: Float32Array): Required<Pick<Prediction, 'value_quantiles' | 'value_band'>> {
+  const ascending = sortedQuantiles(quantiles);
+  return { value_quantiles: ascending, value_band: { p5: quantileAt(ascending, 0.05), p95: quantileAt(ascending, 0.95) } };
 }

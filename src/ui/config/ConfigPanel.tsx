@@ -133,6 +133,8 @@ function visible(f: FieldSpec, config: TrainingConfig): boolean {
       return config.variant === 'enhanced-maskable';
     case 'attention':
       return config.network.encoder === 'attention';
+    case 'quantile-critic':
+      return config.network.critic === 'quantile';
     case 'basic':
     case 'sized':
       return env.actionSet === f.only;

@@ -19,8 +19,9 @@ export interface FieldSpec {
   only?: Visibility;
 }
 
-/** When a field applies: the Enhanced variant, the attention encoder, an action set, a sizing mode, a session. */
-export type Visibility = 'enhanced' | 'attention' | 'basic' | 'sized' | 'atr' | 'kelly' | 'vol-target' | 'leverage' | 'session';
+/** When a field applies: the Enhanced variant, the attention encoder, the quantile critic, an action set, a sizing mode, a session. */
+export type Visibility =
+  'enhanced' | 'attention' | 'quantile-critic' | 'basic' | 'sized' | 'atr' | 'kelly' | 'vol-target' | 'leverage' | 'session';
 
 function field(path: ConfigPath, label: string, only?: FieldSpec['only']): FieldSpec {
   const f = configField(path);
@@ -149,6 +150,9 @@ export const FIELD_GROUPS: { title: string; fields: FieldSpec[] }[] = [
       field('network.attentionLayers', 'Attention layers', 'attention'),
       field('network.attentionHeads', 'Attention heads', 'attention'),
       field('network.modelDim', 'Model width', 'attention'),
+      field('network.critic', 'Critic'),
+      field('network.quantiles', 'Quantiles', 'quantile-critic'),
+      field('network.dropout', 'Trunk dropout'),
     ],
   },
   {

@@ -83,6 +83,11 @@ export function PredictPanel() {
             <strong>{prediction.action_name}</strong> with confidence {(prediction.confidence * 100).toFixed(1)} %, value estimate{' '}
             {prediction.value_estimate.toFixed(4)}. Position after it: {formatExposure(prediction.position_after)}.
           </p>
+          {prediction.value_band ? (
+            <p data-testid="predict-distribution">
+              Predicted return distribution: 5 % {prediction.value_band.p5.toFixed(4)} … 95 % {prediction.value_band.p95.toFixed(4)}
+            </p>
+          ) : null}
           <ul className="bars" aria-label="Action probabilities">
             {Object.entries(prediction.probabilities).map(([action, p]) => (
               <li key={action}>
