@@ -8,7 +8,8 @@ import { isPresetName, PRESETS } from '../src/core/ppo/presets';
 import { describeAssumptions, runBacktest, type BacktestResult } from '../src/core/backtest/runner';
 import type { SampleCheck } from '../src/core/workflow/sampleCheck';
 import { equityCsv, tradesCsv } from '../src/core/backtest/export';
-import { VARIANTS, type NetworkConfig, type TrainingOverrides, type Variant } from '../src/core/ppo/config';
+import { resolveTrainingConfig, VARIANTS, type NetworkConfig, type TrainingOverrides, type Variant } from '../src/core/ppo/config';
+import { describeRunRules } from '../src/core/workflow/runSettings';
 import { parseBundle, serializeBundle, type ModelBundle } from '../src/core/model/bundle';
 import { checkFileSize } from '../src/core/model/validation';
 import { backtestModel, predictLatest, trainModel, type PredictAccount, type SplitName } from '../src/core/workflow/session';
@@ -311,6 +312,7 @@ async function train(args: string[], io: CliIo): Promise<number> {
   const backend = await useNodeBackend(backendOption(values.backend), io.err);
   const log = values.json ? io.err : io.out;
   log(`Training ${variant} on ${report.fileName} (${report.rowsKept} bars, ${report.intervalLabel}) with the ${backend} backend`);
+  log(`Rules: ${describeRunRules(resolveTrainingConfig(overrides))}`);
   const checkpoint = {
     everyUpdates: checkpointEvery,
     // A failed checkpoint write (disk full…) is reported and training goes on; the final write retries.

@@ -4,7 +4,7 @@ import { fastSetup } from './fixtures';
 
 const SIZED = ['HOLD', 'LONG', 'SHORT', 'REDUCE', 'CLOSE', 'FLATTEN'];
 
-test('trains the sized action set in a New York session on half-hour bars; the backtest shows its orders', async ({ page }) => {
+test('trains the sized set in a New York session with a quantile critic; backtest orders, predicted band', async ({ page }) => {
   await fastSetup(page);
   // 2,400 half-hour bars from a Monday in New York winter time, every hour of the day: the session matters.
   const csv = barsToCsv(generateSampleBars({ bars: 2400, seed: 12, intervalMs: 30 * 60_000, startTime: Date.UTC(2024, 0, 8, 0, 0) }));
@@ -25,6 +25,9 @@ test('trains the sized action set in a New York session on half-hour bars; the b
   await page.getByLabel('Time zone (IANA)').fill('America/New_York');
   await page.getByLabel('Time zone (IANA)').press('Enter');
   await page.getByLabel('Flatten at the session close').check();
+  await page.getByText('Network', { exact: true }).click();
+  await page.getByLabel('Critic').selectOption('quantile');
+  await expect(page.getByLabel('Quantiles')).toHaveValue('32');
 
   await page.getByTestId('train-steps').fill('1024');
   await page.getByTestId('train-start').click();
@@ -43,12 +46,24 @@ test('trains the sized action set in a New York session on half-hour bars; the b
       .map((c) => c.split(' ')[0]),
   ).toEqual(SIZED);
   // Each round trip lists its orders by their six names and was closed by an order, the session close or the end.
-  const trades = page.getByTestId('trades-table');
-  if (await trades.count()) {
-    for (const row of await trades.locator('tbody tr').all()) {
-      const orders = (await row.locator('td.orders').innerText()).split(' ');
-      expect(orders.every((o) => SIZED.includes(o))).toBe(true);
-      expect(['order', 'session close', 'end of run']).toContain(await row.locator('td').last().innerText());
-    }
+  const rows = await page.getByTestId('trades-table').locator('tbody tr').all();
+  expect(rows.length).toBeGreaterThan(0);
+  for (const row of rows) {
+    const orders = (await row.locator('td.orders').innerText()).split(' ');
+    expect(orders.every((o) => SIZED.includes(o))).toBe(true);
+    expect(['order', 'session close', 'end of run']).toContain(await row.locator('td').last().innerText());
   }
+
+  await expect(page.getByTestId('compare-table')).toContainText(
+    'sized 10 % slices to 100 % · session 09:30-16:00 America/New_York, flat at close · quantile critic (32)',
+  );
+
+  // The latest bar's prediction: one of the six actions, the position after it, the 5–95 % band of the return.
+  await page.getByTestId('predict-run').click();
+  const result = JSON.parse(await page.getByTestId('predict-result').innerText());
+  expect(SIZED).toContain(result.action_name);
+  expect(typeof result.position_after).toBe('number');
+  const band = await page.getByTestId('predict-distribution').innerText();
+  const [p5, p95] = [...band.matchAll(/-?\d+\.\d+/g)].map((m) => Number(m[0]));
+  expect(p5).toBeLessThanOrEqual(p95);
 });

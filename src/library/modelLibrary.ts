@@ -1,3 +1,4 @@
+import { describeRunRules } from '../core/workflow/runSettings';
 import type { BacktestMetrics } from '../core/backtest/types';
 import type { ModelBundle } from '../core/model/bundle';
 import type { Variant } from '../core/ppo/config';
@@ -17,6 +18,8 @@ export interface ModelMeta {
   targetTimesteps: number;
   validation: Pick<BacktestMetrics, 'totalReturn' | 'sharpe'> | null;
   sizeBytes: number;
+  /** The trading rules and critic in a few words (absent in entries saved before they existed). */
+  rules?: string;
 }
 
 /** A library operation that failed for a reason the user can act on (storage full, name taken…). */
@@ -105,6 +108,7 @@ export class ModelLibrary {
             ? { totalReturn: bundle.metrics.validation.totalReturn, sharpe: bundle.metrics.validation.sharpe }
             : null,
           sizeBytes: stored.length,
+          rules: describeRunRules(bundle.config),
         };
         tx.objectStore(META).put(meta);
         tx.objectStore(BUNDLES).put(stored, id);

@@ -7,6 +7,8 @@ import { checkTrainingConfig, mergeTrainingConfig, type TrainingOverrides } from
 import { SIZED_ACTION_NAMES } from '../env/observation';
 import { sessionCalendar } from '../env/session';
 import { backtestModel, predictLatest, trainModel } from './session';
+import { describeRunRules } from './runSettings';
+import { PRESETS } from '../ppo/presets';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -137,5 +139,25 @@ describe('trading-rule settings that make no sense are refused by name', () => {
 
   it('accepts each sizing with leverage on the basic set', () => {
     for (const sizing of ['atr', 'kelly', 'vol-target'] as const) expect(errors({ sizing, maxLeverage: 3 })).toEqual({});
+  });
+});
+
+describe('describeRunRules', () => {
+  const rules = (overrides: TrainingOverrides) => describeRunRules(mergeTrainingConfig(overrides));
+
+  it('says only what differs from the basic set with fixed sizing', () => {
+    expect(rules({})).toBe('basic, fixed 100 %');
+    expect(rules({ env: { sizing: 'vol-target', maxLeverage: 3 } })).toBe('vol-target sizing, 15 % a year, ≤ 3×');
+    expect(
+      rules({
+        env: { actionSet: 'sized', session: '09:30-16:00', timeZone: 'America/New_York', flattenAtClose: true, noEntryMinutes: 15 },
+        network: { critic: 'quantile', dropout: 0.1 },
+      }),
+    ).toBe(
+      'sized 10 % slices to 100 % · session 09:30-16:00 America/New_York, no entries in the last 15 min, flat at close · quantile critic (32) · dropout 0.1',
+    );
+    expect(rules(PRESETS['rl-v3'].overrides as TrainingOverrides)).toBe(
+      'sized 10 % slices to 100 % · regime labels, −50·DD², +2 aligned, +0.1 per bar',
+    );
   });
 });

@@ -143,7 +143,10 @@ function ModelRow({ meta }: { meta: ModelMeta }) {
         )}
         {meta.kind === 'checkpoint' ? <span className="tag">checkpoint</span> : null}
       </th>
-      <td>{meta.variant}</td>
+      <td title={meta.rules}>
+        {meta.variant}
+        {meta.rules ? <span className="rules">{meta.rules}</span> : null}
+      </td>
       <td>{meta.savedAt.slice(0, 16).replace('T', ' ')}</td>
       <td
         title={`${meta.data.rows} bars, ${formatTime(meta.data.firstTime, meta.data.intervalMs)} → ${formatTime(meta.data.lastTime, meta.data.intervalMs)}`}

@@ -1,6 +1,7 @@
 import type { MetricKey } from '../../core/backtest/types';
 import { SIGNIFICANCE_THRESHOLDS } from '../../core/evaluation/skillReport';
 import type { RunState } from '../../store/trainingStore';
+import { describeRunRules } from '../../core/workflow/runSettings';
 import { formatNumber, formatSteps, VARIANT_COLOURS } from '../charts/series';
 
 const COLUMNS: { key: MetricKey; label: string }[] = [
@@ -48,6 +49,7 @@ export function CompareTable({ runs }: { runs: RunState[] }) {
                 <th scope="row">
                   <span className="swatch" style={{ background: VARIANT_COLOURS[r.variant] }} />
                   {r.variant}
+                  {r.result ? <span className="rules">{describeRunRules(r.result.config)}</span> : null}
                 </th>
                 <td>{r.status}</td>
                 <td>{formatSteps(r.result?.timesteps ?? last?.timesteps ?? 0)}</td>
