@@ -46,7 +46,7 @@ test('a saved model survives a reload, exports, and re-imports to identical back
 
   await page.getByTestId('predict-run').click();
   const result = JSON.parse((await page.getByTestId('predict-result').textContent()) ?? '{}');
-  expect(Object.keys(result)).toEqual(['prediction', 'action_name', 'confidence', 'value_estimate']);
+  expect(Object.keys(result)).toEqual(['prediction', 'action_name', 'confidence', 'value_estimate', 'position_after']);
   expect(['Hold', 'Buy', 'Sell']).toContain(result.action_name);
 });
 

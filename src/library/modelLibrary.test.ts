@@ -2,6 +2,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { ModelLibrary } from './modelLibrary';
 import type { ModelBundle } from '../core/model/bundle';
+import { mergeTrainingConfig } from '../core/ppo/config';
 
 function bundle(name: string, timesteps = 100): ModelBundle {
   return {
@@ -11,11 +12,16 @@ function bundle(name: string, timesteps = 100): ModelBundle {
     data: { fileName: 'a.csv', columns: [], rows: 10, firstTime: 0, lastTime: 1, intervalMs: 1, closeHash: '0' },
     training: { timesteps, episodes: 1, updates: 1, wallTimeMs: 1, backend: 'cpu', stopReason: 'timesteps' },
     metrics: { validation: null, test: null },
-    config: { stop: { totalTimesteps: 1000 } },
+    config: mergeTrainingConfig({ stop: { totalTimesteps: 1000 } }),
   } as unknown as ModelBundle;
 }
 
 describe('ModelLibrary', () => {
+  it("keeps each model's trading rules in its listing", async () => {
+    const lib = await ModelLibrary.open(new IDBFactory());
+    expect((await lib.save(bundle('rules'), '{}')).rules).toBe('basic, fixed 100 %');
+  });
+
   it('saves, lists, reads back, renames and deletes models', async () => {
     const lib = await ModelLibrary.open(new IDBFactory());
     const a = await lib.save(bundle('alpha'), '{"a":1}');
