@@ -3,7 +3,7 @@
  * (class instances lose their fields on structured clone).
  */
 export interface UserError {
-  /** Which kind of error: 'ImportError', 'SplitError', 'FeatureError', 'ConfigError', 'BundleError', 'TrainingError'. */
+  /** Which kind of error: 'ImportError', 'AlignError', 'SplitError', 'FeatureError', 'ConfigError', 'BundleError', 'TrainingError'. */
   kind: string;
   /** Machine-readable code when the error has one, e.g. 'no-price-column'. */
   code?: string;
@@ -19,6 +19,7 @@ export interface UserError {
 
 const USER_ERROR_NAMES = new Set([
   'ImportError',
+  'AlignError',
   'SplitError',
   'FeatureError',
   'ConfigError',

@@ -50,3 +50,47 @@ export class ImportError extends Error {
     if (details.column !== undefined) this.column = details.column;
   }
 }
+
+export type AlignErrorCode =
+  | 'too-few-assets'
+  | 'too-many-assets'
+  | 'duplicate-name'
+  | 'duplicate-file'
+  | 'too-few-bars'
+  | 'mismatched-intervals'
+  | 'no-overlap'
+  | 'no-common-timestamps'
+  | 'invalid-options';
+
+export interface AlignErrorDetails {
+  /** What the user can do about it, in one sentence. */
+  hint: string;
+  /** The file at fault, or the first of the two that disagree. */
+  fileName?: string;
+  /** Every asset the problem involves, by name. */
+  assets?: string[];
+  /** The option at fault ('maxFillBars'). */
+  field?: string;
+}
+
+/**
+ * Files that cannot be aligned into one portfolio: too few or too many, the same file twice, bar sizes
+ * that differ, ranges that do not overlap. The message names the files and says what to do.
+ */
+export class AlignError extends Error {
+  readonly code: AlignErrorCode;
+  readonly hint: string;
+  readonly fileName?: string;
+  readonly assets?: string[];
+  readonly field?: string;
+
+  constructor(code: AlignErrorCode, problem: string, details: AlignErrorDetails) {
+    super(`${problem} ${details.hint}`);
+    this.name = 'AlignError';
+    this.code = code;
+    this.hint = details.hint;
+    if (details.fileName !== undefined) this.fileName = details.fileName;
+    if (details.assets !== undefined) this.assets = details.assets;
+    if (details.field !== undefined) this.field = details.field;
+  }
+}
