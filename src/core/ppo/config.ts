@@ -91,7 +91,7 @@ export function variantDefaults(variant: Variant): TrainingConfig {
 }
 
 /** The PPO algorithm's hyperparameters (CleanRL / SB3 names); one line per field, defaults in DEFAULT_PPO_CONFIG. */
-const ppoSchema = z.object({
+export const ppoSchema = z.object({
   numSteps: z
     .number()
     .int()

@@ -108,7 +108,7 @@ export function layerPlan(spec: ObservationSpec, config: NetworkConfig): LayerPl
 }
 
 /** The encoder's parameters, in creation order, named inside the encoder. */
-function encoderParams(dims: EncoderDims): ParamPlan[] {
+export function encoderParams(dims: EncoderDims): ParamPlan[] {
   const { lookback: L, featureCount: F, modelDim: d, layers } = dims;
   const out: ParamPlan[] = [];
   const dense = (name: string, inputs: number, units: number, gain: number) =>

@@ -82,7 +82,7 @@ export async function ppoUpdate<M>(
 }
 
 /** Sums of per-minibatch statistics, from the host (numbers) or the device (tensors, read once at the end). */
-class StatsTotals {
+export class StatsTotals {
   count = 0;
   private readonly host = new Float64Array(LOSS_STATS.length);
   private device: tf.Tensor1D | null = null;
@@ -133,7 +133,7 @@ export function explainedVariance(values: Float32Array, returns: Float32Array): 
   return varR === 0 ? 0 : 1 - varD / varR;
 }
 
-function shuffle(order: Int32Array, rng: Rng): void {
+export function shuffle(order: Int32Array, rng: Rng): void {
   for (let i = order.length - 1; i > 0; i--) {
     const j = rng.int(0, i + 1);
     const t = order[i];
