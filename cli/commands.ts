@@ -30,6 +30,7 @@ import { commandHelp, commandOptions, COMMANDS, overviewHelp } from './spec';
 import { configField, unknownConfigKeys } from '../src/core/ppo/configFields';
 import { toUserError, UsageError } from '../src/core/errors';
 import { evaluateModel } from '../src/core/workflow/evaluate';
+import { portfolioBacktest, portfolioPredict, portfolioTrain } from './portfolio';
 import { renderReportHtml } from '../src/core/report/html';
 import { formatEvaluationText } from '../src/core/report/text';
 import { renderWalkForwardReport } from '../src/core/report/walkForward';
@@ -74,6 +75,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await walkForwardCommand(rest, io);
       case 'evaluate':
         return await evaluate(rest, io);
+      case 'portfolio-train':
+        return await portfolioTrain(rest, io);
+      case 'portfolio-backtest':
+        return await portfolioBacktest(rest, io);
+      case 'portfolio-predict':
+        return await portfolioPredict(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -81,9 +88,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         io.out(overviewHelp());
         return command === undefined ? 1 : 0;
       default:
-        throw new UsageError(
-          `Unknown command "${command}". Commands: inspect, train, backtest, predict, evaluate, walk-forward, generate-sample (see --help).`,
-        );
+        throw new UsageError(`Unknown command "${command}". Commands: ${Object.keys(COMMANDS).join(', ')} (see --help).`);
     }
   } catch (error) {
     const message = userMessage(error);
@@ -98,7 +103,7 @@ export function userMessage(error: unknown): string | null {
   return toUserError(error)?.message ?? null;
 }
 
-function requireString(value: unknown, flag: string): string {
+export function requireString(value: unknown, flag: string): string {
   if (typeof value !== 'string' || value === '') throw new UsageError(`Missing ${flag}. See --help.`);
   return value;
 }
@@ -197,7 +202,7 @@ function splitOption(value: unknown): SplitName {
   return split as SplitName;
 }
 
-function backendOption(value: unknown): NodeBackend {
+export function backendOption(value: unknown): NodeBackend {
   const backend = String(value ?? 'wasm');
   if (!(NODE_BACKENDS as readonly string[]).includes(backend)) {
     throw new UsageError(`Unknown backend "${backend}". Choose one of: ${NODE_BACKENDS.join(', ')}.`);
@@ -671,7 +676,7 @@ async function walkForwardCommand(args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-function formatDuration(ms: number): string {
+export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;

@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from '../src/core/errors';
 
-export type Flags = Record<string, string | boolean | undefined>;
+export type Flags = Record<string, string | boolean | string[] | undefined>;
 
 /** Parses a command's flags strictly; every problem becomes one line that names the flag. */
 export function parseFlags(args: string[], options: NonNullable<ParseArgsConfig['options']>): Flags {

@@ -8,6 +8,8 @@ import { BASELINES } from '../src/core/backtest/policy';
 /** One flag: its value's placeholder (none for a switch), what it does, and its default. */
 export interface FlagSpec {
   arg?: string;
+  /** May be given more than once (each --data of a portfolio). */
+  multiple?: boolean;
   description: string;
   default?: string;
 }
@@ -56,6 +58,20 @@ const trainingFlags: Record<string, FlagSpec> = {
   sizing: { arg: SIZINGS.join('|'), description: 'How the basic set sizes a position (env.sizing).', default: 'fixed' },
   session: { arg: 'HH:MM-HH:MM', description: 'Trade only in this intraday session (env.session); daily files ignore it.' },
   timezone: { arg: 'IANA', description: "The session's time zone, e.g. America/New_York (env.timeZone).", default: 'UTC' },
+};
+
+const portfolioData: FlagSpec = {
+  arg: 'FILE',
+  multiple: true,
+  description: 'One OHLCV CSV per asset, given once per file (at least two).',
+};
+const alignFlags: Record<string, FlagSpec> = {
+  join: {
+    arg: 'inner|forward-fill',
+    description: 'Keep the timestamps every asset has, or fill short gaps with the last close.',
+    default: 'inner',
+  },
+  'max-fill': { arg: 'N', description: 'Forward-fill: most consecutive bars an asset may miss.', default: '3' },
 };
 
 /** Every command's flags, their help and their defaults: the one description parse and --help read. */
@@ -179,6 +195,48 @@ export const COMMANDS: Record<string, CommandSpec> = {
       json,
     },
   },
+  'portfolio-train': {
+    summary: 'Train a portfolio agent on several assets (one CSV each), aligned on common timestamps.',
+    usage: '--data A.csv --data B.csv [--data …]',
+    flags: {
+      data: portfolioData,
+      ...alignFlags,
+      type: {
+        arg: 'standard|enhanced',
+        description: 'standard: one network over all assets; enhanced: a shared per-asset encoder.',
+        default: 'standard',
+      },
+      mode: {
+        arg: 'long-only|long-short',
+        description: 'Weights ≥ 0 over assets and cash, or in [−1, 1] per asset.',
+        default: 'long-only',
+      },
+      steps: { arg: 'N', description: 'Environment steps in total.', default: '100000' },
+      seed: { arg: 'S', description: 'Seed of the network, rollouts and episode starts.', default: '1' },
+      config: { arg: 'FILE.json', description: 'Portfolio settings (env, ppo, network, stop, eval, split); unknown keys are refused.' },
+      output: { arg: 'NAME', description: 'Model file to write, NAME.portfolio.json.', default: 'portfolio-VARIANT' },
+      force,
+      backend,
+      json,
+    },
+  },
+  'portfolio-backtest': {
+    summary: 'Backtest a portfolio model against 1/N and buy & hold of each asset.',
+    usage: '--model NAME.portfolio.json --data A.csv --data B.csv [--data …]',
+    flags: {
+      model: { arg: 'FILE', description: 'A portfolio model file, NAME.portfolio.json.' },
+      data: portfolioData,
+      ...alignFlags,
+      split: { arg: 'all|train|validation|test', description: 'Bars to run on.', default: 'test' },
+      backend,
+      json,
+    },
+  },
+  'portfolio-predict': {
+    summary: 'The target weights a portfolio model gives after the latest common bar.',
+    usage: '--model NAME.portfolio.json --data A.csv --data B.csv [--data …]',
+    flags: { model: { arg: 'FILE', description: 'A portfolio model file.' }, data: portfolioData, ...alignFlags, backend, json },
+  },
   'generate-sample': {
     summary: 'Write a synthetic regime-switching OHLCV CSV.',
     usage: '--out FILE',
@@ -195,7 +253,10 @@ export const COMMANDS: Record<string, CommandSpec> = {
 /** parseArgs options for a command: strings for flags with a value, booleans for switches. */
 export function commandOptions(spec: CommandSpec): NonNullable<ParseArgsConfig['options']> {
   return Object.fromEntries(
-    Object.entries(spec.flags).map(([name, f]) => [name, { type: f.arg ? ('string' as const) : ('boolean' as const) }]),
+    Object.entries(spec.flags).map(([name, f]) => [
+      name,
+      { type: f.arg ? ('string' as const) : ('boolean' as const), ...(f.multiple ? { multiple: true } : {}) },
+    ]),
   );
 }
 

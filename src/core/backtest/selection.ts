@@ -18,7 +18,7 @@ export interface SelectionScore {
  * The score a checkpoint is selected by. An undefined Sharpe (no trade, returns that never moved)
  * counts as 0: staying flat is better than losing money, and worse than earning it.
  */
-export function selectionScore(result: BacktestResult): SelectionScore {
+export function selectionScore(result: Pick<BacktestResult, 'metrics' | 'equity'>): SelectionScore {
   const trades = result.metrics.trades;
   if (result.metrics.returnPeriods >= 20 || result.equity.length < 3) {
     return { score: result.metrics.sharpe ?? 0, basis: 'daily Sharpe', trades };

@@ -21,6 +21,11 @@ export interface PortfolioCompute {
  * instead of ~12 tfjs kernels per variable (for the Enhanced network's ~40 variables, about a third
  * of a gradient step on wasm). The gradient itself is tfjs's autodiff on every backend.
  */
+/** The products the portfolio network uses on a backend, for inference alone (backtests, predictions). */
+export function portfolioLayers(backend: string): LayerOps {
+  return (backend === 'wasm' || backend === 'cpu') && matMulKernel() !== null ? KERNEL_LAYERS : TFJS_LAYERS;
+}
+
 export function choosePortfolioCompute(network: PortfolioActorCritic, backend: string, learningRate: number): PortfolioCompute {
   const onHost = backend === 'wasm' || backend === 'cpu';
   if (!onHost) return { layers: TFJS_LAYERS, adam: new DeviceAdam(network.variables, learningRate) };

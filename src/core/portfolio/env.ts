@@ -163,6 +163,13 @@ export class PortfolioEnv implements ContinuousEnv {
     }
   }
 
+  /** The weights env 0 would rebalance to for raw outputs u, after the risk rules (predictions); a copy. */
+  targetWeights(u: Float32Array): Float64Array {
+    mapWeights(u, 0, this.cfg.mode, this.assets, this.cfg.maxLeverage, this.target);
+    this.applyRiskRules(0, this.target);
+    return Float64Array.from(this.target);
+  }
+
   /**
    * A baseline's step: weights given directly (assets then cash, per env), rebalanced only where
    * `rebalance` is 1; no risk rules. The costs are the agent's.
