@@ -161,6 +161,7 @@ export async function portfolioTrain(args: string[], io: CliIo): Promise<number>
     test: outcome.bundle.metrics.test,
     testPortfolio: outcome.bundle.metrics.testPortfolio,
     baselines: outcome.baselines.map(baselineRow),
+    significance: outcome.significance,
   };
   if (values.json) io.out(JSON.stringify(summary));
   else {
@@ -168,6 +169,7 @@ export async function portfolioTrain(args: string[], io: CliIo): Promise<number>
     if (outcome.test) {
       io.out('Test split (out of sample), against the baselines on the same bars:');
       for (const line of comparisonLines(outcome.test, outcome.baselines)) io.out(line);
+      if (outcome.significance) io.out(`  ${outcome.significance.verdict}`);
     }
   }
   return 0;
@@ -191,6 +193,7 @@ export async function portfolioBacktest(args: string[], io: CliIo): Promise<numb
         metrics: r.result.metrics,
         portfolio: r.result.portfolio,
         baselines: r.baselines.map(baselineRow),
+        significance: r.significance,
       }),
     );
   } else {
@@ -198,6 +201,7 @@ export async function portfolioBacktest(args: string[], io: CliIo): Promise<numb
     io.out(`${r.inSample ? 'IN SAMPLE — ' : ''}${split} split of ${market.assets.join(', ')}:`);
     io.out(formatMetrics(r.result.metrics));
     for (const line of comparisonLines(r.result, r.baselines)) io.out(line);
+    io.out(`  ${r.significance.verdict}`);
   }
   return 0;
 }

@@ -22,6 +22,7 @@ import { PortfolioTrainer, type PortfolioRunSummary, type PortfolioTrainingEvent
 import { portfolioLayers } from '../portfolio/compute';
 import { resolvePortfolioConfig, type PortfolioOverrides, type PortfolioTrainingConfig } from '../portfolio/trainingConfig';
 import type { AlignedMarket, AlignmentReport } from '../portfolio/types';
+import { portfolioSignificance, type PortfolioSignificance } from '../portfolio/significance';
 
 /** A validation backtest of a checkpoint during a portfolio run. */
 export interface PortfolioEvaluationEvent {
@@ -43,6 +44,8 @@ export interface PortfolioTrainOutcome {
   /** The kept checkpoint on the test split, and the baselines on the same bars. */
   test: PortfolioBacktest | null;
   baselines: PortfolioBacktest[];
+  /** Skill or luck of the test backtest against 1/N (null without a test split). */
+  significance: PortfolioSignificance | null;
 }
 
 function prepareFor(
@@ -168,7 +171,8 @@ export async function trainPortfolio(
       metrics: { validation: kept?.metrics ?? null, test: test?.metrics ?? null, testPortfolio: test?.portfolio ?? null },
       weights: encodeWeights(await trainer.network.getWeights(), portfolioWeightShapes(spec, config.network)),
     };
-    return { bundle, summary, test, baselines };
+    const significance = test ? portfolioSignificance(test, baselines[0], evaluations) : null;
+    return { bundle, summary, test, baselines, significance };
   } finally {
     trainer.dispose();
   }
@@ -182,6 +186,7 @@ export interface PortfolioModelBacktest {
   split: PortfolioSplitName;
   /** True when the bars are the model's training data and the split touches its training or validation bars. */
   inSample: boolean;
+  significance: PortfolioSignificance;
 }
 
 /**
@@ -225,7 +230,14 @@ export async function backtestPortfolioModel(
       );
     }
     const sameData = sameAssets(bundle, aligned);
-    return { result, baselines, split, inSample: sameData && split !== 'test' };
+    const trials = bundle.training.selection?.evaluations ?? 1;
+    return {
+      result,
+      baselines,
+      split,
+      inSample: sameData && split !== 'test',
+      significance: portfolioSignificance(result, baselines[0], trials),
+    };
   } finally {
     net.dispose();
   }
