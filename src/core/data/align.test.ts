@@ -595,3 +595,23 @@ describe.skipIf(!existsSync(dataDir))('alignAssets on real data in ../shared/dat
     );
   });
 });
+
+describe('alignment warnings', () => {
+  it('says when two assets have the same closes on every common bar', async () => {
+    const { importCsv } = await import('./importCsv');
+    const { barsToCsv, generateSampleBars } = await import('./sampleData');
+    const bars = generateSampleBars({ bars: 300, seed: 5 });
+    const longer = generateSampleBars({ bars: 400, seed: 5 });
+    const a = await importCsv(barsToCsv(bars), { fileName: 'GOOG.csv' });
+    const b = await importCsv(barsToCsv(longer), { fileName: 'GOOGL.csv' });
+    const c = await importCsv(barsToCsv(generateSampleBars({ bars: 300, seed: 6 })), { fileName: 'ORCL.csv' });
+    const { report } = alignAssets([
+      { name: 'GOOG', ...a },
+      { name: 'GOOGL', ...b },
+      { name: 'ORCL', ...c },
+    ]);
+    expect(report.warnings).toContain(
+      'GOOG and GOOGL have the same close on every common bar: they are one asset twice. Drop one of them.',
+    );
+  });
+});

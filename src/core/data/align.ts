@@ -82,7 +82,9 @@ export function alignAssets(
     })),
     filled: columns.filled,
   };
-  return { market, report: buildReport(inputs, options.join, maxFill, range, tally, columns.time) };
+  const report = buildReport(inputs, options.join, maxFill, range, tally, columns.time);
+  report.warnings.push(...twinWarnings(market));
+  return { market, report };
 }
 
 function checkOptions(options: AlignOptions): void {
@@ -604,4 +606,26 @@ function alignmentWarnings(inputs: AssetInput[], report: AlignmentReport, range:
     );
   }
   return warnings;
+}
+
+/**
+ * Two assets whose aligned closes are the same bar for bar (one company's two listings, the same
+ * file under two names): the portfolio holds one asset twice, and the agent's weights split it
+ * arbitrarily. Said, not refused: the files differ outside the common range.
+ */
+function twinWarnings(market: AlignedMarket): string[] {
+  const out: string[] = [];
+  const closes = market.bars.map((b) => b.close);
+  for (let a = 0; a < closes.length; a++) {
+    for (let b = a + 1; b < closes.length; b++) {
+      let same = true;
+      for (let t = 0; t < closes[a].length && same; t++) same = closes[a][t] === closes[b][t];
+      if (same) {
+        out.push(
+          `${market.assets[a]} and ${market.assets[b]} have the same close on every common bar: they are one asset twice. Drop one of them.`,
+        );
+      }
+    }
+  }
+  return out;
 }
