@@ -31,6 +31,7 @@ import { configField, unknownConfigKeys } from '../src/core/ppo/configFields';
 import { toUserError, UsageError } from '../src/core/errors';
 import { evaluateModel } from '../src/core/workflow/evaluate';
 import { portfolioBacktest, portfolioPredict, portfolioTrain } from './portfolio';
+import { sweepCommand } from './sweep';
 import { renderReportHtml } from '../src/core/report/html';
 import { formatEvaluationText } from '../src/core/report/text';
 import { renderWalkForwardReport } from '../src/core/report/walkForward';
@@ -56,7 +57,8 @@ const SPLITS: readonly SplitName[] = ['all', 'train', 'validation', 'test'];
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   if (command !== undefined && command in COMMANDS && (rest.includes('--help') || rest.includes('-h'))) {
-    io.out(commandHelp(command));
+    // A group's help names its subcommand first: `sweep run --help`.
+    io.out(commandHelp(command, COMMANDS[command].subcommands ? rest[0] : undefined));
     return 0;
   }
   try {
@@ -81,6 +83,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await portfolioBacktest(rest, io);
       case 'portfolio-predict':
         return await portfolioPredict(rest, io);
+      case 'sweep':
+        return await sweepCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -21,6 +21,8 @@ export interface CommandSpec {
   flags: Record<string, FlagSpec>;
   /** Also list every training setting a --config file may hold. */
   settings?: boolean;
+  /** A command group (`sweep run …`): the word after the command picks one of these. */
+  subcommands?: Record<string, CommandSpec>;
 }
 
 const backend: FlagSpec = { arg: 'wasm|cpu', description: 'TensorFlow.js backend in Node.', default: 'wasm' };
@@ -72,6 +74,65 @@ const alignFlags: Record<string, FlagSpec> = {
     default: 'inner',
   },
   'max-fill': { arg: 'N', description: 'Forward-fill: most consecutive bars an asset may miss.', default: '3' },
+};
+
+const sweepSpecFlag: FlagSpec = {
+  arg: 'FILE.json',
+  description: 'Sweep spec: data, base, steps, method (grid|random|halving), trials, seed, parameters (see README).',
+};
+
+/** `sweep run | export | collect`: one sweep spec, run here or exported to a cluster, results gathered. */
+const SWEEP_SUBCOMMANDS: Record<string, CommandSpec> = {
+  run: {
+    summary: "Run a sweep's trials here, one after another or K at once, writing DIR/result-<i>.json (existing ones are kept).",
+    usage: '--spec FILE.json --out DIR',
+    flags: {
+      spec: sweepSpecFlag,
+      out: { arg: 'DIR', description: 'Folder of the result files (created if missing); a rerun skips trials already there.' },
+      parallel: { arg: 'K', description: 'Trials at once, each in its own process (at most the number of trials).', default: '1' },
+      trial: { arg: 'I', description: 'Run only trial I (what a cluster task calls).' },
+      rung: { arg: 'K', description: "Halving: with --trial, train at rung K's budget and write result-<i>-r<K>.json.", default: '0' },
+      backend,
+    },
+  },
+  export: {
+    summary: 'Write a Slurm job array or a Kubernetes Indexed Job that runs one trial per task.',
+    usage: '--spec FILE.json --to slurm|k8s --out DIR',
+    flags: {
+      spec: sweepSpecFlag,
+      to: { arg: 'slurm|k8s', description: 'slurm: DIR/sweep.sbatch and DIR/sweep.json; k8s: DIR/sweep-job.json (a ConfigMap and a Job).' },
+      out: { arg: 'DIR', description: 'Folder to write into (created if missing).' },
+      cpus: { arg: 'N', description: 'CPUs per trial (--cpus-per-task; the container request).', default: '2' },
+      memory: { arg: 'SIZE', description: 'Memory per trial, e.g. 4G or 512M (--mem; the container limit).', default: '4G' },
+      time: { arg: 'HH:MM:SS', description: 'Time limit per trial (--time; activeDeadlineSeconds on k8s).', default: '01:00:00' },
+      results: { arg: 'DIR', description: 'Slurm: where tasks write result-<i>.json and their logs.', default: 'OUT/results' },
+      workdir: { arg: 'DIR', description: 'Slurm: the checkout each task runs the CLI from.', default: 'this checkout' },
+      partition: { arg: 'NAME', description: 'Slurm: partition to submit to.', default: "the cluster's default" },
+      parallelism: { arg: 'P', description: 'k8s: pods at once (at most the number of trials).', default: 'all trials' },
+      image: { arg: 'IMAGE', description: 'k8s: the image built from the Dockerfile.', default: 'ppo-trading-lab:latest' },
+      'data-volume': {
+        arg: 'pvc:NAME|host:PATH',
+        description: 'k8s: volume holding the data file, mounted read-only at /data (a PersistentVolumeClaim or a hostPath).',
+        default: 'pvc:ppo-data',
+      },
+      'results-volume': {
+        arg: 'pvc:NAME|host:PATH',
+        description: 'k8s: volume the results are written to, mounted at /results.',
+        default: 'pvc:ppo-results',
+      },
+      backend,
+      force,
+    },
+  },
+  collect: {
+    summary: "Gather a sweep's result-<i>.json files into JSON lines sorted by trial; report missing and failed trials.",
+    usage: 'DIR --out runs.jsonl',
+    flags: {
+      spec: { arg: 'FILE.json', description: 'The sweep spec, to name trials that wrote no result.' },
+      out: { arg: 'FILE.jsonl', description: 'JSON lines to write, one run record a line.' },
+      force,
+    },
+  },
 };
 
 /** Every command's flags, their help and their defaults: the one description parse and --help read. */
@@ -248,6 +309,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
       force,
     },
   },
+  sweep: {
+    summary: 'Hyper-parameter sweeps: run trials here, export them to Slurm or Kubernetes, collect results.',
+    usage: 'run|export|collect',
+    flags: {},
+    subcommands: SWEEP_SUBCOMMANDS,
+  },
 };
 
 /** parseArgs options for a command: strings for flags with a value, booleans for switches. */
@@ -261,9 +328,13 @@ export function commandOptions(spec: CommandSpec): NonNullable<ParseArgsConfig['
 }
 
 /** `npm run cli -- COMMAND --help`: every flag with its default and one line, and the settings a --config file may hold. */
-export function commandHelp(name: string): string {
-  const spec = COMMANDS[name];
-  const lines = [`npm run cli -- ${name} ${spec.usage} [flags]`, '', spec.summary, '', 'Flags:'];
+export function commandHelp(name: string, subcommand?: string): string {
+  const group = COMMANDS[name];
+  const sub = subcommand === undefined ? undefined : group.subcommands?.[subcommand];
+  if (group.subcommands && !sub) return groupHelp(name, group);
+  const spec = sub ?? group;
+  const title = sub ? `${name} ${subcommand}` : name;
+  const lines = [`npm run cli -- ${title} ${spec.usage} [flags]`, '', spec.summary, '', 'Flags:'];
   const rows = Object.entries(spec.flags).map(([flag, f]) => [
     `--${flag}${f.arg ? ` ${f.arg}` : ''}`,
     `${f.description}${f.default ? ` Default: ${f.default}.` : ''}`,
@@ -277,10 +348,21 @@ export function commandHelp(name: string): string {
   return lines.join('\n');
 }
 
+/** `npm run cli -- sweep --help`: a group's subcommands. */
+function groupHelp(name: string, group: CommandSpec): string {
+  const lines = [`npm run cli -- ${name} ${group.usage} [flags]`, '', group.summary, '', 'Subcommands:'];
+  for (const [sub, spec] of Object.entries(group.subcommands ?? {})) lines.push(`  ${`${name} ${sub}`.padEnd(16)} ${spec.summary}`);
+  lines.push('', `npm run cli -- ${name} SUBCOMMAND --help lists its flags.`);
+  return lines.join('\n');
+}
+
 /** `npm run cli -- --help`: the commands and how to get each one's flags. */
 export function overviewHelp(): string {
   const lines = ['PPO Trading Lab command line', '', 'Commands:'];
-  for (const [name, spec] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(16)} ${spec.summary}`);
+  for (const [name, spec] of Object.entries(COMMANDS)) {
+    if (!spec.subcommands) lines.push(`  ${name.padEnd(16)} ${spec.summary}`);
+    for (const [sub, s] of Object.entries(spec.subcommands ?? {})) lines.push(`  ${`${name} ${sub}`.padEnd(16)} ${s.summary}`);
+  }
   lines.push(
     '',
     "npm run cli -- COMMAND --help lists a command's flags with their defaults.",

@@ -27,6 +27,7 @@ const USER_ERROR_NAMES = new Set([
   'TrainingError',
   'UsageError',
   'LibraryError',
+  'RunRecordError',
 ]);
 
 /** The user-facing form of an input error; null for anything else (a bug, which must surface as one). */
