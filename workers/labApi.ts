@@ -47,6 +47,8 @@ import { shortFileName } from '../src/core/model/validation';
 import { LibraryError, ModelLibrary, type ModelMeta } from '../src/library/modelLibrary';
 import { holdWhileRunning, isHeldByRun } from '../src/library/runLocks';
 import { probeAdapter, startBackend, type BackendChoice, type BackendInfo, type Calibration } from './backend';
+import { attempt, failure, fileSafe, yieldToMessages } from './serviceSupport';
+import { importPortfolioModel, isPortfolioModelText, PortfolioService } from './portfolioService';
 
 export type { BackendChoice, BackendInfo, Calibration } from './backend';
 export type { TrainingBatch } from '../src/core/workflow/trainingStream';
@@ -62,6 +64,24 @@ export type {
   WalkForwardSummary,
 } from '../src/core/workflow/walkForward';
 export type { ModelEvaluation, RunVerdict } from '../src/core/workflow/evaluate';
+export type {
+  AlignmentReport,
+  AlignOptions,
+  PortfolioBacktestResult,
+  PortfolioBacktestView,
+  PortfolioCompareRow,
+  PortfolioData,
+  PortfolioEvaluationPoint,
+  PortfolioFileInput,
+  PortfolioFileSummary,
+  PortfolioMeta,
+  PortfolioPrediction,
+  PortfolioProgressPoint,
+  PortfolioRef,
+  PortfolioRunResult,
+  PortfolioSplitName,
+  PortfolioTrainingBatch,
+} from './portfolioService';
 
 export interface GpuStatus {
   available: boolean;
@@ -256,9 +276,10 @@ export class LibraryService {
     });
   }
 
-  /** Validates a bundle file and adds it to the library; a bad file changes nothing. */
+  /** Validates a bundle file (single-asset or portfolio) and adds it to the library; a bad file changes nothing. */
   async importModel(text: string, fileName: string): Promise<Outcome<ModelMeta>> {
     return attempt(async () => {
+      if (isPortfolioModelText(text)) return importPortfolioModel(await this.open(), text, fileName);
       let bundle: ModelBundle;
       try {
         bundle = parseBundle(text);
@@ -630,7 +651,7 @@ export class BacktestService {
 }
 
 /**
- * The one API the UI calls, composed of its four services; the worker exposes an instance through
+ * The one API the UI calls, composed of its five services; the worker exposes an instance through
  * Comlink, and the UI calls e.g. `labClient().data.importFile(...)`.
  */
 export class LabApi {
@@ -639,6 +660,8 @@ export class LabApi {
   readonly library = new LibraryService(this.session);
   readonly training = new TrainingService(this.session, this.library);
   readonly backtest = new BacktestService(this.session, this.library);
+  /** The portfolio agent: several CSVs aligned, trained, backtested against 1/N, predicted. */
+  readonly portfolio = new PortfolioService(this.session, this.library);
 }
 
 async function refuseWhileRunning(id: string, what: 'renamed' | 'deleted'): Promise<void> {
@@ -696,48 +719,6 @@ class AutosaveLog {
   }
 }
 
-/**
- * Lets queued messages (pause, stop) in. On wasm and cpu every await of a fold's update settles as a
- * microtask, so without this a pause sent mid-fold waits for the fold to end.
- */
-function yieldToMessages(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
-
 function steps(timesteps: number): string {
   return `${timesteps.toLocaleString('en-US')} timesteps`;
-}
-
-function fileSafe(name: string): string {
-  return name.replace(/[^\w.-]+/g, '_').slice(0, 80) || 'model';
-}
-
-async function attempt<T>(work: () => Promise<T>): Promise<Outcome<T>> {
-  try {
-    return { ok: true, value: await work() };
-  } catch (error) {
-    const userError = toUserError(error);
-    if (userError === null) throw error;
-    return { ok: false, error: userError };
-  }
-}
-
-/** A failure that is not the input's fault (out of memory, a lost GPU device…), said plainly. */
-function failure(during: string, error: unknown): UserError {
-  const detail = error instanceof Error ? error.message : String(error);
-  const gpuLost = /device.*lost|lost.*device|context lost/i.test(detail);
-  const memory = /memory|allocation|OOM/i.test(detail);
-  const hint = gpuLost
-    ? 'The GPU device was lost; choose the wasm backend or reload the page and train again.'
-    : memory
-      ? 'The backend ran out of memory; use a smaller network, fewer envs or a smaller minibatch.'
-      : 'Try again; if it repeats, try another backend and report this message.';
-  return { kind: 'TrainingError', message: `${during} failed: ${detail}. ${hint}` };
 }

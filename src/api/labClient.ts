@@ -2,6 +2,21 @@ import * as Comlink from 'comlink';
 import type { LabApi, ModelRef } from '../../workers/labApi';
 
 export type {
+  AlignmentReport,
+  AlignOptions,
+  PortfolioBacktestResult,
+  PortfolioBacktestView,
+  PortfolioCompareRow,
+  PortfolioData,
+  PortfolioEvaluationPoint,
+  PortfolioFileSummary,
+  PortfolioMeta,
+  PortfolioPrediction,
+  PortfolioProgressPoint,
+  PortfolioRef,
+  PortfolioRunResult,
+  PortfolioSplitName,
+  PortfolioTrainingBatch,
   AutosaveEvent,
   BackendChoice,
   BackendInfo,

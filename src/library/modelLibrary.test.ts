@@ -2,6 +2,8 @@ import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { ModelLibrary } from './modelLibrary';
 import type { ModelBundle } from '../core/model/bundle';
+import type { PortfolioBundle } from '../core/portfolio/bundle';
+import { portfolioDefaults } from '../core/portfolio/trainingConfig';
 import { mergeTrainingConfig } from '../core/ppo/config';
 
 function bundle(name: string, timesteps = 100): ModelBundle {
@@ -57,6 +59,61 @@ describe('ModelLibrary', () => {
 
   it('says saving is off when there is no IndexedDB', async () => {
     await expect(ModelLibrary.open(undefined as unknown as IDBFactory)).rejects.toThrow(/cannot be saved/);
+  });
+});
+
+function portfolioBundle(name: string): PortfolioBundle {
+  const span = (firstTime: number, lastTime: number) => ({ firstTime, lastTime, bars: 10 });
+  return {
+    name,
+    createdAt: '2026-11-24T00:00:00.000Z',
+    config: portfolioDefaults('enhanced'),
+    assets: ['EURUSD', 'GBPUSD'],
+    data: {
+      files: [
+        { name: 'EURUSD', fileName: 'EURUSD.csv', rows: 30, closeHash: '0' },
+        { name: 'GBPUSD', fileName: 'GBPUSD.csv', rows: 30, closeHash: '1' },
+      ],
+      join: 'inner',
+      maxFillBars: 0,
+      bars: 30,
+      intervalMs: 86_400_000,
+      splits: { train: span(1, 2), validation: span(3, 4), test: span(5, 6) },
+    },
+    training: { timesteps: 64, episodes: 1, updates: 1, wallTimeMs: 1, backend: 'cpu', stopReason: 'timesteps', selection: null },
+    metrics: { validation: null, test: null, testPortfolio: null },
+  } as unknown as PortfolioBundle;
+}
+
+describe('ModelLibrary with portfolio models', () => {
+  it('lists a portfolio model with its assets beside the single-asset models, which list as before', async () => {
+    const lib = await ModelLibrary.open(new IDBFactory());
+    const single = await lib.save(bundle('single'), '{}');
+    const portfolio = await lib.savePortfolio(portfolioBundle('pair'), '{"name":"pair"}');
+    expect(portfolio).toMatchObject({
+      kind: 'portfolio',
+      variant: 'enhanced',
+      mode: 'long-only',
+      assets: ['EURUSD', 'GBPUSD'],
+      data: { fileName: 'EURUSD.csv, GBPUSD.csv', rows: 30, firstTime: 1, lastTime: 6 },
+      rules: 'long-only, 2 assets',
+    });
+    const listed = await lib.list();
+    expect(listed.map((m) => [m.name, m.kind]).sort()).toEqual([
+      ['pair', 'portfolio'],
+      ['single', 'model'],
+    ]);
+    expect(listed.find((m) => m.id === single.id)).not.toHaveProperty('assets');
+  });
+
+  it('shares names with the single-asset models and renames a portfolio entry in its bundle too', async () => {
+    const lib = await ModelLibrary.open(new IDBFactory());
+    await lib.save(bundle('same'), '{}');
+    const p = await lib.savePortfolio(portfolioBundle('same'), JSON.stringify({ name: 'same' }));
+    expect(p.name).toBe('same (2)');
+    await lib.rename(p.id, 'renamed');
+    expect(JSON.parse(await lib.bundleText(p.id)).name).toBe('renamed');
+    expect((await lib.list()).find((m) => m.id === p.id)).toMatchObject({ name: 'renamed', kind: 'portfolio' });
   });
 });
 

@@ -2,16 +2,17 @@ import { describeRunRules } from '../core/workflow/runSettings';
 import type { BacktestMetrics } from '../core/backtest/types';
 import type { ModelBundle } from '../core/model/bundle';
 import type { Variant } from '../core/ppo/config';
+import type { PortfolioBundle } from '../core/portfolio/bundle';
+import type { PortfolioVariant } from '../core/portfolio/trainingConfig';
+import type { PortfolioMode } from '../core/portfolio/types';
 
-/** What the library lists; the bundle itself (weights included) is stored separately. */
-export interface ModelMeta {
+/** What the library lists of every entry; the bundle itself (weights included) is stored separately. */
+interface MetaBase {
   id: string;
   name: string;
-  variant: Variant;
   createdAt: string;
   savedAt: string;
-  /** 'model' for a saved model, 'checkpoint' for the autosave of a run in progress. */
-  kind: 'model' | 'checkpoint';
+  /** For a portfolio, the asset files joined ("A.csv, B.csv") and the aligned bars. */
   data: { fileName: string; rows: number; firstTime: number; lastTime: number; intervalMs: number };
   timesteps: number;
   updates: number;
@@ -21,6 +22,23 @@ export interface ModelMeta {
   /** The trading rules and critic in a few words (absent in entries saved before they existed). */
   rules?: string;
 }
+
+/** A single-asset model: 'model' when saved, 'checkpoint' for the autosave of a run in progress. */
+export interface SingleAssetMeta extends MetaBase {
+  kind: 'model' | 'checkpoint';
+  variant: Variant;
+}
+
+/** A portfolio agent (`NAME.portfolio.json`), listed with the assets it trained on. */
+export interface PortfolioMeta extends MetaBase {
+  kind: 'portfolio';
+  variant: PortfolioVariant;
+  mode: PortfolioMode;
+  assets: string[];
+}
+
+/** Entries saved before portfolios existed have no `assets` and a single-asset kind: they list unchanged. */
+export type ModelMeta = SingleAssetMeta | PortfolioMeta;
 
 /** A library operation that failed for a reason the user can act on (storage full, name taken…). */
 export class LibraryError extends Error {
@@ -78,38 +96,79 @@ export class ModelLibrary {
   async save(
     bundle: ModelBundle,
     text: string,
-    options: { id?: string; kind?: ModelMeta['kind']; targetTimesteps?: number } = {},
+    options: { id?: string; kind?: SingleAssetMeta['kind']; targetTimesteps?: number } = {},
   ): Promise<ModelMeta> {
-    const id = options.id ?? `m-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-    return this.transact('readwrite', (tx, done) => {
+    return this.put(bundle.name, text, options.id, (id, name, stored) => ({
+      id,
+      name,
+      variant: bundle.variant,
+      createdAt: bundle.createdAt,
+      savedAt: new Date().toISOString(),
+      kind: options.kind ?? 'model',
+      data: {
+        fileName: bundle.data.fileName,
+        rows: bundle.data.rows,
+        firstTime: bundle.data.firstTime,
+        lastTime: bundle.data.lastTime,
+        intervalMs: bundle.data.intervalMs,
+      },
+      timesteps: bundle.training.timesteps,
+      updates: bundle.training.updates,
+      targetTimesteps: options.targetTimesteps ?? bundle.config.stop.totalTimesteps,
+      validation: bundle.metrics.validation
+        ? { totalReturn: bundle.metrics.validation.totalReturn, sharpe: bundle.metrics.validation.sharpe }
+        : null,
+      sizeBytes: stored.length,
+      rules: describeRunRules(bundle.config),
+    }));
+  }
+
+  /** Saves a portfolio model, listed with its assets; names are shared with the single-asset models. */
+  async savePortfolio(bundle: PortfolioBundle, text: string): Promise<PortfolioMeta> {
+    const { splits } = bundle.data;
+    const meta = await this.put(bundle.name, text, undefined, (id, name, stored) => ({
+      id,
+      name,
+      kind: 'portfolio',
+      variant: bundle.config.variant,
+      mode: bundle.config.env.mode,
+      assets: bundle.assets,
+      createdAt: bundle.createdAt,
+      savedAt: new Date().toISOString(),
+      data: {
+        fileName: bundle.data.files.map((f) => f.fileName).join(', '),
+        rows: bundle.data.bars,
+        firstTime: splits.train.firstTime,
+        lastTime: splits.test.bars > 0 ? splits.test.lastTime : splits.validation.lastTime,
+        intervalMs: bundle.data.intervalMs,
+      },
+      timesteps: bundle.training.timesteps,
+      updates: bundle.training.updates,
+      targetTimesteps: bundle.config.stop.totalTimesteps,
+      validation: bundle.metrics.validation
+        ? { totalReturn: bundle.metrics.validation.totalReturn, sharpe: bundle.metrics.validation.sharpe }
+        : null,
+      sizeBytes: stored.length,
+      rules: `${bundle.config.env.mode}, ${bundle.assets.length} assets`,
+    }));
+    return meta as PortfolioMeta;
+  }
+
+  /** Writes the meta and the bundle text in one transaction, under a name no other entry has. */
+  private put(
+    bundleName: string,
+    text: string,
+    givenId: string | undefined,
+    metaOf: (id: string, name: string, stored: string) => ModelMeta,
+  ) {
+    const id = givenId ?? `m-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    return this.transact<ModelMeta>('readwrite', (tx, done) => {
       const request = tx.objectStore(META).getAll();
       request.onsuccess = () => {
         const taken = (request.result as ModelMeta[]).filter((m) => m.id !== id).map((m) => m.name);
-        const name = uniqueName(bundle.name, taken);
-        const stored = name === bundle.name ? text : withName(text, name);
-        const meta: ModelMeta = {
-          id,
-          name,
-          variant: bundle.variant,
-          createdAt: bundle.createdAt,
-          savedAt: new Date().toISOString(),
-          kind: options.kind ?? 'model',
-          data: {
-            fileName: bundle.data.fileName,
-            rows: bundle.data.rows,
-            firstTime: bundle.data.firstTime,
-            lastTime: bundle.data.lastTime,
-            intervalMs: bundle.data.intervalMs,
-          },
-          timesteps: bundle.training.timesteps,
-          updates: bundle.training.updates,
-          targetTimesteps: options.targetTimesteps ?? bundle.config.stop.totalTimesteps,
-          validation: bundle.metrics.validation
-            ? { totalReturn: bundle.metrics.validation.totalReturn, sharpe: bundle.metrics.validation.sharpe }
-            : null,
-          sizeBytes: stored.length,
-          rules: describeRunRules(bundle.config),
-        };
+        const name = uniqueName(bundleName, taken);
+        const stored = name === bundleName ? text : withName(text, name);
+        const meta = metaOf(id, name, stored);
         tx.objectStore(META).put(meta);
         tx.objectStore(BUNDLES).put(stored, id);
         done(meta);

@@ -14,6 +14,8 @@ import { BacktestPanel } from './backtest/BacktestPanel';
 import { WalkForwardPanel } from './walkforward/WalkForwardPanel';
 import { LibraryPanel } from './library/LibraryPanel';
 import { PredictPanel } from './library/PredictPanel';
+import { PortfolioPanel } from './portfolio/PortfolioPanel';
+import { usePortfolioStore } from '../store/portfolioStore';
 
 let startedOnce = false;
 
@@ -24,6 +26,7 @@ export function App() {
     startedOnce = true;
     onWorkerCrash((message) => {
       useWalkForwardStore.getState().crashed();
+      usePortfolioStore.getState().crashed();
       useTrainingStore.getState().crashed(message);
     });
     void useLabStore.getState().probeGpu();
@@ -56,6 +59,7 @@ export function App() {
         <BacktestPanel />
         <LibraryPanel />
         <PredictPanel />
+        <PortfolioPanel />
       </main>
       <DropOverlay />
     </div>

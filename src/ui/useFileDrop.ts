@@ -1,10 +1,10 @@
 import { useState, type DragEvent } from 'react';
 
 /**
- * Drop handlers for a panel that takes a file itself: the drop stops there, so the window-wide
- * handler does not also load the file as market data.
+ * Drop handlers for a panel that takes files itself: the drop stops there, so the window-wide
+ * handler does not also load a file as market data. `onFiles` gets every dropped file, in order.
  */
-export function useFileDrop(onFile: (file: File) => void) {
+export function useFilesDrop(onFiles: (files: File[]) => void) {
   const [dragOver, setDragOver] = useState(false);
   return {
     dragOver,
@@ -20,9 +20,14 @@ export function useFileDrop(onFile: (file: File) => void) {
         e.preventDefault();
         e.stopPropagation();
         setDragOver(false);
-        const file = e.dataTransfer.files[0];
-        if (file) onFile(file);
+        const files = Array.from(e.dataTransfer.files);
+        if (files.length) onFiles(files);
       },
     },
   };
+}
+
+/** As useFilesDrop, for a panel that takes one file: the first dropped. */
+export function useFileDrop(onFile: (file: File) => void) {
+  return useFilesDrop((files) => onFile(files[0]));
 }

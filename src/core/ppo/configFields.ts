@@ -64,14 +64,20 @@ let cached: ConfigField[] | null = null;
 /** Every setting of every section, in schema order. */
 export function configFields(): ConfigField[] {
   if (cached) return cached;
-  const shape = trainingConfigSchema.shape as unknown as Record<ConfigSection, { shape: Record<string, AnySchema> }>;
+  const shape = trainingConfigSchema.shape as unknown as Record<ConfigSection, z.ZodType>;
   cached = CONFIG_SECTIONS.flatMap((section) =>
-    Object.entries(shape[section].shape).map(([key, schema]) => {
-      const { inner, nullable, description } = unwrap(schema);
-      return { path: `${section}.${key}` as ConfigPath, section, key, description: description ?? '', nullable, ...kindOf(inner) };
-    }),
+    schemaFields(shape[section]).map((f) => ({ ...f, path: `${section}.${f.key}` as ConfigPath, section })),
   );
   return cached;
+}
+
+/** The settings of one section's zod object, in schema order: key, description, kind and bounds (any config schema). */
+export function schemaFields(section: z.ZodType): Omit<ConfigField, 'path' | 'section'>[] {
+  const shape = (section as unknown as { shape: Record<string, AnySchema> }).shape;
+  return Object.entries(shape).map(([key, schema]) => {
+    const { inner, nullable, description } = unwrap(schema);
+    return { key, description: description ?? '', nullable, ...kindOf(inner) };
+  });
 }
 
 export function configField(path: ConfigPath): ConfigField {

@@ -2,6 +2,7 @@ import { useEffect, useId, useMemo, useState } from 'react';
 import { useLibraryStore } from '../../store/libraryStore';
 import { useLabBusy } from '../../store/busy';
 import { useTrainingStore } from '../../store/trainingStore';
+import { usePortfolioStore } from '../../store/portfolioStore';
 import { useFileDrop } from '../useFileDrop';
 import { savedModelRef, type ModelMeta } from '../../api/labClient';
 import { formatNumber, formatSteps } from '../charts/series';
@@ -83,7 +84,10 @@ export function LibraryPanel() {
           }}
         />
       </div>
-      <p className="hint">Models stay in this browser (IndexedDB). Drop a .ppo.json file here to import it.</p>
+      <p className="hint">
+        Models stay in this browser (IndexedDB). Drop a .ppo.json or .portfolio.json file here to import it; portfolio models are listed
+        with their assets and used in the Portfolio panel.
+      </p>
       {models.length === 0 ? (
         <p className="empty">No saved models yet.</p>
       ) : (
@@ -116,6 +120,8 @@ export function LibraryPanel() {
 function ModelRow({ meta }: { meta: ModelMeta }) {
   const { rename, remove, exportBundle, exportTfjs } = useLibraryStore();
   const resumeCheckpoint = useTrainingStore((s) => s.resumeCheckpoint);
+  const selectPortfolio = usePortfolioStore((s) => s.select);
+  const exportPortfolio = usePortfolioStore((s) => s.exportModel);
   const busy = useLabBusy().any;
   const inRun = useLibraryStore((s) => s.runEntries.includes(meta.id));
   const inRunHint = inRun ? 'The run in progress autosaves here; stop it first' : undefined;
@@ -123,7 +129,9 @@ function ModelRow({ meta }: { meta: ModelMeta }) {
   const [draft, setDraft] = useState(meta.name);
   const ref = savedModelRef(meta.id);
   const selectBacktestModel = useTrainingStore((s) => s.selectBacktestModel);
-  const selectForBacktest = () => selectBacktestModel(ref);
+  const portfolio = meta.kind === 'portfolio';
+  const use = () => (meta.kind === 'portfolio' ? selectPortfolio(ref, meta.name) : selectBacktestModel(ref));
+  const dataTitle = `${meta.data.rows} bars, ${formatTime(meta.data.firstTime, meta.data.intervalMs)} → ${formatTime(meta.data.lastTime, meta.data.intervalMs)}`;
 
   return (
     <tr data-model-name={meta.name} data-kind={meta.kind}>
@@ -142,16 +150,15 @@ function ModelRow({ meta }: { meta: ModelMeta }) {
           meta.name
         )}
         {meta.kind === 'checkpoint' ? <span className="tag">checkpoint</span> : null}
+        {portfolio ? <span className="tag">portfolio</span> : null}
       </th>
       <td title={meta.rules}>
         {meta.variant}
         {meta.rules ? <span className="rules">{meta.rules}</span> : null}
       </td>
       <td>{meta.savedAt.slice(0, 16).replace('T', ' ')}</td>
-      <td
-        title={`${meta.data.rows} bars, ${formatTime(meta.data.firstTime, meta.data.intervalMs)} → ${formatTime(meta.data.lastTime, meta.data.intervalMs)}`}
-      >
-        {meta.data.fileName}
+      <td title={dataTitle} data-testid={portfolio ? 'model-assets' : undefined}>
+        {meta.kind === 'portfolio' ? meta.assets.join(', ') : meta.data.fileName}
       </td>
       <td>
         {formatSteps(meta.timesteps)}
@@ -170,23 +177,30 @@ function ModelRow({ meta }: { meta: ModelMeta }) {
             Resume
           </button>
         ) : null}
-        <button type="button" onClick={selectForBacktest} data-testid="model-backtest">
+        <button
+          type="button"
+          onClick={use}
+          data-testid="model-backtest"
+          title={portfolio ? 'Use in the Portfolio panel' : 'Use in the Backtest panel'}
+        >
           Use
         </button>
         <button type="button" onClick={() => setEditing(true)} disabled={inRun} title={inRunHint} data-testid="model-rename">
           Rename
         </button>
-        <button type="button" onClick={() => void exportBundle(ref)} data-testid="model-export">
+        <button type="button" onClick={() => void (portfolio ? exportPortfolio(ref) : exportBundle(ref))} data-testid="model-export">
           Export
         </button>
-        <button
-          type="button"
-          onClick={() => void exportTfjs(ref)}
-          data-testid="model-export-tfjs"
-          title="model.json + weights for tf.loadLayersModel"
-        >
-          TF.js
-        </button>
+        {portfolio ? null : (
+          <button
+            type="button"
+            onClick={() => void exportTfjs(ref)}
+            data-testid="model-export-tfjs"
+            title="model.json + weights for tf.loadLayersModel"
+          >
+            TF.js
+          </button>
+        )}
         <button
           type="button"
           disabled={inRun}

@@ -4,6 +4,7 @@ import { WINDOWS, type WalkForwardWindow } from '../../core/workflow/foldPlan';
 import { effectiveConfig, useConfigStore } from '../../store/configStore';
 import { useLabStore } from '../../store/labStore';
 import { useTrainingStore } from '../../store/trainingStore';
+import { useLabBusy } from '../../store/busy';
 import { checkWalkForwardSettings, isWalkForwardBusy, useWalkForwardStore, type WalkForwardStatus } from '../../store/walkForwardStore';
 import { NumberInput } from '../config/ConfigPanel';
 import { MetricsTable } from '../MetricsTable';
@@ -17,6 +18,7 @@ export function WalkForwardPanel() {
   const { valid, config } = useMemo(() => effectiveConfig(variant, overrides), [variant, overrides]);
   const dataset = useLabStore((s) => s.dataset);
   const trainingActive = useTrainingStore((s) => s.runs.some((r) => r.status === 'running' || r.status === 'paused'));
+  const portfolioActive = useLabBusy().portfolio;
   const { settings, status, result, setSetting, start, pause, resume, stop } = useWalkForwardStore();
   const ids = { folds: useId(), window: useId(), purge: useId(), embargo: useId(), steps: useId() };
   const lookback = config.env.lookback;
@@ -28,9 +30,11 @@ export function WalkForwardPanel() {
       ? 'Fix the highlighted training settings first.'
       : trainingActive
         ? 'A training run is going; stop it or let it finish first.'
-        : Object.keys(errors).length
-          ? 'Fix the walk-forward settings first.'
-          : null;
+        : portfolioActive
+          ? 'A portfolio run is going; stop it or let it finish first.'
+          : Object.keys(errors).length
+            ? 'Fix the walk-forward settings first.'
+            : null;
   const intervalMs = dataset?.report.intervalMs ?? 86_400_000;
 
   return (
