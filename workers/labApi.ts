@@ -32,7 +32,7 @@ import { evaluateBacktest, testVerdict, type ModelEvaluation, type RunVerdict } 
 import { renderReportHtml } from '../src/core/report/html';
 import { renderWalkForwardReport } from '../src/core/report/walkForward';
 import type { BacktestMetrics } from '../src/core/backtest/types';
-import type { TrainingOverrides, Variant, TrainingConfig } from '../src/core/ppo/config';
+import { mergeTrainingConfig, type TrainingOverrides, type Variant, type TrainingConfig } from '../src/core/ppo/config';
 import type { TrainingControl, StopReason } from '../src/core/ppo/trainer';
 import {
   loadNetwork,
@@ -46,6 +46,11 @@ import {
 import { shortFileName } from '../src/core/model/validation';
 import { LibraryError, ModelLibrary, type ModelMeta } from '../src/library/modelLibrary';
 import { holdWhileRunning, isHeldByRun } from '../src/library/runLocks';
+import { RunHistory, RunRecording } from './runHistory';
+import { RunsService } from './runsService';
+import { SweepService } from './sweepService';
+import { yieldToMessages } from './messages';
+import { attempt } from './outcome';
 import { probeAdapter, startBackend, type BackendChoice, type BackendInfo, type Calibration } from './backend';
 
 export type { BackendChoice, BackendInfo, Calibration } from './backend';
@@ -62,6 +67,8 @@ export type {
   WalkForwardSummary,
 } from '../src/core/workflow/walkForward';
 export type { ModelEvaluation, RunVerdict } from '../src/core/workflow/evaluate';
+export type { RunImport, RunLineError, RunOverlay, RunRow } from './runsService';
+export type { SweepProgress, SweepSpec, SweepState, SweepTrialResult } from './sweepService';
 
 export interface GpuStatus {
   available: boolean;
@@ -161,6 +168,8 @@ class LabSession {
   lastWalkForward: { result: WalkForwardResult; bars: Bars; report: ImportReport; html: string | null } | null = null;
   runCounter = 0;
   libraryConnection: Promise<ModelLibrary> | null = null;
+  /** Every run's record (issue #20's runs history), in its own IndexedDB database. */
+  readonly history = new RunHistory();
 
   /** Starts (or keeps) a tfjs backend; training and model checks use whatever was started last. */
   async useBackend(choice: BackendChoice, calibration: Calibration | null = null): Promise<BackendInfo> {
@@ -217,7 +226,9 @@ export class LibraryService {
   async saveModel(runId: ModelRef, name: string): Promise<Outcome<ModelMeta>> {
     return attempt(async () => {
       const bundle = { ...(await this.resolve(runId)), name: name.trim() || 'Untitled model' };
-      return (await this.open()).save(bundle, serializeBundle(bundle));
+      const meta = await (await this.open()).save(bundle, serializeBundle(bundle));
+      await this.session.history.noteModel(runId, meta.id);
+      return meta;
     });
   }
 
@@ -351,6 +362,7 @@ export class TrainingService {
     const checkpointId = resumeModelId ?? `ckpt-${Date.now().toString(36)}`;
     const bestId = `best-${checkpointId}`;
     const release = holdWhileRunning([checkpointId, bestId]);
+    let recording: RunRecording | null = null;
     try {
       await this.useBackend(backend);
       const runId: ModelRef = `run-${++this.session.runCounter}`;
@@ -361,6 +373,7 @@ export class TrainingService {
         `${variant} on ${dataset.report.fileName} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
       const library = await this.library.open().catch(() => null);
       const autosave = new AutosaveLog(resumeFrom?.training.timesteps ?? null);
+      recording = new RunRecording(dataset.bars, dataset.report, name, 'app');
       // A failed autosave (storage full, a closed database) is reported and training goes on.
       const keep = async (bundle: ModelBundle, what: 'checkpoint' | 'best') => {
         if (!library) return;
@@ -377,9 +390,10 @@ export class TrainingService {
           onAutosave?.({ ok: false, error: { kind: 'LibraryError', message: autosave.failed(what, bundle.training.timesteps, error) } });
         }
       };
-      const outcome = await trainModel(dataset.bars, dataset.report, overrides, name, stream, {
+      const outcome = await trainModel(dataset.bars, dataset.report, overrides, name, recording.events(stream), {
         onTrainer: (trainer) => {
           this.session.control = trainer.control;
+          recording?.trainerBuilt();
         },
         ...(resumeFrom ? { resumeFrom } : {}),
         ...(library
@@ -404,6 +418,10 @@ export class TrainingService {
         }
       }
       const b = outcome.bundle;
+      // The best checkpoint autosaved as a library model is this run's model until the user saves another.
+      const finished = recording;
+      const recordNotice = await this.session.history.record(() => finished.finished(outcome, autosave.bestSaved() ? bestId : null));
+      if (recordNotice === null) this.session.history.recordIds.set(runId, recording.id);
       return {
         ok: true,
         value: {
@@ -421,13 +439,17 @@ export class TrainingService {
           test: b.metrics.test,
           splits: b.data.splits ?? null,
           selection: b.training.selection ?? null,
-          autosaveNotice: autosave.notice(),
+          autosaveNotice: joinNotices(autosave.notice(), recordNotice && notRecorded(recordNotice)),
           notes: outcome.notes,
         },
       };
     } catch (error) {
       stream.close();
-      return { ok: false, error: toUserError(error) ?? failure('Training', error) };
+      const userError = toUserError(error) ?? failure('Training', error);
+      const failed = recording;
+      // Recording a failure must not hide it: a failed write is left out of the message.
+      if (failed) await this.session.history.record(() => failed.failed(mergeTrainingConfig(overrides), userError.message));
+      return { ok: false, error: userError };
     } finally {
       this.session.control = null;
       release();
@@ -630,7 +652,7 @@ export class BacktestService {
 }
 
 /**
- * The one API the UI calls, composed of its four services; the worker exposes an instance through
+ * The one API the UI calls, composed of its services; the worker exposes an instance through
  * Comlink, and the UI calls e.g. `labClient().data.importFile(...)`.
  */
 export class LabApi {
@@ -639,6 +661,8 @@ export class LabApi {
   readonly library = new LibraryService(this.session);
   readonly training = new TrainingService(this.session, this.library);
   readonly backtest = new BacktestService(this.session, this.library);
+  readonly runs = new RunsService(this.session.history);
+  readonly sweeps = new SweepService(this.session, () => this.library.open());
 }
 
 async function refuseWhileRunning(id: string, what: 'renamed' | 'deleted'): Promise<void> {
@@ -676,6 +700,11 @@ class AutosaveLog {
     return `${lost}: ${reason}. Training goes on. ${this.kept()} The finished model stays in this session; save or export it when the run ends.`;
   }
 
+  /** True when the run's best checkpoint is in the library (its "best so far" entry). */
+  bestSaved(): boolean {
+    return this.lastBest !== null;
+  }
+
   notRemoved(error: unknown): void {
     const reason = error instanceof LibraryError ? error.reason : error instanceof Error ? error.message : String(error);
     this.leftover = `The finished run's checkpoint could not be removed from the library (${reason}); delete it there.`;
@@ -696,19 +725,13 @@ class AutosaveLog {
   }
 }
 
-/**
- * Lets queued messages (pause, stop) in. On wasm and cpu every await of a fold's update settles as a
- * microtask, so without this a pause sent mid-fold waits for the fold to end.
- */
-function yieldToMessages(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
+function notRecorded(reason: string): string {
+  return `The run was not recorded in the runs history (${reason}); the model itself is unaffected.`;
+}
+
+function joinNotices(...notices: (string | null)[]): string | null {
+  const kept = notices.filter((n): n is string => !!n);
+  return kept.length ? kept.join(' ') : null;
 }
 
 function steps(timesteps: number): string {
@@ -717,16 +740,6 @@ function steps(timesteps: number): string {
 
 function fileSafe(name: string): string {
   return name.replace(/[^\w.-]+/g, '_').slice(0, 80) || 'model';
-}
-
-async function attempt<T>(work: () => Promise<T>): Promise<Outcome<T>> {
-  try {
-    return { ok: true, value: await work() };
-  } catch (error) {
-    const userError = toUserError(error);
-    if (userError === null) throw error;
-    return { ok: false, error: userError };
-  }
 }
 
 /** A failure that is not the input's fault (out of memory, a lost GPU device…), said plainly. */

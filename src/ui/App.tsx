@@ -14,6 +14,8 @@ import { BacktestPanel } from './backtest/BacktestPanel';
 import { WalkForwardPanel } from './walkforward/WalkForwardPanel';
 import { LibraryPanel } from './library/LibraryPanel';
 import { PredictPanel } from './library/PredictPanel';
+import { RunsPanel } from './runs/RunsPanel';
+import { SweepPanel } from './sweeps/SweepPanel';
 
 let startedOnce = false;
 
@@ -53,6 +55,8 @@ export function App() {
           <TrainPanel />
         </div>
         <WalkForwardPanel />
+        <RunsPanel />
+        <SweepPanel />
         <BacktestPanel />
         <LibraryPanel />
         <PredictPanel />

@@ -20,8 +20,8 @@ export function TrainPanel() {
   const active = runs.find((r) => r.status === 'running' || r.status === 'paused') ?? null;
   const latest = active ?? groupRuns[groupRuns.length - 1] ?? null;
   const progress = latest?.progress[latest.progress.length - 1] ?? null;
-  const walkForwardBusy = useLabBusy().walkForward;
-  const canStart = active === null && !walkForwardBusy && valid !== null && dataset !== null && dataset.splits !== null;
+  const { walkForward: walkForwardBusy, sweep: sweepBusy } = useLabBusy();
+  const canStart = active === null && !walkForwardBusy && !sweepBusy && valid !== null && dataset !== null && dataset.splits !== null;
   const blocker = !dataset
     ? 'Load data first.'
     : !dataset.splits
@@ -30,7 +30,9 @@ export function TrainPanel() {
         ? 'Fix the highlighted settings first.'
         : walkForwardBusy
           ? 'A walk-forward is running; stop it or let it finish first.'
-          : null;
+          : sweepBusy
+            ? 'A sweep is running; stop it or let it finish first.'
+            : null;
 
   return (
     <section className="panel" aria-labelledby="train-title">
