@@ -32,7 +32,7 @@ import { evaluateBacktest, testVerdict, type ModelEvaluation, type RunVerdict } 
 import { renderReportHtml } from '../src/core/report/html';
 import { renderWalkForwardReport } from '../src/core/report/walkForward';
 import type { BacktestMetrics } from '../src/core/backtest/types';
-import type { TrainingOverrides, Variant, TrainingConfig } from '../src/core/ppo/config';
+import { mergeTrainingConfig, type TrainingOverrides, type Variant, type TrainingConfig } from '../src/core/ppo/config';
 import type { TrainingControl, StopReason } from '../src/core/ppo/trainer';
 import {
   loadNetwork,
@@ -46,6 +46,9 @@ import {
 import { shortFileName } from '../src/core/model/validation';
 import { LibraryError, ModelLibrary, type ModelMeta } from '../src/library/modelLibrary';
 import { holdWhileRunning, isHeldByRun } from '../src/library/runLocks';
+import { RunHistory, RunRecording } from './runHistory';
+import { RunsService } from './runsService';
+import { SweepService } from './sweepService';
 import { probeAdapter, startBackend, type BackendChoice, type BackendInfo, type Calibration } from './backend';
 import { attempt, failure, fileSafe, yieldToMessages } from './serviceSupport';
 import { importPortfolioModel, isPortfolioModelText, PortfolioService } from './portfolioService';
@@ -82,6 +85,8 @@ export type {
   PortfolioSplitName,
   PortfolioTrainingBatch,
 } from './portfolioService';
+export type { RunImport, RunLineError, RunOverlay, RunRow } from './runsService';
+export type { SweepProgress, SweepSpec, SweepState, SweepTrialResult } from './sweepService';
 
 export interface GpuStatus {
   available: boolean;
@@ -181,6 +186,8 @@ class LabSession {
   lastWalkForward: { result: WalkForwardResult; bars: Bars; report: ImportReport; html: string | null } | null = null;
   runCounter = 0;
   libraryConnection: Promise<ModelLibrary> | null = null;
+  /** Every run's record (issue #20's runs history), in its own IndexedDB database. */
+  readonly history = new RunHistory();
 
   /** Starts (or keeps) a tfjs backend; training and model checks use whatever was started last. */
   async useBackend(choice: BackendChoice, calibration: Calibration | null = null): Promise<BackendInfo> {
@@ -237,7 +244,9 @@ export class LibraryService {
   async saveModel(runId: ModelRef, name: string): Promise<Outcome<ModelMeta>> {
     return attempt(async () => {
       const bundle = { ...(await this.resolve(runId)), name: name.trim() || 'Untitled model' };
-      return (await this.open()).save(bundle, serializeBundle(bundle));
+      const meta = await (await this.open()).save(bundle, serializeBundle(bundle));
+      await this.session.history.noteModel(runId, meta.id);
+      return meta;
     });
   }
 
@@ -372,6 +381,7 @@ export class TrainingService {
     const checkpointId = resumeModelId ?? `ckpt-${Date.now().toString(36)}`;
     const bestId = `best-${checkpointId}`;
     const release = holdWhileRunning([checkpointId, bestId]);
+    let recording: RunRecording | null = null;
     try {
       await this.useBackend(backend);
       const runId: ModelRef = `run-${++this.session.runCounter}`;
@@ -382,6 +392,7 @@ export class TrainingService {
         `${variant} on ${dataset.report.fileName} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
       const library = await this.library.open().catch(() => null);
       const autosave = new AutosaveLog(resumeFrom?.training.timesteps ?? null);
+      recording = new RunRecording(dataset.bars, dataset.report, name, 'app');
       // A failed autosave (storage full, a closed database) is reported and training goes on.
       const keep = async (bundle: ModelBundle, what: 'checkpoint' | 'best') => {
         if (!library) return;
@@ -398,9 +409,10 @@ export class TrainingService {
           onAutosave?.({ ok: false, error: { kind: 'LibraryError', message: autosave.failed(what, bundle.training.timesteps, error) } });
         }
       };
-      const outcome = await trainModel(dataset.bars, dataset.report, overrides, name, stream, {
+      const outcome = await trainModel(dataset.bars, dataset.report, overrides, name, recording.events(stream), {
         onTrainer: (trainer) => {
           this.session.control = trainer.control;
+          recording?.trainerBuilt();
         },
         ...(resumeFrom ? { resumeFrom } : {}),
         ...(library
@@ -425,6 +437,10 @@ export class TrainingService {
         }
       }
       const b = outcome.bundle;
+      // The best checkpoint autosaved as a library model is this run's model until the user saves another.
+      const finished = recording;
+      const recordNotice = await this.session.history.record(() => finished.finished(outcome, autosave.bestSaved() ? bestId : null));
+      if (recordNotice === null) this.session.history.recordIds.set(runId, recording.id);
       return {
         ok: true,
         value: {
@@ -442,13 +458,17 @@ export class TrainingService {
           test: b.metrics.test,
           splits: b.data.splits ?? null,
           selection: b.training.selection ?? null,
-          autosaveNotice: autosave.notice(),
+          autosaveNotice: joinNotices(autosave.notice(), recordNotice && notRecorded(recordNotice)),
           notes: outcome.notes,
         },
       };
     } catch (error) {
       stream.close();
-      return { ok: false, error: toUserError(error) ?? failure('Training', error) };
+      const userError = toUserError(error) ?? failure('Training', error);
+      const failed = recording;
+      // Recording a failure must not hide it: a failed write is left out of the message.
+      if (failed) await this.session.history.record(() => failed.failed(mergeTrainingConfig(overrides), userError.message));
+      return { ok: false, error: userError };
     } finally {
       this.session.control = null;
       release();
@@ -651,7 +671,7 @@ export class BacktestService {
 }
 
 /**
- * The one API the UI calls, composed of its five services; the worker exposes an instance through
+ * The one API the UI calls, composed of its services; the worker exposes an instance through
  * Comlink, and the UI calls e.g. `labClient().data.importFile(...)`.
  */
 export class LabApi {
@@ -662,6 +682,8 @@ export class LabApi {
   readonly backtest = new BacktestService(this.session, this.library);
   /** The portfolio agent: several CSVs aligned, trained, backtested against 1/N, predicted. */
   readonly portfolio = new PortfolioService(this.session, this.library);
+  readonly runs = new RunsService(this.session.history);
+  readonly sweeps = new SweepService(this.session, () => this.library.open());
 }
 
 async function refuseWhileRunning(id: string, what: 'renamed' | 'deleted'): Promise<void> {
@@ -699,6 +721,11 @@ class AutosaveLog {
     return `${lost}: ${reason}. Training goes on. ${this.kept()} The finished model stays in this session; save or export it when the run ends.`;
   }
 
+  /** True when the run's best checkpoint is in the library (its "best so far" entry). */
+  bestSaved(): boolean {
+    return this.lastBest !== null;
+  }
+
   notRemoved(error: unknown): void {
     const reason = error instanceof LibraryError ? error.reason : error instanceof Error ? error.message : String(error);
     this.leftover = `The finished run's checkpoint could not be removed from the library (${reason}); delete it there.`;
@@ -717,6 +744,15 @@ class AutosaveLog {
     ].filter((p) => p !== null);
     return parts.length ? `The library holds ${parts.join(' and ')}.` : 'The library holds nothing of this run yet.';
   }
+}
+
+function notRecorded(reason: string): string {
+  return `The run was not recorded in the runs history (${reason}); the model itself is unaffected.`;
+}
+
+function joinNotices(...notices: (string | null)[]): string | null {
+  const kept = notices.filter((n): n is string => !!n);
+  return kept.length ? kept.join(' ') : null;
 }
 
 function steps(timesteps: number): string {

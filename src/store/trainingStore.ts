@@ -19,6 +19,7 @@ import type { EvaluationPoint, ProgressPoint } from '../core/workflow/trainingSt
 import { useLabStore } from './labStore';
 import { useConfigStore } from './configStore';
 import { onAutosave, useLibraryStore } from './libraryStore';
+import { announceRunsChanged, useRunsStore } from './runsStore';
 
 export type RunStatus = 'running' | 'paused' | 'done' | 'failed';
 
@@ -141,6 +142,7 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
       );
       library.runEnded();
       void library.refresh();
+      runRecorded();
       if (outcome.ok) {
         update(key, () => ({ status: 'done', result: outcome.value }));
         set((s) => ({ backtest: { ...s.backtest, runId: outcome.value.runId } }));
@@ -152,6 +154,7 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
       useLabStore.getState().showError(outcome.error);
     } catch (error) {
       library.runEnded();
+      runRecorded();
       const message = error instanceof Error ? error.message : String(error);
       const userError = {
         kind: 'InternalError',
@@ -318,6 +321,12 @@ function saveCalibration(calibration: Calibration): void {
 /** A training run is going (running or paused). See also busy.ts's useLabBusy. */
 export function isTrainingBusy(s: Pick<TrainingState, 'runs'>): boolean {
   return s.runs.some((r) => r.status === 'running' || r.status === 'paused');
+}
+
+/** The worker recorded the run (done, stopped or failed) in the runs history. */
+function runRecorded(): void {
+  void useRunsStore.getState().refresh();
+  announceRunsChanged();
 }
 
 function currentBackend(): BackendChoice {

@@ -16,6 +16,8 @@ import { LibraryPanel } from './library/LibraryPanel';
 import { PredictPanel } from './library/PredictPanel';
 import { PortfolioPanel } from './portfolio/PortfolioPanel';
 import { usePortfolioStore } from '../store/portfolioStore';
+import { RunsPanel } from './runs/RunsPanel';
+import { SweepPanel } from './sweeps/SweepPanel';
 
 let startedOnce = false;
 
@@ -56,6 +58,8 @@ export function App() {
           <TrainPanel />
         </div>
         <WalkForwardPanel />
+        <RunsPanel />
+        <SweepPanel />
         <BacktestPanel />
         <LibraryPanel />
         <PredictPanel />

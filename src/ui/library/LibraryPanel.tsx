@@ -6,7 +6,7 @@ import { usePortfolioStore } from '../../store/portfolioStore';
 import { useFileDrop } from '../useFileDrop';
 import { savedModelRef, type ModelMeta } from '../../api/labClient';
 import { formatNumber, formatSteps } from '../charts/series';
-import { formatTime } from '../format';
+import { formatBytes, formatTime } from '../format';
 
 export function LibraryPanel() {
   const { models, unavailable, storage, refresh, save, importFile } = useLibraryStore();
@@ -215,11 +215,4 @@ function ModelRow({ meta }: { meta: ModelMeta }) {
       </td>
     </tr>
   );
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(0)} kB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(1)} GB`;
 }

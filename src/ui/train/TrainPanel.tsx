@@ -20,8 +20,9 @@ export function TrainPanel() {
   const active = runs.find((r) => r.status === 'running' || r.status === 'paused') ?? null;
   const latest = active ?? groupRuns[groupRuns.length - 1] ?? null;
   const progress = latest?.progress[latest.progress.length - 1] ?? null;
-  const { walkForward: walkForwardBusy, portfolio: portfolioBusy } = useLabBusy();
-  const canStart = active === null && !walkForwardBusy && !portfolioBusy && valid !== null && dataset !== null && dataset.splits !== null;
+  const { walkForward: walkForwardBusy, portfolio: portfolioBusy, sweep: sweepBusy } = useLabBusy();
+  const canStart =
+    active === null && !walkForwardBusy && !portfolioBusy && !sweepBusy && valid !== null && dataset !== null && dataset.splits !== null;
   const blocker = !dataset
     ? 'Load data first.'
     : !dataset.splits
@@ -32,7 +33,9 @@ export function TrainPanel() {
           ? 'A walk-forward is running; stop it or let it finish first.'
           : portfolioBusy
             ? 'A portfolio run is going; stop it or let it finish first.'
-            : null;
+            : sweepBusy
+              ? 'A sweep is running; stop it or let it finish first.'
+              : null;
 
   return (
     <section className="panel" aria-labelledby="train-title">
