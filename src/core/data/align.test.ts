@@ -444,8 +444,8 @@ describe('alignAssets properties', () => {
   });
 });
 
-describe('alignAssets speed', () => {
-  it('aligns 10 assets of 400,000 minute bars in well under a second', () => {
+describe('alignAssets at scale', () => {
+  it('aligns 10 assets of 400,000 minute bars, each missing a different 1 %', () => {
     const assets = 10;
     const bars = 400_000;
     // Each asset misses a different ~1 % of the minutes, so both joins have drops and fills to make.
@@ -459,25 +459,10 @@ describe('alignAssets speed', () => {
       const series: Bars = { time: time.slice(0, n), open: close, high: close, low: close, close, volume: new Float64Array(n).fill(1) };
       return { name: `M${a}`, bars: series, report: reportFor(`M${a}.csv`, series, 60_000) };
     });
-    // The best of three runs after a warm-up: the machine's two cores are shared with other test files.
-    const timed = (options: AlignOptions) => {
-      let ms = Infinity;
-      let kept = 0;
-      for (let run = 0; run < 3; run++) {
-        const started = performance.now();
-        kept = alignAssets(inputs, options).report.bars;
-        ms = Math.min(ms, performance.now() - started);
-      }
-      return { ms, bars: kept };
-    };
-    alignAssets(inputs);
-    const inner = timed({ join: 'inner', maxFillBars: 0 });
-    const filled = timed({ join: 'forward-fill', maxFillBars: 3 });
-    console.info(
-      `align 10 × 400k: inner ${inner.ms.toFixed(0)} ms (${inner.bars} bars), forward-fill ${filled.ms.toFixed(0)} ms (${filled.bars} bars)`,
-    );
-    expect(inner.ms).toBeLessThan(1000);
-    expect(filled.ms).toBeLessThan(1000);
+    // Speed is the bench's to measure (no timed assertions in tests); here the result at this scale.
+    const inner = alignAssets(inputs, { join: 'inner', maxFillBars: 0 }).report;
+    const filled = alignAssets(inputs, { join: 'forward-fill', maxFillBars: 3 }).report;
+    expect(inner.bars).toBe(372_801);
     expect(filled.bars).toBe(bars);
   });
 });
