@@ -1,4 +1,5 @@
-import { basename } from 'node:path';
+import { appendFile, mkdir } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { importCsv, type ImportReport, type ImportResult } from '../src/core/data';
 import { barsToCsv, generateSampleBars } from '../src/core/data/sampleData';
 import { defaultFeatureNames, SplitError, type FeatureName } from '../src/core/features';
@@ -30,6 +31,8 @@ import { commandHelp, commandOptions, COMMANDS, overviewHelp } from './spec';
 import { configField, unknownConfigKeys } from '../src/core/ppo/configFields';
 import { toUserError, UsageError } from '../src/core/errors';
 import { evaluateModel } from '../src/core/workflow/evaluate';
+import { runRecordFromTraining, runRecordsToJsonl, TrainingCurveRecorder } from '../src/core/experiments/runRecord';
+import type { RunRecord } from '../src/core/experiments/types';
 import { portfolioBacktest, portfolioPredict, portfolioTrain } from './portfolio';
 import { sweepCommand } from './sweep';
 import { renderReportHtml } from '../src/core/report/html';
@@ -330,13 +333,17 @@ async function train(args: string[], io: CliIo): Promise<number> {
         io.err(`Checkpoint not written: ${userMessage(error) ?? String(error)}`),
       ),
   };
+  const recorder = values['no-record'] ? null : new TrainingCurveRecorder();
+  const runsDir = typeof values['runs-dir'] === 'string' ? values['runs-dir'] : join(dirname(outPath), 'runs');
   const outcome = await trainModel(
     bars,
     report,
     overrides,
     name,
     {
+      onEpisode: recorder?.onEpisode,
       onProgress: (p) => {
+        recorder?.onProgress(p);
         const reward = p.meanEpisodeReward === null ? '—' : p.meanEpisodeReward.toFixed(4);
         log(
           `update ${p.update}  timesteps ${p.timesteps}/${p.totalTimesteps}  episodes ${p.episodes}  mean reward ${reward}  ` +
@@ -345,6 +352,7 @@ async function train(args: string[], io: CliIo): Promise<number> {
         );
       },
       onEvaluation: (e) => {
+        recorder?.onEvaluation(e);
         const m = e.result.metrics;
         log(
           `  validation @ ${e.timesteps}: return ${m.totalReturn.toFixed(2)}% (buy & hold ${m.buyHoldReturn.toFixed(2)}%), ` +
@@ -355,12 +363,16 @@ async function train(args: string[], io: CliIo): Promise<number> {
     checkpointEvery > 0 ? { checkpoint } : {},
   );
   await writeOutput(output, serializeBundle(outcome.bundle));
+  const runsFile = recorder
+    ? await appendRunRecord(runsDir, runRecordFromTraining(runIdentity(name), outcome, recorder.curves()), io)
+    : null;
   const s = outcome.summary;
   const summary = {
     model: outPath,
     variant,
     backend,
     notes: outcome.notes,
+    runRecord: runsFile,
     stopReason: s.stopReason,
     timesteps: s.timesteps,
     episodes: s.episodes,
@@ -390,6 +402,32 @@ async function train(args: string[], io: CliIo): Promise<number> {
     }
   }
   return 0;
+}
+
+function runIdentity(name: string) {
+  return {
+    id: `cli-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+    name,
+    source: 'cli' as const,
+    createdAt: new Date(),
+    threads: 1,
+  };
+}
+
+/**
+ * Appends the run's record as one JSON line to DIR/runs.jsonl (created with its folder when missing),
+ * the file the app's runs table imports. A failed write is reported and the model stands.
+ */
+async function appendRunRecord(dir: string, record: RunRecord, io: CliIo): Promise<string | null> {
+  const path = join(dir, 'runs.jsonl');
+  try {
+    await mkdir(dir, { recursive: true });
+    await appendFile(path, runRecordsToJsonl([record]));
+    return path;
+  } catch (error) {
+    io.err(`The run was not recorded in ${path}: ${(error as Error).message}. The model file was written.`);
+    return null;
+  }
 }
 
 /**

@@ -160,6 +160,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
       'learning-rate': { arg: 'X', description: 'Adam step size (ppo.learningRate).', default: defaultText('ppo.learningRate') },
       output: { arg: 'NAME', description: 'Model file to write, NAME.ppo.json.', default: 'VARIANT-DATAFILE' },
       'checkpoint-every': { arg: 'K', description: 'Write the model every K updates, atomically (0: only at the end).', default: '10' },
+      'runs-dir': {
+        arg: 'DIR',
+        description: "Append the run's record (config, curves, metrics) to DIR/runs.jsonl, which the app's runs table imports.",
+        default: 'runs beside the model file',
+      },
+      'no-record': { description: 'Do not record the run.' },
       force,
       backend,
       json,

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from './commands';
 import { barsToCsv, generateSampleBars } from '../src/core/data/sampleData';
 import { SIZED_ACTION_NAMES } from '../src/core/env/observation';
+import { parseRunsJsonl } from '../src/core/experiments/runRecord';
 
 const dir = mkdtempSync(join(tmpdir(), 'ppo-cli-rules-'));
 const halfHour = join(dir, 'half-hour.csv');
@@ -52,6 +53,12 @@ describe('cli trading-rule flags', () => {
     expect(trained.code, trained.err).toBe(0);
     const bundle = JSON.parse(readFileSync(`${model}.ppo.json`, 'utf8'));
     expect(bundle.config.env).toMatchObject({ actionSet: 'sized', session: '09:30-16:00', timeZone: 'America/New_York' });
+    // The run is recorded beside the model, one JSON line the app's runs table imports.
+    const [record] = parseRunsJsonl(readFileSync(join(dir, 'runs', 'runs.jsonl'), 'utf8'));
+    expect(record).toMatchObject({ source: 'cli', kind: 'single', name: 'sized', timesteps: 128 });
+    expect(record.config).toEqual(bundle.config);
+    expect(record.curves.map((c) => c.name)).toContain('policyLoss');
+    expect(JSON.parse(trained.out.split('\n').pop()!).runRecord).toBe(join(dir, 'runs', 'runs.jsonl'));
 
     const p = await cli(
       'predict',
