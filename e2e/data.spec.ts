@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { sampleLoaded } from './fixtures';
+import { openSection, sampleLoaded } from './fixtures';
 import { barsToCsv, generateSampleBars } from '../src/core/data/sampleData';
 
 test('the app loads the sample data, draws the price chart with splits and reports WebGPU', async ({ page }) => {
@@ -101,6 +101,7 @@ test('data too short for the lookback can be trained after lowering the lookback
   await expect(page.getByTestId('import-report')).toContainText('short.csv');
   await expect(page.getByTestId('split-warning')).toContainText('Use a lookback of at most');
   await expect(page.getByTestId('train-start')).toBeDisabled();
+  await openSection(page, 'train');
   await page.getByText('Data & split', { exact: true }).click();
   await page.getByLabel('Lookback (bars)').fill('20');
   await expect(page.getByTestId('split-warning')).toHaveCount(0);

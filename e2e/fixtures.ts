@@ -21,10 +21,21 @@ export async function longTasksSince(page: Page, since: number) {
   );
 }
 
+/**
+ * Opens a section's tab (data, train, backtest, walk-forward, library, …) unless it is open: the
+ * page shows one section at a time, and only a shown control can be clicked or filled.
+ */
+export async function openSection(page: Page, id: string) {
+  const tab = page.getByTestId(`tab-${id}`);
+  if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
+  await expect(page.getByTestId(`section-${id}`)).toBeVisible();
+}
+
 /** Sample data, the fast-prototype preset, a backend and small rollouts: training in seconds. */
 export async function configure(page: Page, backend: Backend, episodeLength: number, options: { lookback?: number } = {}) {
   await page.goto('/');
   await expect(page.getByTestId('import-report')).toContainText('sample-ohlcv.csv');
+  await openSection(page, 'train');
   await page.getByTestId('preset-select').selectOption('fast-prototype');
   await page.getByTestId('variant-select').selectOption('maskable');
   await page.getByTestId('backend-select').selectOption(backend);
@@ -56,6 +67,7 @@ export async function sampleLoaded(page: Page) {
 export async function fastSetup(page: Page) {
   await page.goto('/');
   await expect(page.getByTestId('import-report')).toContainText('sample-ohlcv.csv');
+  await openSection(page, 'train');
   await page.getByTestId('preset-select').selectOption('fast-prototype');
   await page.getByTestId('variant-select').selectOption('maskable');
   await page.getByTestId('backend-select').selectOption('wasm');
@@ -70,6 +82,7 @@ export async function fastSetup(page: Page) {
 
 /** Backtests the test split and reads the metrics table's values. */
 export async function backtestMetrics(page: Page): Promise<Record<string, string | null>> {
+  await openSection(page, 'backtest');
   await page.getByTestId('backtest-split').selectOption('test');
   await page.getByTestId('backtest-run').click();
   const metrics = page.getByTestId('backtest-metrics');
@@ -83,6 +96,7 @@ export async function backtestMetrics(page: Page): Promise<Record<string, string
 
 /** Drops an unseen CSV on the backtest panel and checks every headline metric is a number (or undefined). */
 export async function backtestDroppedCsv(page: Page) {
+  await openSection(page, 'backtest');
   const csv = barsToCsv(generateSampleBars({ bars: 600, seed: 21 }));
   const dataTransfer = await page.evaluateHandle((text) => {
     const dt = new DataTransfer();

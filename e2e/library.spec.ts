@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { fastSetup, backtestMetrics } from './fixtures';
+import { fastSetup, backtestMetrics, openSection } from './fixtures';
 import { readFileSync } from 'node:fs';
 
 test('a saved model survives a reload, exports, and re-imports to identical backtest metrics', async ({ page }) => {
@@ -7,6 +7,7 @@ test('a saved model survives a reload, exports, and re-imports to identical back
   await page.getByTestId('train-steps').fill('512');
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('train-progress')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  await openSection(page, 'library');
   await page.getByTestId('model-name-input').fill('e2e model');
   await page.getByTestId('model-save').click();
   await expect(page.locator('[data-model-name="e2e model"]')).toBeVisible();
@@ -17,6 +18,7 @@ test('a saved model survives a reload, exports, and re-imports to identical back
   await expect(row).toBeVisible();
   await row.getByTestId('model-backtest').click();
   const before = await backtestMetrics(page);
+  await openSection(page, 'library');
 
   const [download] = await Promise.all([page.waitForEvent('download'), row.getByTestId('model-export').click()]);
   expect(download.suggestedFilename()).toBe('e2e_model.ppo.json');
@@ -44,6 +46,7 @@ test('a saved model survives a reload, exports, and re-imports to identical back
   await imported.getByTestId('model-backtest').click();
   expect(await backtestMetrics(page)).toEqual(before);
 
+  await openSection(page, 'library');
   await page.getByTestId('predict-run').click();
   const result = JSON.parse((await page.getByTestId('predict-result').textContent()) ?? '{}');
   expect(Object.keys(result)).toEqual(['prediction', 'action_name', 'confidence', 'value_estimate', 'position_after']);
@@ -55,6 +58,7 @@ test('a run interrupted by a reload resumes from its checkpoint and keeps counti
   await page.getByTestId('train-steps').fill('100000');
   await page.getByTestId('train-start').click();
   const checkpoint = page.locator('[data-kind="checkpoint"]');
+  await openSection(page, 'library');
   await expect(checkpoint).toBeVisible({ timeout: 120_000 });
   await page.reload();
   await expect(checkpoint).toBeVisible();
@@ -65,6 +69,7 @@ test('a run interrupted by a reload resumes from its checkpoint and keeps counti
   const progress = page.getByTestId('train-progress');
   await expect(progress).toHaveAttribute('data-status', 'running');
   await expect.poll(async () => Number(await progress.getAttribute('data-timesteps')), { timeout: 60_000 }).toBeGreaterThan(saved);
+  await openSection(page, 'train');
   await page.getByTestId('train-stop').click();
   await expect(progress).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
 });
@@ -79,11 +84,13 @@ test('two tabs share the library: saves, renames and deletes show in both, and t
   await page.getByTestId('train-steps').fill('512');
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('train-progress')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  await openSection(page, 'library');
   await page.getByTestId('model-name-input').fill('shared');
   await page.getByTestId('model-save').click();
 
   // The other tab hears of the change and lists the model without a reload.
   const inOther = other.locator('[data-model-name="shared"]');
+  await openSection(other, 'library');
   await expect(inOther).toBeVisible();
   await inOther.getByTestId('model-rename').click();
   await other.getByLabel('New name').fill('renamed elsewhere');
@@ -97,9 +104,11 @@ test('two tabs share the library: saves, renames and deletes show in both, and t
   expect(exported.name).toBe('renamed elsewhere');
 
   // A run's checkpoint cannot be deleted while it runs, from its own tab or another.
+  await openSection(page, 'train');
   await page.getByTestId('train-steps').fill('100000');
   await page.getByTestId('train-start').click();
   const checkpoint = page.locator('[data-kind="checkpoint"]');
+  await openSection(page, 'library');
   await expect(checkpoint).toBeVisible({ timeout: 120_000 });
   await expect(checkpoint.getByTestId('model-delete')).toBeDisabled();
   const checkpointElsewhere = other.locator('[data-kind="checkpoint"]');
@@ -108,6 +117,7 @@ test('two tabs share the library: saves, renames and deletes show in both, and t
   await checkpointElsewhere.getByTestId('model-delete').click();
   await expect(other.getByTestId('error-banner')).toContainText('The run in progress autosaves to this entry, so it cannot be deleted now');
   await expect(checkpointElsewhere).toBeVisible();
+  await openSection(page, 'train');
   await page.getByTestId('train-stop').click();
   await expect(page.getByTestId('train-progress')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
   await expect(checkpoint).toHaveCount(0);
@@ -124,6 +134,7 @@ test('two tabs share the library: saves, renames and deletes show in both, and t
       }),
   );
   expect(deleted).toBe('deleted');
+  await openSection(page, 'library');
   await page.getByTestId('model-name-input').fill('after the reset');
   await page.getByTestId('model-save').click();
   await expect(page.locator('[data-model-name="after the reset"]')).toBeVisible();
@@ -156,6 +167,7 @@ test('a full storage stops autosaves, not training: the banner says what was kep
   );
   await expect(page.locator('[data-kind="checkpoint"]')).toHaveCount(0);
 
+  await openSection(page, 'backtest');
   await page.getByTestId('backtest-run').click();
   await expect(page.getByTestId('backtest-metrics').getByTestId('metric-totalReturn')).toHaveAttribute('data-value', /^-?\d/);
   await cdp.send('Storage.overrideQuotaForOrigin', { origin });

@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { barsToCsv } from '../src/core/data/sampleData';
 import { generatePortfolioSample } from '../src/core/data/portfolioSample';
+import { openSection } from './fixtures';
 
 test('loads three CSVs as a portfolio, trains a tiny Standard agent, compares it with 1/N and predicts weights', async ({ page }) => {
   test.setTimeout(240_000);
@@ -8,9 +9,11 @@ test('loads three CSVs as a portfolio, trains a tiny Standard agent, compares it
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('/');
   await expect(page.getByTestId('import-report')).toContainText('sample-ohlcv.csv');
+  await openSection(page, 'train');
   await page.getByTestId('backend-select').selectOption('wasm');
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
 
+  await openSection(page, 'portfolio');
   const panel = page.getByTestId('portfolio-panel');
   const files = generatePortfolioSample({ assets: 3, bars: 500, seed: 11 }).map((a) => ({
     name: `${a.name}.csv`,

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { fastSetup } from './fixtures';
+import { fastSetup, openSection } from './fixtures';
 
 test('runs are recorded, compared, overlaid, exported and imported; a sweep trains its trials', async ({ page }) => {
   await fastSetup(page);
@@ -15,6 +15,7 @@ test('runs are recorded, compared, overlaid, exported and imported; a sweep trai
   await expect(page.getByTestId('train-progress')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
   await expect(rows).toHaveCount(2);
   await expect(page.getByTestId('runs-storage')).toContainText(/Runs use .* available/);
+  await openSection(page, 'runs');
 
   // A hyperparameter column, and the differing cell highlighted against a reference run.
   await page.getByTestId('runs-column-add').selectOption('ppo.learningRate');
@@ -51,6 +52,7 @@ test('runs are recorded, compared, overlaid, exported and imported; a sweep trai
   await expect(page.getByTestId('runs-import-result')).toContainText('2 runs added');
 
   // A random sweep of three tiny trials over the learning rate.
+  await openSection(page, 'sweep');
   await page.getByTestId('sweep-add-parameter').selectOption('ppo.learningRate');
   const parameter = page.getByTestId('sweep-parameter');
   await parameter.getByTestId('sweep-min').fill('0.0001');
@@ -64,6 +66,7 @@ test('runs are recorded, compared, overlaid, exported and imported; a sweep trai
   await expect(results).toHaveCount(3, { timeout: 120_000 });
   await expect(page.getByTestId('sweep-results')).toContainText('done');
   await expect(page.getByTestId('parallel-coordinates').locator('canvas')).toBeVisible();
+  await openSection(page, 'runs');
   await expect(rows).toHaveCount(5);
   await expect(rows.filter({ hasText: 'sweep' })).toHaveCount(3);
 });

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { openSection } from './fixtures';
 import { readFileSync } from 'node:fs';
 import { barsToCsv, generateSampleBars } from '../src/core/data/sampleData';
 
@@ -54,12 +55,14 @@ test('the built site stays on its own origin through a whole journey, under its 
   const csv = barsToCsv(generateSampleBars({ bars: 1500, seed: 12 }));
   await page.getByTestId('csv-input').setInputFiles({ name: 'mine.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await expect(page.getByTestId('import-report')).toContainText('1,500 kept');
+  await openSection(page, 'train');
   await page.getByTestId('preset-select').selectOption('fast-prototype');
   await page.getByTestId('backend-select').selectOption('wasm');
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
   await page.getByTestId('train-steps').fill('512');
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('train-progress')).toHaveAttribute('data-status', 'done', { timeout: 90_000 });
+  await openSection(page, 'backtest');
   await page.getByTestId('backtest-run').click();
   await expect(page.getByTestId('backtest-metrics').getByTestId('metric-totalReturn')).toHaveAttribute('data-value', /^-?\d/);
 

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { barsToCsv, generateSampleBars } from '../src/core/data/sampleData';
-import { fastSetup } from './fixtures';
+import { fastSetup, openSection } from './fixtures';
 
 const SIZED = ['HOLD', 'LONG', 'SHORT', 'REDUCE', 'CLOSE', 'FLATTEN'];
 
@@ -33,6 +33,7 @@ test('trains the sized set in a New York session with a quantile critic; backtes
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('train-progress')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
 
+  await openSection(page, 'backtest');
   await page.getByTestId('backtest-split').selectOption('test');
   await page.getByTestId('backtest-run').click();
   await expect(page.getByTestId('backtest-result')).toContainText('test split');
@@ -59,6 +60,7 @@ test('trains the sized set in a New York session with a quantile critic; backtes
   );
 
   // The latest bar's prediction: one of the six actions, the position after it, the 5–95 % band of the return.
+  await openSection(page, 'library');
   await page.getByTestId('predict-run').click();
   const result = JSON.parse(await page.getByTestId('predict-result').innerText());
   expect(SIZED).toContain(result.action_name);

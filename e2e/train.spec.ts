@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { backtestDroppedCsv, configure, longTasksSince, watchLongTasks } from './fixtures';
+import { backtestDroppedCsv, configure, longTasksSince, openSection, watchLongTasks } from './fixtures';
 
 test('trains Maskable on WebGPU, streams charts and validation equity, stops, and backtests a dropped CSV', async ({ page }) => {
   // The software WebGPU adapter runs ~80 steps/s: three updates with a validation after each take minutes.
@@ -37,6 +37,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
     await page.getByTestId('train-start').click();
     await expect(page.getByTestId('train-progress')).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
     await expect(page.getByTestId('chart-reward')).not.toHaveAttribute('data-points', '0');
+    await openSection(page, 'backtest');
     await page.getByTestId('backtest-run').click();
     await expect(page.getByTestId('backtest-metrics').getByTestId('metric-totalReturn')).toHaveAttribute('data-value', /^-?\d/);
     await expect(page.getByTestId('backtest-result')).toContainText('test split');

@@ -1,11 +1,12 @@
 import { expect, test } from '@playwright/test';
-import { configure } from './fixtures';
+import { configure, openSection } from './fixtures';
 
 test('walk-forward over two folds: progress, the folds table, the verdict and the HTML report', async ({ page }) => {
   test.setTimeout(150_000);
   await configure(page, 'wasm', 40, { lookback: 20 });
 
   // Too many folds for the data: the banner names the largest number that fits.
+  await openSection(page, 'walk-forward');
   await page.getByTestId('wf-folds').fill('500');
   await page.getByTestId('wf-start').click();
   await expect(page.getByTestId('error-banner')).toContainText(/Use at most \d+ folds? \(the largest number that fits\)/);

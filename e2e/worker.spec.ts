@@ -1,8 +1,10 @@
 import { expect, test } from '@playwright/test';
+import { openSection } from './fixtures';
 
 test('a crashed worker is reported, restarts with the data reloaded, and trains again', async ({ page }) => {
   await page.goto('/');
   await expect(page.getByTestId('import-report')).toContainText('sample-ohlcv.csv');
+  await openSection(page, 'train');
   await page.getByTestId('preset-select').selectOption('fast-prototype');
   await page.getByTestId('backend-select').selectOption('wasm');
   await expect(page.getByTestId('backend-badge')).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
@@ -41,6 +43,7 @@ test('a crashed worker is reported, restarts with the data reloaded, and trains 
   await page.getByTestId('train-steps').fill('512');
   await page.getByTestId('train-start').click();
   await expect(page.getByTestId('train-progress')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+  await openSection(page, 'backtest');
   await page.getByTestId('backtest-run').click();
   await expect(page.getByTestId('backtest-metrics').getByTestId('metric-totalReturn')).toHaveAttribute('data-value', /^-?\d/);
 });

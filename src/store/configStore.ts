@@ -3,6 +3,7 @@ import { persist } from 'zustand/middleware';
 import { checkTrainingConfig, mergeTrainingConfig, type TrainingConfig, type TrainingOverrides, type Variant } from '../core/ppo/config';
 import type { BackendChoice } from '../api/labClient';
 import { PRESETS, type PresetName } from '../core/ppo/presets';
+import { configFromHash, configFromJson, describeChanges, hasSharedConfig, ShareError, type SharedConfig } from '../core/ppo/shareConfig';
 
 export { PRESETS, type PresetName };
 
@@ -19,7 +20,16 @@ interface ConfigState {
   setBackend(backend: BackendChoice): void;
   applyPreset(preset: PresetName): void;
   reset(): void;
+  /** The notice about the last shared config; not persisted. */
+  shareNotice: ShareNotice | null;
+  /** Replaces the settings with a checked shared config (variant and overrides; the backend stays). */
+  applyShared(shared: SharedConfig, source: string): void;
+  refuseShared(source: string, message: string): void;
+  dismissShareNotice(): void;
 }
+
+/** What the last shared config (a link or a file) did to the settings, for the notice above them. */
+export type ShareNotice = { kind: 'applied'; source: string; changes: string[] } | { kind: 'refused'; source: string; message: string };
 
 export type Section = 'env' | 'ppo' | 'network' | 'stop' | 'eval' | 'split';
 
@@ -40,8 +50,22 @@ export const useConfigStore = create<ConfigState>()(
       setBackend: (backend) => set({ backend }),
       applyPreset: (preset) => set({ overrides: structuredClone(PRESETS[preset].overrides) as TrainingOverrides, preset }),
       reset: () => set({ overrides: {}, preset: null, variant: 'maskable', backend: 'auto' }),
+      shareNotice: null,
+      applyShared: ({ variant, ...overrides }, source) =>
+        set({
+          variant,
+          overrides,
+          preset: null,
+          shareNotice: { kind: 'applied', source, changes: describeChanges({ ...overrides, variant }) },
+        }),
+      refuseShared: (source, message) => set({ shareNotice: { kind: 'refused', source, message } }),
+      dismissShareNotice: () => set({ shareNotice: null }),
     }),
-    { name: 'ppo-lab-config', version: 1 },
+    {
+      name: 'ppo-lab-config',
+      version: 1,
+      partialize: ({ variant, overrides, backend, preset }) => ({ variant, overrides, backend, preset }),
+    },
   ),
 );
 
@@ -53,4 +77,31 @@ export function effectiveConfig(
   const merged = mergeTrainingConfig({ ...overrides, variant });
   const { config, errors } = checkTrainingConfig(merged);
   return { config: merged, valid: config, errors };
+}
+
+/**
+ * Fills the settings from a `#config=…` URL hash, or says why it cannot (the settings are then left
+ * alone). Returns false when the hash carries no config.
+ */
+export function applyConfigHash(hash: string): boolean {
+  if (!hasSharedConfig(hash)) return false;
+  const { applyShared, refuseShared } = useConfigStore.getState();
+  try {
+    applyShared(configFromHash(hash), 'the link');
+  } catch (error) {
+    if (!(error instanceof ShareError)) throw error;
+    refuseShared('the link', error.message);
+  }
+  return true;
+}
+
+/** Fills the settings from an exported config file, or says why it cannot. */
+export async function importConfigFile(file: Blob, fileName: string): Promise<void> {
+  const { applyShared, refuseShared } = useConfigStore.getState();
+  try {
+    applyShared(configFromJson(await file.text(), fileName), fileName);
+  } catch (error) {
+    if (!(error instanceof ShareError)) throw error;
+    refuseShared(fileName, error.message);
+  }
 }

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { onWorkerCrash } from '../api/labClient';
-import { effectiveConfig, useConfigStore } from '../store/configStore';
+import { applyConfigHash, effectiveConfig, useConfigStore } from '../store/configStore';
+import { useLayoutStore } from '../store/layoutStore';
 import { useLabStore } from '../store/labStore';
 import { useTrainingStore } from '../store/trainingStore';
 import { useWalkForwardStore } from '../store/walkForwardStore';
@@ -18,14 +19,66 @@ import { PortfolioPanel } from './portfolio/PortfolioPanel';
 import { usePortfolioStore } from '../store/portfolioStore';
 import { RunsPanel } from './runs/RunsPanel';
 import { SweepPanel } from './sweeps/SweepPanel';
+import { SectionTabs, type LabSection } from './layout/SectionTabs';
+import { SharedConfigNotice } from './config/SharedConfigNotice';
+import { UpdatePrompt } from './UpdatePrompt';
+
+/**
+ * The page's sections, in tab order. A new panel is one entry here: an id (its tab is `tab-<id>`,
+ * its panel `section-<id>`), a label and what it shows.
+ */
+const SECTIONS: LabSection[] = [
+  { id: 'data', label: 'Data', content: <DataPanel /> },
+  {
+    id: 'train',
+    label: 'Train',
+    // Settings beside the live charts, which stay in view while the settings scroll.
+    content: (
+      <div className="columns train-layout">
+        <div>
+          <SharedConfigNotice />
+          <ConfigPanel />
+        </div>
+        <div className="sticky-column">
+          <TrainPanel />
+        </div>
+      </div>
+    ),
+  },
+  { id: 'backtest', label: 'Backtest', content: <BacktestPanel /> },
+  { id: 'walk-forward', label: 'Walk-forward', content: <WalkForwardPanel /> },
+  { id: 'runs', label: 'Runs', content: <RunsPanel /> },
+  { id: 'sweep', label: 'Sweep', content: <SweepPanel /> },
+  { id: 'portfolio', label: 'Portfolio', content: <PortfolioPanel /> },
+  {
+    id: 'library',
+    label: 'Library & predict',
+    content: (
+      <>
+        <LibraryPanel />
+        <PredictPanel />
+      </>
+    ),
+  },
+];
 
 let startedOnce = false;
+
+/** Fills the settings from a `#config=…` link, opens them, and takes the config out of the address. */
+function applySharedLink() {
+  if (!applyConfigHash(location.hash)) return;
+  history.replaceState(history.state, '', `${location.pathname}${location.search}`);
+  useLayoutStore.getState().openSection('train');
+}
 
 export function App() {
   useEffect(() => {
     // StrictMode runs effects twice in development; start-up must happen once.
     if (startedOnce) return;
     startedOnce = true;
+    applySharedLink();
+    // A link pasted into the address bar of an open app changes only the hash.
+    window.addEventListener('hashchange', applySharedLink);
     onWorkerCrash((message) => {
       useWalkForwardStore.getState().crashed();
       usePortfolioStore.getState().crashed();
@@ -51,19 +104,9 @@ export function App() {
     <div className="app">
       <Header />
       <ErrorBanner />
+      <UpdatePrompt />
       <main className="main">
-        <DataPanel />
-        <div className="columns">
-          <ConfigPanel />
-          <TrainPanel />
-        </div>
-        <WalkForwardPanel />
-        <RunsPanel />
-        <SweepPanel />
-        <BacktestPanel />
-        <LibraryPanel />
-        <PredictPanel />
-        <PortfolioPanel />
+        <SectionTabs sections={SECTIONS} />
       </main>
       <DropOverlay />
     </div>

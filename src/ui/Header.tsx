@@ -1,5 +1,7 @@
 import { useLabStore } from '../store/labStore';
 import { useTrainingStore } from '../store/trainingStore';
+import { useEffect, useId, useState } from 'react';
+import { chooseTheme, followSystemTheme, savedTheme, THEME_CHOICES, type ThemeChoice } from './theme';
 
 // WASM threads stay off (workers/backend.ts), so isolation changes nothing for training today.
 const ISOLATED = "cross-origin isolated (WASM runs single-threaded SIMD: tfjs's threaded build fails inside a bundled worker)";
@@ -46,6 +48,37 @@ export function Header() {
           </span>
         ) : null}
       </span>
+      <ThemeSelect />
     </header>
+  );
+}
+
+const THEME_LABELS: Record<ThemeChoice, string> = { system: 'System', light: 'Light', dark: 'Dark' };
+
+/** Light, dark or the system's choice; remembered in this browser. */
+function ThemeSelect() {
+  const id = useId();
+  const [theme, setTheme] = useState(savedTheme);
+  useEffect(followSystemTheme, []);
+  return (
+    <span className="field inline theme-select">
+      <label htmlFor={id}>Theme</label>
+      <select
+        id={id}
+        value={theme}
+        data-testid="theme-select"
+        onChange={(e) => {
+          const choice = e.target.value as ThemeChoice;
+          chooseTheme(choice);
+          setTheme(choice);
+        }}
+      >
+        {THEME_CHOICES.map((c) => (
+          <option key={c} value={c}>
+            {THEME_LABELS[c]}
+          </option>
+        ))}
+      </select>
+    </span>
   );
 }

@@ -1,6 +1,5 @@
-import { useId, useMemo, useState } from 'react';
-import { Area, AreaChart, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
-import { labClient, savedModelRef, type BacktestView, type ExportKind } from '../../api/labClient';
+import { startTransition, useCallback, useEffect, useId, useMemo, useState } from 'react';
+import { labClient, savedModelRef, type BacktestView, type ExportKind, type ModelEvaluation } from '../../api/labClient';
 import type { Trade } from '../../core/backtest/types';
 import { useLabStore } from '../../store/labStore';
 import { useTrainingStore } from '../../store/trainingStore';
@@ -13,10 +12,10 @@ import { formatNumber } from '../charts/series';
 import { formatTime } from '../format';
 import { bandsAt } from '../../core/evaluation/bands';
 import { EvaluationBar, EvaluationDetails } from './EvaluationView';
+import { CanvasLineChart, type CanvasSeries } from '../charts/CanvasLineChart';
+import { CSV_ACCEPT, FilePicker } from '../FilePicker';
 
 type SplitChoice = 'test' | 'validation' | 'train' | 'all';
-const AXIS = '#94a3b8';
-const TOOLTIP_STYLE = { background: 'var(--panel)', border: '1px solid var(--border)', color: 'var(--text)' };
 
 export function BacktestPanel() {
   const allRuns = useTrainingStore((s) => s.runs);
@@ -36,7 +35,7 @@ export function BacktestPanel() {
   const dataset = useLabStore((s) => s.dataset);
   const showError = useLabStore((s) => s.showError);
   const [split, setSplit] = useState<SplitChoice>('test');
-  const ids = { model: useId(), split: useId(), file: useId() };
+  const ids = { model: useId(), split: useId() };
   const runId =
     backtest.runId && choices.some((c) => c.ref === backtest.runId) ? backtest.runId : (choices[choices.length - 1]?.ref ?? null);
 
@@ -98,21 +97,7 @@ export function BacktestPanel() {
           >
             Run backtest
           </button>
-          <label htmlFor={ids.file} className="button secondary">
-            Backtest a CSV…
-          </label>
-          <input
-            id={ids.file}
-            className="visually-hidden"
-            type="file"
-            accept=".csv,.txt,.tsv,text/csv,text/plain"
-            data-testid="backtest-input"
-            onChange={(e) => {
-              const file = e.target.files?.[0];
-              e.target.value = '';
-              if (file) runFile(file);
-            }}
-          />
+          <FilePicker label="Backtest a CSV…" accept={CSV_ACCEPT} secondary testId="backtest-input" onFile={runFile} />
         </div>
       </div>
       <p className="hint">
@@ -129,30 +114,95 @@ export function BacktestPanel() {
   );
 }
 
-function BacktestResultView({ view, intervalMs }: { view: BacktestView; intervalMs: number }) {
+const formatMoneyAxis = (v: number) => v.toFixed(0);
+const formatMoney = (v: number) => v.toFixed(2);
+const formatPercentAxis = (v: number) => v.toFixed(0);
+const formatPercent = (v: number) => `${v.toFixed(2)}%`;
+const formatPriceAxis = (v: number) => v.toPrecision(5);
+const formatPrice = (v: number) => v.toPrecision(6);
+const MODEL_COLOUR = '#22c55e';
+const SELL_COLOUR = '#ef4444';
+const BAND_COLOUR = '#3b82f6';
+
+/** The three backtest charts' series: canvas charts, so a result renders without a long task. */
+function backtestSeries(view: BacktestView, evaluation: ModelEvaluation | null) {
   const c = view.chart;
+  // Monte Carlo percentile bands, once evaluated, at the chart's own points.
+  const bands = evaluation?.monteCarlo.equityBands ? bandsAt(evaluation.monteCarlo.equityBands, c.time) : null;
+  const equity: CanvasSeries[] = [
+    ...(bands
+      ? [
+          {
+            name: 'MC 5–95 %',
+            colour: BAND_COLOUR,
+            xs: c.time,
+            ys: bands.p95,
+            fillTo: bands.p5,
+            fillOpacity: 0.15,
+            noLine: true,
+            hideInTooltip: true,
+          },
+          {
+            name: 'MC 25–75 %',
+            colour: BAND_COLOUR,
+            xs: c.time,
+            ys: bands.p75,
+            fillTo: bands.p25,
+            fillOpacity: 0.25,
+            noLine: true,
+            hideInTooltip: true,
+          },
+        ]
+      : []),
+    { name: 'buy & hold', colour: 'var(--chart-line)', xs: c.time, ys: c.buyHold, dash: [4, 3] },
+    { name: 'model', colour: MODEL_COLOUR, xs: c.time, ys: c.equity, lineWidth: 2 },
+  ];
+  const drawdown: CanvasSeries[] = [{ name: 'drawdown', colour: SELL_COLOUR, xs: c.time, ys: c.drawdown, fillTo: 0, fillOpacity: 0.3 }];
+  const m = view.markers;
+  const pick = (side: number) => {
+    const index: number[] = [];
+    for (let i = 0; i < m.side.length; i++) if (m.side[i] === side) index.push(i);
+    return { xs: index.map((i) => m.time[i]), ys: index.map((i) => m.price[i]) };
+  };
+  const price: CanvasSeries[] = [
+    { name: 'close', colour: 'var(--chart-line)', xs: c.time, ys: c.close },
+    { name: 'buy', colour: MODEL_COLOUR, ...pick(1), marks: 'up', hideInTooltip: true },
+    { name: 'sell', colour: SELL_COLOUR, ...pick(-1), marks: 'down', hideInTooltip: true },
+  ];
+  return { equity, drawdown, price };
+}
+
+/**
+ * How far a new result has been revealed: 0 the summary and metrics, 1 the charts too, 2 everything.
+ * Each step is rendered in its own task after the previous one has been painted, so a backtest of
+ * thousands of bars shows up without one main-thread task over 50 ms.
+ */
+function useStagedReveal(key: unknown, steps: number): number {
+  const [state, setState] = useState({ key, stage: 0 });
+  const stage = state.key === key ? state.stage : 0;
+  if (state.key !== key) setState({ key, stage: 0 });
+  useEffect(() => {
+    if (stage >= steps) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // After the next frame is painted, then as a task of its own.
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => startTransition(() => setState((s) => (s.key === key ? { key, stage: s.stage + 1 } : s))), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [key, stage, steps]);
+  return stage;
+}
+
+function BacktestResultView({ view, intervalMs }: { view: BacktestView; intervalMs: number }) {
+  const stage = useStagedReveal(view, 2);
   const evaluation = useTrainingStore((s) => s.backtest.evaluation);
   const evaluating = useTrainingStore((s) => s.backtest.evaluating);
   const evaluate = useTrainingStore((s) => s.evaluateBacktest);
-  const series = useMemo(() => {
-    // Monte Carlo percentile bands, once evaluated, at the chart's own points.
-    const bands = evaluation?.monteCarlo.equityBands ? bandsAt(evaluation.monteCarlo.equityBands, c.time) : null;
-    return Array.from(c.time, (t, i) => ({
-      t,
-      equity: c.equity[i],
-      buyHold: c.buyHold[i],
-      drawdown: c.drawdown[i],
-      close: c.close[i],
-      ...(bands ? { outer: [bands.p5[i], bands.p95[i]], inner: [bands.p25[i], bands.p75[i]] } : {}),
-    }));
-  }, [c, evaluation]);
-  const markers = useMemo(() => {
-    const buys: { t: number; close: number }[] = [];
-    const sells: { t: number; close: number }[] = [];
-    view.markers.time.forEach((t, i) => (view.markers.side[i] === 1 ? buys : sells).push({ t, close: view.markers.price[i] }));
-    return { buys, sells };
-  }, [view.markers]);
-  const tick = (t: number) => formatTime(t, intervalMs);
+  const series = useMemo(() => backtestSeries(view, evaluation), [view, evaluation]);
+  const tick = useCallback((t: number) => formatTime(t, intervalMs), [intervalMs]);
   const showError = useLabStore((s) => s.showError);
 
   const download = async (kind: ExportKind) => {
@@ -202,107 +252,85 @@ function BacktestResultView({ view, intervalMs }: { view: BacktestView; interval
           Export report JSON
         </button>
       </div>
+      {stage >= 1 ? (
+        <BacktestCharts series={series} tick={tick} withBands={evaluation !== null} />
+      ) : (
+        <p className="status">Drawing the charts…</p>
+      )}
+      {stage >= 2 && evaluation ? <EvaluationDetails evaluation={evaluation} /> : null}
+      {stage >= 2 ? <TradesTable trades={view.trades} intervalMs={intervalMs} /> : null}
+    </div>
+  );
+}
+
+function BacktestCharts({
+  series,
+  tick,
+  withBands,
+}: {
+  series: ReturnType<typeof backtestSeries>;
+  tick: (t: number) => string;
+  withBands: boolean;
+}) {
+  return (
+    <>
       <div className="chart-grid">
         <figure className="chart-card" data-testid="backtest-equity">
-          <figcaption>Equity vs buy & hold{evaluation ? ' with Monte Carlo bands (5–95 %, 25–75 %)' : ''}</figcaption>
-          <ResponsiveContainer width="100%" height={220}>
-            <ComposedChart data={series} margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
-              <CartesianGrid stroke="var(--chart-grid)" />
-              <XAxis
-                interval={0}
-                tickCount={6}
-                dataKey="t"
-                type="number"
-                domain={['dataMin', 'dataMax']}
-                tickFormatter={tick}
-                stroke={AXIS}
-              />
-              <YAxis
-                interval={0}
-                tickCount={5}
-                stroke={AXIS}
-                width={64}
-                domain={['auto', 'auto']}
-                tickFormatter={(v: number) => v.toFixed(0)}
-              />
-              <Tooltip
-                contentStyle={TOOLTIP_STYLE}
-                labelFormatter={(t) => tick(Number(t))}
-                formatter={(v) => (Array.isArray(v) ? v.map((x) => Number(x).toFixed(0)).join(' – ') : Number(v).toFixed(2))}
-              />
-              <Legend />
-              {evaluation ? (
-                <Area dataKey="outer" name="MC 5–95 %" stroke="none" fill="#3b82f6" fillOpacity={0.15} isAnimationActive={false} />
-              ) : null}
-              {evaluation ? (
-                <Area dataKey="inner" name="MC 25–75 %" stroke="none" fill="#3b82f6" fillOpacity={0.25} isAnimationActive={false} />
-              ) : null}
-              <Line
-                dataKey="buyHold"
-                name="buy & hold"
-                stroke="var(--chart-line)"
-                strokeDasharray="4 3"
-                dot={false}
-                isAnimationActive={false}
-              />
-              <Line dataKey="equity" name="model" stroke="#22c55e" strokeWidth={2} dot={false} isAnimationActive={false} />
-            </ComposedChart>
-          </ResponsiveContainer>
+          <figcaption>Equity vs buy & hold{withBands ? ' with Monte Carlo bands (5–95 %, 25–75 %)' : ''}</figcaption>
+          <CanvasLineChart
+            series={series.equity}
+            height={220}
+            formatX={tick}
+            formatY={formatMoneyAxis}
+            formatValue={formatMoney}
+            label="Equity of the model and of buy and hold over the backtest"
+          />
+          <SeriesLegend series={series.equity} />
         </figure>
         <figure className="chart-card" data-testid="backtest-underwater">
           <figcaption>Underwater (drawdown %)</figcaption>
-          <ResponsiveContainer width="100%" height={220}>
-            <AreaChart data={series} margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
-              <CartesianGrid stroke="var(--chart-grid)" />
-              <XAxis
-                interval={0}
-                tickCount={6}
-                dataKey="t"
-                type="number"
-                domain={['dataMin', 'dataMax']}
-                tickFormatter={tick}
-                stroke={AXIS}
-              />
-              <YAxis interval={0} tickCount={5} stroke={AXIS} width={48} tickFormatter={(v: number) => v.toFixed(0)} />
-              <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={(t) => tick(Number(t))} formatter={(v) => `${Number(v).toFixed(2)}%`} />
-              <Area dataKey="drawdown" name="drawdown" stroke="#ef4444" fill="#ef4444" fillOpacity={0.3} isAnimationActive={false} />
-            </AreaChart>
-          </ResponsiveContainer>
+          <CanvasLineChart
+            series={series.drawdown}
+            height={220}
+            formatX={tick}
+            formatY={formatPercentAxis}
+            formatValue={formatPercent}
+            label="Drawdown from the running peak, in percent"
+          />
         </figure>
       </div>
       <figure className="chart-card" data-testid="backtest-price">
-        <figcaption>Price with the model's buys (▲) and sells (▼)</figcaption>
-        <ResponsiveContainer width="100%" height={240}>
-          <ComposedChart data={series} margin={{ top: 8, right: 12, bottom: 4, left: 4 }}>
-            <CartesianGrid stroke="var(--chart-grid)" />
-            <XAxis
-              interval={0}
-              tickCount={6}
-              dataKey="t"
-              type="number"
-              domain={['dataMin', 'dataMax']}
-              tickFormatter={tick}
-              stroke={AXIS}
-            />
-            <YAxis
-              interval={0}
-              tickCount={5}
-              dataKey="close"
-              stroke={AXIS}
-              width={64}
-              domain={['auto', 'auto']}
-              tickFormatter={(v: number) => v.toPrecision(5)}
-            />
-            <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={(t) => tick(Number(t))} formatter={(v) => Number(v).toPrecision(6)} />
-            <Line dataKey="close" name="close" stroke="var(--chart-line)" dot={false} isAnimationActive={false} />
-            <Scatter data={markers.buys} dataKey="close" name="buy" fill="#22c55e" shape="triangle" isAnimationActive={false} />
-            <Scatter data={markers.sells} dataKey="close" name="sell" fill="#ef4444" shape="triangle" isAnimationActive={false} />
-          </ComposedChart>
-        </ResponsiveContainer>
+        <figcaption>Price with the model&apos;s buys (▲) and sells (▼)</figcaption>
+        <CanvasLineChart
+          series={series.price}
+          height={240}
+          formatX={tick}
+          formatY={formatPriceAxis}
+          formatValue={formatPrice}
+          label="Close price with the model's buys and sells"
+        />
+        <SeriesLegend series={series.price} />
       </figure>
-      {evaluation ? <EvaluationDetails evaluation={evaluation} /> : null}
-      <TradesTable trades={view.trades} intervalMs={intervalMs} />
-    </div>
+    </>
+  );
+}
+
+function SeriesLegend({ series }: { series: CanvasSeries[] }) {
+  return (
+    <ul className="legend">
+      {series.map((s) => (
+        <li key={s.name}>
+          {s.marks ? (
+            <span className="marker" style={{ color: s.colour }}>
+              {s.marks === 'up' ? '▲' : '▼'}
+            </span>
+          ) : (
+            <span className="swatch" style={{ background: s.colour, opacity: s.noLine ? (s.fillOpacity ?? 0.25) * 2 : undefined }} />
+          )}
+          {s.name}
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -318,7 +346,8 @@ const TRADE_COLUMNS: { key: SortKey; label: string }[] = [
   { key: 'barsHeld', label: 'Bars held' },
   { key: 'maxExposurePct', label: 'Max size %' },
 ];
-const SHOWN_TRADES = 200;
+/** Rows a page of the trades table shows; every trade is in the CSV export. */
+const TRADES_PER_PAGE = 25;
 
 const EXIT_REASONS: Record<NonNullable<Trade['exitReason']>, string> = {
   action: 'order',
@@ -330,17 +359,24 @@ const EXIT_REASONS: Record<NonNullable<Trade['exitReason']>, string> = {
 
 function TradesTable({ trades, intervalMs }: { trades: Trade[]; intervalMs: number }) {
   const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: 'entryTime', descending: false });
+  const [page, setPage] = useState(0);
   const sorted = useMemo(() => {
     const out = trades.slice().sort((a, b) => (a[sort.key] ?? 0) - (b[sort.key] ?? 0));
     return sort.descending ? out.reverse() : out;
   }, [trades, sort]);
+  // A new backtest or a new order starts on the first page.
+  useEffect(() => setPage(0), [trades, sort]);
   if (trades.length === 0) return <p className="empty">No trades.</p>;
+  const pages = Math.ceil(sorted.length / TRADES_PER_PAGE);
+  const current = Math.min(page, pages - 1);
+  const first = current * TRADES_PER_PAGE;
+  const rows = sorted.slice(first, first + TRADES_PER_PAGE);
   return (
     <div className="table-wrap">
-      <table className="trades" data-testid="trades-table">
+      <table className="trades" data-testid="trades-table" data-trades={trades.length}>
         <caption>
           Trades ({trades.length.toLocaleString('en-US')}
-          {trades.length > SHOWN_TRADES ? `, first ${SHOWN_TRADES} shown; export for all` : ''})
+          {pages > 1 ? `; ${(first + 1).toLocaleString('en-US')}–${(first + rows.length).toLocaleString('en-US')} shown` : ''})
         </caption>
         <thead>
           <tr>
@@ -361,8 +397,8 @@ function TradesTable({ trades, intervalMs }: { trades: Trade[]; intervalMs: numb
           </tr>
         </thead>
         <tbody>
-          {sorted.slice(0, SHOWN_TRADES).map((t, i) => (
-            <tr key={i}>
+          {rows.map((t, i) => (
+            <tr key={first + i}>
               <td>{formatTime(t.entryTime, intervalMs)}</td>
               <td>{formatTime(t.exitTime, intervalMs)}</td>
               <td>{t.direction === 1 ? 'long' : 'short'}</td>
@@ -377,6 +413,25 @@ function TradesTable({ trades, intervalMs }: { trades: Trade[]; intervalMs: numb
           ))}
         </tbody>
       </table>
+      {pages > 1 ? (
+        <nav className="pager" aria-label="Trades pages" data-testid="trades-pager">
+          <button type="button" onClick={() => setPage(0)} disabled={current === 0} aria-label="First page">
+            «
+          </button>
+          <button type="button" onClick={() => setPage(current - 1)} disabled={current === 0} data-testid="trades-prev">
+            Previous
+          </button>
+          <span data-testid="trades-page" aria-live="polite">
+            Page {current + 1} of {pages}
+          </span>
+          <button type="button" onClick={() => setPage(current + 1)} disabled={current === pages - 1} data-testid="trades-next">
+            Next
+          </button>
+          <button type="button" onClick={() => setPage(pages - 1)} disabled={current === pages - 1} aria-label="Last page">
+            »
+          </button>
+        </nav>
+      ) : null}
     </div>
   );
 }

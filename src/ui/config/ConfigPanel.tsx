@@ -1,6 +1,9 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 import { VARIANT_DESCRIPTIONS, VARIANTS, type TrainingConfig, type Variant } from '../../core/ppo/config';
-import { effectiveConfig, PRESETS, useConfigStore, type PresetName } from '../../store/configStore';
+import { effectiveConfig, importConfigFile, PRESETS, useConfigStore, type PresetName } from '../../store/configStore';
+import { configToHash, configToJson } from '../../core/ppo/shareConfig';
+import { downloadText } from '../../store/download';
+import { FilePicker, JSON_ACCEPT } from '../FilePicker';
 import { useLabBusy } from '../../store/busy';
 import { useTrainingStore } from '../../store/trainingStore';
 import type { BackendChoice } from '../../api/labClient';
@@ -29,6 +32,7 @@ export function ConfigPanel() {
           Reset to defaults
         </button>
       </div>
+      <ShareActions valid={Object.keys(errors).length === 0} disabled={busy} />
       <div className="config-top">
         <div className="field">
           <label htmlFor={ids.variant}>Variant</label>
@@ -121,6 +125,68 @@ export function ConfigPanel() {
         </p>
       ) : null}
     </section>
+  );
+}
+
+/** Export and import the settings as a JSON file, or copy a link that carries them in its hash. */
+function ShareActions({ valid, disabled }: { valid: boolean; disabled: boolean }) {
+  const { variant, overrides } = useConfigStore();
+  const [link, setLink] = useState<{ url: string; copied: boolean } | null>(null);
+  const linkId = useId();
+  // A link shown for earlier settings would share the wrong ones.
+  useEffect(() => setLink(null), [variant, overrides]);
+  const shared = { ...overrides, variant };
+  const copyLink = async () => {
+    const url = `${location.origin}${location.pathname}#${configToHash(shared)}`;
+    // The clipboard may be refused (no permission, no focus); the link is shown either way.
+    const copied = await navigator.clipboard?.writeText(url).then(
+      () => true,
+      () => false,
+    );
+    setLink({ url, copied: copied === true });
+  };
+  const tip = valid ? undefined : 'Fix the highlighted settings first.';
+  return (
+    <>
+      <div className="actions share-actions">
+        <button
+          type="button"
+          className="button secondary"
+          disabled={!valid}
+          title={tip}
+          onClick={() => downloadText(configToJson(shared), `ppo-config-${variant}.json`, 'application/json')}
+          data-testid="config-export"
+        >
+          Export config
+        </button>
+        <FilePicker
+          label="Import config…"
+          accept={JSON_ACCEPT}
+          secondary
+          disabled={disabled}
+          testId="config-import-input"
+          onFile={(file) => void importConfigFile(file, file.name)}
+        />
+        <button
+          type="button"
+          className="button secondary"
+          disabled={!valid}
+          title={tip}
+          onClick={() => void copyLink()}
+          data-testid="config-copy-link"
+        >
+          Copy link
+        </button>
+      </div>
+      {link ? (
+        <div className="field share-link">
+          <label htmlFor={linkId}>
+            {link.copied ? 'Link copied: it opens the app with these settings' : 'Copy this link: it opens the app with these settings'}
+          </label>
+          <input id={linkId} type="text" readOnly value={link.url} onFocus={(e) => e.target.select()} data-testid="config-link" />
+        </div>
+      ) : null}
+    </>
   );
 }
 

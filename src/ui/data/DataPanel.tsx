@@ -4,13 +4,13 @@ import { formatCount } from '../format';
 import { ImportReportView } from './ImportReportView';
 import { PriceChart } from './PriceChart';
 import { ColumnMapping } from './ColumnMapping';
+import { CSV_ACCEPT, FilePicker } from '../FilePicker';
 
 export function DataPanel() {
   const dataset = useLabStore((s) => s.dataset);
   const importing = useLabStore((s) => s.importing);
   const importFile = useLabStore((s) => s.importFile);
   const loadSample = useLabStore((s) => s.loadSample);
-  const inputId = useId();
   const progressId = useId();
 
   return (
@@ -18,21 +18,7 @@ export function DataPanel() {
       <div className="panel-head">
         <h2 id="data-title">Market data</h2>
         <div className="actions">
-          <label htmlFor={inputId} className="button">
-            Choose CSV…
-          </label>
-          <input
-            id={inputId}
-            className="visually-hidden"
-            type="file"
-            accept=".csv,.txt,.tsv,text/csv,text/plain"
-            data-testid="csv-input"
-            onChange={(e) => {
-              const file = e.target.files?.[0];
-              e.target.value = '';
-              if (file) void importFile(file, file.name);
-            }}
-          />
+          <FilePicker label="Choose CSV…" accept={CSV_ACCEPT} testId="csv-input" onFile={(file) => void importFile(file, file.name)} />
           <button
             type="button"
             className="button secondary"

@@ -7,6 +7,7 @@ import { useFileDrop } from '../useFileDrop';
 import { savedModelRef, type ModelMeta } from '../../api/labClient';
 import { formatNumber, formatSteps } from '../charts/series';
 import { formatBytes, formatTime } from '../format';
+import { FilePicker, JSON_ACCEPT } from '../FilePicker';
 
 export function LibraryPanel() {
   const { models, unavailable, storage, refresh, save, importFile } = useLibraryStore();
@@ -14,7 +15,7 @@ export function LibraryPanel() {
   const finished = useMemo(() => allRuns.filter((r) => r.result), [allRuns]);
   const latest = finished[finished.length - 1]?.result ?? null;
   const [name, setName] = useState('');
-  const ids = { name: useId(), file: useId() };
+  const ids = { name: useId() };
   // A model file dropped here is imported, not loaded as market data.
   const drop = useFileDrop((file) => void importFile(file));
 
@@ -68,20 +69,12 @@ export function LibraryPanel() {
         >
           Save model
         </button>
-        <label htmlFor={ids.file} className="button secondary">
-          Import model file…
-        </label>
-        <input
-          id={ids.file}
-          className="visually-hidden"
-          type="file"
-          accept=".json,application/json"
-          data-testid="model-import-input"
-          onChange={(e) => {
-            const file = e.target.files?.[0];
-            e.target.value = '';
-            if (file) void importFile(file);
-          }}
+        <FilePicker
+          label="Import model file…"
+          accept={JSON_ACCEPT}
+          secondary
+          testId="model-import-input"
+          onFile={(file) => void importFile(file)}
         />
       </div>
       <p className="hint">

@@ -2,6 +2,7 @@ import { useId, useMemo, useState } from 'react';
 import { savedModelRef, type ModelRef } from '../../api/labClient';
 import { useLibraryStore } from '../../store/libraryStore';
 import { useTrainingStore } from '../../store/trainingStore';
+import { CSV_ACCEPT, FilePicker } from '../FilePicker';
 
 export function PredictPanel() {
   const { models, prediction, predicting, predict } = useLibraryStore();
@@ -15,7 +16,7 @@ export function PredictPanel() {
   );
   const [ref, setRef] = useState<ModelRef | ''>('');
   const [file, setFile] = useState<File | null>(null);
-  const ids = { model: useId(), file: useId() };
+  const ids = { model: useId() };
   const chosen = choices.some((c) => c.ref === ref) ? ref : (choices[0]?.ref ?? '');
   const json = prediction
     ? JSON.stringify({
@@ -49,16 +50,12 @@ export function PredictPanel() {
               ))}
             </select>
           </div>
-          <label htmlFor={ids.file} className="button secondary">
-            {file ? `CSV: ${file.name}` : 'Use a CSV…'}
-          </label>
-          <input
-            id={ids.file}
-            className="visually-hidden"
-            type="file"
-            accept=".csv,.txt,.tsv,text/csv,text/plain"
-            onChange={(e) => setFile(e.target.files?.[0] ?? null)}
-            data-testid="predict-input"
+          <FilePicker
+            label={file ? `CSV: ${file.name}` : 'Use a CSV…'}
+            accept={CSV_ACCEPT}
+            secondary
+            testId="predict-input"
+            onFile={setFile}
           />
           {file ? (
             <button type="button" className="button secondary" onClick={() => setFile(null)}>

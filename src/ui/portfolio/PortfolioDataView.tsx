@@ -16,39 +16,43 @@ export function PortfolioDataView({ busy }: { busy: boolean }) {
   return (
     <div className="portfolio-data">
       <div className="actions">
-        <label htmlFor={ids.files} className="button secondary">
-          Choose CSVs…
-        </label>
-        <input
-          id={ids.files}
-          className="visually-hidden"
-          type="file"
-          multiple
-          accept=".csv,.txt,.tsv,text/csv,text/plain"
-          disabled={busy || loading !== null}
-          data-testid="portfolio-input"
-          onChange={(e) => {
-            const files = Array.from(e.target.files ?? []);
-            e.target.value = '';
-            void loadFiles(files);
-          }}
-        />
-        <label htmlFor={ids.folder} className="button secondary">
-          Choose a folder…
-        </label>
-        <input
-          id={ids.folder}
-          ref={folderRef}
-          className="visually-hidden"
-          type="file"
-          disabled={busy || loading !== null}
-          data-testid="portfolio-folder-input"
-          onChange={(e) => {
-            const files = Array.from(e.target.files ?? []).filter((f) => /\.(csv|txt|tsv)$/i.test(f.name));
-            e.target.value = '';
-            void loadFiles(files.sort((a, b) => a.name.localeCompare(b.name)));
-          }}
-        />
+        <span className="file-picker">
+          <input
+            id={ids.files}
+            className="visually-hidden"
+            type="file"
+            multiple
+            accept=".csv,.txt,.tsv,text/csv,text/plain"
+            disabled={busy || loading !== null}
+            data-testid="portfolio-input"
+            onChange={(e) => {
+              const files = Array.from(e.target.files ?? []);
+              e.target.value = '';
+              void loadFiles(files);
+            }}
+          />
+          <label htmlFor={ids.files} className="button secondary">
+            Choose CSVs…
+          </label>
+        </span>
+        <span className="file-picker">
+          <input
+            id={ids.folder}
+            ref={folderRef}
+            className="visually-hidden"
+            type="file"
+            disabled={busy || loading !== null}
+            data-testid="portfolio-folder-input"
+            onChange={(e) => {
+              const files = Array.from(e.target.files ?? []).filter((f) => /\.(csv|txt|tsv)$/i.test(f.name));
+              e.target.value = '';
+              void loadFiles(files.sort((a, b) => a.name.localeCompare(b.name)));
+            }}
+          />
+          <label htmlFor={ids.folder} className="button secondary">
+            Choose a folder…
+          </label>
+        </span>
         <div className="field inline">
           <label htmlFor={ids.join}>Join</label>
           <select

@@ -172,21 +172,23 @@ function PortfolioModelActions({ intervalMs }: { intervalMs: number }) {
         >
           Export (.portfolio.json)
         </button>
-        <label htmlFor={ids.file} className="button secondary">
-          Import portfolio model…
-        </label>
-        <input
-          id={ids.file}
-          className="visually-hidden"
-          type="file"
-          accept=".json,application/json"
-          data-testid="portfolio-import-input"
-          onChange={(e) => {
-            const file = e.target.files?.[0];
-            e.target.value = '';
-            if (file) void importFile(file);
-          }}
-        />
+        <span className="file-picker">
+          <input
+            id={ids.file}
+            className="visually-hidden"
+            type="file"
+            accept=".json,application/json"
+            data-testid="portfolio-import-input"
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              e.target.value = '';
+              if (file) void importFile(file);
+            }}
+          />
+          <label htmlFor={ids.file} className="button secondary">
+            Import portfolio model…
+          </label>
+        </span>
       </div>
       <div className="actions">
         <div className="field inline">

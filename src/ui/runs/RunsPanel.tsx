@@ -97,21 +97,23 @@ export function RunsPanel() {
         >
           {s.selected.length ? `Export ${s.selected.length} selected` : 'Export all'}
         </button>
-        <label htmlFor={ids.file} className="button secondary">
-          Import runs…
-        </label>
-        <input
-          id={ids.file}
-          className="visually-hidden"
-          type="file"
-          accept=".jsonl,.json,.ndjson,application/json,application/x-ndjson"
-          data-testid="runs-import"
-          onChange={(e) => {
-            const file = e.target.files?.[0];
-            e.target.value = '';
-            if (file) void s.importFile(file);
-          }}
-        />
+        <span className="file-picker">
+          <input
+            id={ids.file}
+            className="visually-hidden"
+            type="file"
+            accept=".jsonl,.json,.ndjson,application/json,application/x-ndjson"
+            data-testid="runs-import"
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              e.target.value = '';
+              if (file) void s.importFile(file);
+            }}
+          />
+          <label htmlFor={ids.file} className="button secondary">
+            Import runs…
+          </label>
+        </span>
         <button
           type="button"
           className="button secondary"

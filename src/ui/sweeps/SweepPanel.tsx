@@ -80,22 +80,24 @@ export function SweepPanel() {
           <button type="button" className="button secondary" disabled={!fileName} onClick={s.exportSpec} data-testid="sweep-export">
             Export spec
           </button>
-          <label htmlFor={ids.file} className="button secondary">
-            Import spec…
-          </label>
-          <input
-            id={ids.file}
-            className="visually-hidden"
-            type="file"
-            accept=".json,application/json"
-            data-testid="sweep-import"
-            disabled={running}
-            onChange={(e) => {
-              const file = e.target.files?.[0];
-              e.target.value = '';
-              if (file) void s.importSpec(file);
-            }}
-          />
+          <span className="file-picker">
+            <input
+              id={ids.file}
+              className="visually-hidden"
+              type="file"
+              accept=".json,application/json"
+              data-testid="sweep-import"
+              disabled={running}
+              onChange={(e) => {
+                const file = e.target.files?.[0];
+                e.target.value = '';
+                if (file) void s.importSpec(file);
+              }}
+            />
+            <label htmlFor={ids.file} className="button secondary">
+              Import spec…
+            </label>
+          </span>
         </div>
       </div>
       <p className="hint">
