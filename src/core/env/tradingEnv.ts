@@ -14,6 +14,7 @@ import {
   type MarketData,
 } from './observation';
 import { borrows, kellyFraction, marketSizeSeries } from './sizing';
+import { pushRollingStd } from './rolling';
 import { createRng, type Rng } from '../random/rng';
 
 export {
@@ -367,7 +368,8 @@ export class TradingEnv {
       let reward = cfg.rewardScale * stepReturn;
       if (action === HOLD) reward -= cfg.holdPenalty;
       if (cfg.drawdownPenalty > 0) reward -= cfg.drawdownPenalty * ddIncrease;
-      if (cfg.volatilityPenalty > 0) reward -= cfg.volatilityPenalty * this.pushReturn(i, stepReturn);
+      if (cfg.volatilityPenalty > 0)
+        reward -= cfg.volatilityPenalty * pushRollingStd(this.recentReturns, this.recentCursor, i, cfg.volatilityWindow, stepReturn);
       if (cfg.drawdownSquaredPenalty > 0) reward -= cfg.drawdownSquaredPenalty * dd * dd;
       if (cfg.regimeAlignmentBonus > 0) {
         const side = this.heldPosition[i];
@@ -610,25 +612,6 @@ export class TradingEnv {
     this.position[i] = 0;
     this.clearRoundTrip(i);
     this.equity[i] = this.cash[i];
-  }
-
-  // Rolling standard deviation of the env's last volatilityWindow step returns.
-  private pushReturn(i: number, r: number): number {
-    const w = this.cfg.volatilityWindow;
-    const base = i * w;
-    this.recentReturns[base + (this.recentCursor[i] % w)] = r;
-    this.recentCursor[i] += 1;
-    const count = Math.min(this.recentCursor[i], w);
-    if (count < 2) return 0;
-    let mean = 0;
-    for (let k = 0; k < count; k++) mean += this.recentReturns[base + k];
-    mean /= count;
-    let sq = 0;
-    for (let k = 0; k < count; k++) {
-      const d = this.recentReturns[base + k] - mean;
-      sq += d * d;
-    }
-    return Math.sqrt(sq / count);
   }
 
   /** Env i's account as the shared observation and mask functions read it. */

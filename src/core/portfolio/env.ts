@@ -1,5 +1,6 @@
 import { barsPerYear } from '../backtest/annualisation';
 import { ConfigError } from '../env/config';
+import { pushRollingStd } from '../env/rolling';
 import { createRng, type Rng } from '../random/rng';
 import type { PortfolioEnvConfig } from './config';
 import { grossExposure, mapWeights } from './mapping';
@@ -227,7 +228,8 @@ export class PortfolioEnv implements ContinuousEnv {
     // A ruined step counts as a loss of 99.9999 %: the log stays finite.
     let reward = equityBefore > 0 ? cfg.rewardScale * Math.log(Math.max(equityAfter, 1e-6 * equityBefore) / equityBefore) : 0;
     if (cfg.drawdownPenalty > 0) reward -= cfg.drawdownPenalty * ddIncrease;
-    if (cfg.volatilityPenalty > 0) reward -= cfg.volatilityPenalty * this.pushReturn(i, stepReturn);
+    if (cfg.volatilityPenalty > 0)
+      reward -= cfg.volatilityPenalty * pushRollingStd(this.recentReturns, this.recentCursor, i, cfg.volatilityWindow, stepReturn);
     this.rewards[i] = reward;
     this.totalReward[i] += reward;
 
@@ -414,21 +416,6 @@ export class PortfolioEnv implements ContinuousEnv {
     this.riskPeak[i] = this.equity[i];
     this.blockedSince[i] = -1;
     return true;
-  }
-
-  private pushReturn(i: number, r: number): number {
-    const w = this.cfg.volatilityWindow;
-    const base = i * w;
-    this.recentReturns[base + (this.recentCursor[i] % w)] = r;
-    this.recentCursor[i] += 1;
-    const count = Math.min(this.recentCursor[i], w);
-    if (count < 2) return 0;
-    let mean = 0;
-    for (let k = 0; k < count; k++) mean += this.recentReturns[base + k];
-    mean /= count;
-    let sq = 0;
-    for (let k = 0; k < count; k++) sq += (this.recentReturns[base + k] - mean) ** 2;
-    return Math.sqrt(sq / count);
   }
 
   private resetEnv(i: number): void {
