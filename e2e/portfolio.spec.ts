@@ -53,6 +53,10 @@ test('loads three CSVs as a portfolio, trains a tiny Standard agent, compares it
   }
   const weightsChart = panel.getByTestId('weights-chart').first();
   await expect(weightsChart).toBeVisible();
+  // Turnover over time: cumulative, ending at the table's total for the model.
+  const turnover = panel.getByTestId('portfolio-turnover-chart');
+  await expect(turnover.locator('canvas')).toBeVisible();
+  expect(Number(await turnover.getAttribute('data-total'))).toBeGreaterThan(0.9);
   await expect(weightsChart).toHaveAttribute('data-series', '4');
   expect(Number(await weightsChart.getAttribute('data-points'))).toBeGreaterThan(1);
   await expect(panel.getByTestId('portfolio-equity-chart').first()).toHaveAttribute('data-lines', '6');

@@ -45,6 +45,9 @@ describe('portfolio baselines', () => {
     }
     expect(r.portfolio.averageGross).toBeCloseTo(1, 12);
     expect(r.portfolio.averageConcentration).toBeCloseTo(0.5, 12);
+    // Turnover bar by bar adds up to the total, the first rebalance buying everything.
+    expect(r.turnover.reduce((s, x) => s + x, 0)).toBeCloseTo(r.portfolio.turnover, 12);
+    expect(r.turnover[0]).toBeCloseTo(1, 12);
     // Contribution of A: Σ ½ · r_A
     const contribution = a.slice(1).reduce((s, x, t) => s + 0.5 * (x / a[t] - 1), 0) * 100;
     expect(r.portfolio.contributions[0].percent).toBeCloseTo(contribution, 9);

@@ -43,6 +43,8 @@ export interface PortfolioBacktest {
   equity: Float64Array;
   /** Weights held over bar k → k + 1, [steps, assets + 1] (the last row is cash after the final sale). */
   weights: Float64Array;
+  /** Turnover of the rebalance at decision k (Σ|Δw| over the equity then); the last entry is 0. */
+  turnover: Float64Array;
   assets: string[];
   metrics: BacktestMetrics;
   portfolio: PortfolioMetrics;
@@ -73,6 +75,7 @@ export async function runPortfolioBacktest(
   const weights = new Float64Array((steps + 1) * (n + 1));
   equity[0] = cfg.initialCapital;
   const rebalance = new Uint8Array(1);
+  const turnoverSeries = new Float64Array(steps + 1);
   let turnover = 0;
   let rebalances = 0;
   for (let k = 0; k < steps; k++) {
@@ -85,6 +88,7 @@ export async function runPortfolioBacktest(
     equity[k + 1] = env.stepEquity[0];
     weights.set(env.heldWeights.subarray(0, n + 1), k * (n + 1));
     turnover += env.stepTurnover[0];
+    turnoverSeries[k] = env.stepTurnover[0];
     if (env.stepTurnover[0] > 0) rebalances++;
   }
   weights[steps * (n + 1) + n] = 1;
@@ -99,6 +103,7 @@ export async function runPortfolioBacktest(
     time,
     equity,
     weights,
+    turnover: turnoverSeries,
     assets: market.assets,
     metrics,
     portfolio: portfolioMetrics(market, start, steps, weights, turnover, rebalances, annualisation),

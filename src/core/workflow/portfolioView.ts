@@ -35,6 +35,8 @@ export interface PortfolioBacktestView {
   lines: { name: string; role: 'model' | 'equal-weight' | 'asset'; values: Float64Array }[];
   /** Weights held at each point, row-major [points × (assets + 1)], cash last. */
   weights: Float64Array;
+  /** Turnover up to and including each point (cumulative, so no rebalance is lost to the downsampling). */
+  cumulativeTurnover: Float64Array;
 }
 
 /** The fixed baselines drawn as lines beside the agent (the day and week rebalances stay in the table only). */
@@ -84,7 +86,15 @@ export function portfolioBacktestView(
     time: Float64Array.from(index, (i) => result.time[i]),
     lines,
     weights: weightRows(result, index),
+    cumulativeTurnover: cumulativeAt(result.turnover, index),
   };
+}
+
+function cumulativeAt(values: Float64Array, index: number[]): Float64Array {
+  const sums = new Float64Array(values.length);
+  let total = 0;
+  values.forEach((x, i) => (sums[i] = total += x));
+  return Float64Array.from(index, (i) => sums[Math.min(i, sums.length - 1)]);
 }
 
 /** The rows of `index` of the weights held, [index.length × (assets + 1)]. */
@@ -97,7 +107,7 @@ function weightRows(result: PortfolioBacktest, index: number[]): Float64Array {
 
 /** The typed arrays of a view, to transfer rather than copy across the worker boundary. */
 export function portfolioViewBuffers(view: PortfolioBacktestView): ArrayBuffer[] {
-  return [view.time, view.weights, ...view.lines.map((l) => l.values)].map((a) => a.buffer as ArrayBuffer);
+  return [view.time, view.weights, view.cumulativeTurnover, ...view.lines.map((l) => l.values)].map((a) => a.buffer as ArrayBuffer);
 }
 
 /** A backtest as the app shows it: the table rows, the agent's metrics and the charts. */

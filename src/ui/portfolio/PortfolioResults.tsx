@@ -52,6 +52,7 @@ export function PortfolioBacktestResults({
       <div className="chart-grid">
         <EquityChart view={summary.view} intervalMs={intervalMs} />
         <WeightsChart view={summary.view} intervalMs={intervalMs} testId="weights-chart" title="Weights over time (assets and cash)" />
+        <TurnoverChart view={summary.view} intervalMs={intervalMs} />
       </div>
     </div>
   );
@@ -84,6 +85,30 @@ function CompareTable({ rows, title }: { rows: PortfolioCompareRow[]; title: str
         </tbody>
       </table>
     </div>
+  );
+}
+
+const formatTurnover = (y: number): string => formatNumber(y);
+
+/** Turnover summed over the rebalances so far: its slope is how hard the model trades, its steps single big rebalances. */
+function TurnoverChart({ view, intervalMs }: { view: PortfolioBacktestView; intervalMs: number }) {
+  const formatX = useCallback((t: number) => formatTime(t, intervalMs), [intervalMs]);
+  const series = useMemo<CanvasSeries[]>(
+    () => [{ name: 'turnover', colour: 'var(--accent)', xs: view.time, ys: view.cumulativeTurnover, lineWidth: 2 }],
+    [view],
+  );
+  const total = view.cumulativeTurnover[view.cumulativeTurnover.length - 1] ?? 0;
+  return (
+    <figure className="chart-card" data-testid="portfolio-turnover-chart" data-total={total}>
+      <figcaption>Cumulative turnover (1 = the whole equity traded once)</figcaption>
+      <CanvasLineChart
+        series={series}
+        height={160}
+        formatX={formatX}
+        formatY={formatTurnover}
+        label={`Cumulative turnover over the backtest, ${formatNumber(total)} in all`}
+      />
+    </figure>
   );
 }
 
