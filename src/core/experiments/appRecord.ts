@@ -11,26 +11,17 @@ import { RUN_RECORD_FORMAT, RUN_RECORD_VERSION, runRecordSchema, type RunCurve, 
  * from its own outcome (runRecord.ts); both validate against runRecordSchema.
  */
 
-import { downsampleCurve, RUN_CURVE_NAMES, type RunCurveName } from './runRecord';
+import { downsampleCurve, RUN_CURVE_NAMES, TrainingCurveRecorder, type RunCurveName } from './runRecord';
 
 export { downsampleCurve, RUN_CURVE_NAMES, type RunCurveName };
 
-/** One growing series: timesteps and values, plain arrays (one push per update or episode). */
-class Series {
-  readonly x: number[] = [];
-  readonly y: number[] = [];
-  push(x: number, y: number): void {
-    this.x.push(x);
-    this.y.push(y);
-  }
-}
-
 /**
  * Listens to a training run's events (the same hooks the stream to the UI gets) and keeps what its
- * record needs: each curve, and the validation equity of the checkpoint the run keeps.
+ * record needs: the curves (runRecord.ts's recorder, the CLI's too), the validation equity of the
+ * checkpoint the run keeps, and where a run that fails had got to.
  */
 export class RunCurveRecorder {
-  private readonly series = new Map<RunCurveName, Series>(RUN_CURVE_NAMES.map((name) => [name, new Series()]));
+  private readonly recorder = new TrainingCurveRecorder();
   private bestEquity: RunCurve | null = null;
   private bestUpdate: { update: number; score: number; basis: string } | null = null;
   /** True once the trainer was built: a run that fails before has nothing worth recording. */
@@ -39,23 +30,16 @@ export class RunCurveRecorder {
   last = { timesteps: 0, updates: 0, episodes: 0 };
 
   onProgress = (e: ProgressEvent): void => {
-    const d = e.diagnostics;
     this.last = { timesteps: e.timesteps, updates: e.update, episodes: e.episodes };
-    this.add('policyLoss', e.timesteps, d.policyLoss);
-    this.add('valueLoss', e.timesteps, d.valueLoss);
-    this.add('entropy', e.timesteps, d.entropy);
-    this.add('approxKl', e.timesteps, d.approxKl);
-    this.add('learningRate', e.timesteps, d.learningRate);
+    this.recorder.onProgress(e);
   };
 
   onEpisode = (stats: EpisodeStats, timesteps: number): void => {
-    this.add('episodeReward', timesteps, stats.totalReward);
+    this.recorder.onEpisode(stats, timesteps);
   };
 
   onEvaluation = (e: EvaluationEvent): void => {
-    const m = e.result.metrics;
-    this.add('validationSharpe', e.timesteps, m.sharpe ?? Number.NaN);
-    this.add('validationReturn', e.timesteps, m.totalReturn);
+    this.recorder.onEvaluation(e);
     if (e.isBest) {
       this.bestEquity = equityCurve(e.result.time, e.result.equity);
       this.bestUpdate = { update: e.update, score: e.selection.score, basis: e.selection.basis };
@@ -64,9 +48,7 @@ export class RunCurveRecorder {
 
   /** Every curve with at least one point, downsampled to CURVE_POINT_BUDGET points. */
   curves(): RunCurve[] {
-    const out: RunCurve[] = [];
-    for (const [name, s] of this.series) if (s.x.length) out.push(downsampleCurve(name, s.x, s.y));
-    return out;
+    return this.recorder.curves();
   }
 
   /** The validation equity of the best checkpoint seen, downsampled; null before any qualified. */
@@ -77,10 +59,6 @@ export class RunCurveRecorder {
   /** The best checkpoint's update and score, as seen in the events (the run's selection, when it ends normally). */
   best(): RunRecord['best'] {
     return this.bestUpdate;
-  }
-
-  private add(name: RunCurveName, x: number, y: number): void {
-    this.series.get(name)!.push(x, y);
   }
 }
 
