@@ -151,6 +151,7 @@ export async function ppoThroughput(
   variant: Variant,
   updates: number,
   overrides: Pick<TrainingOverrides, 'ppo' | 'network'> = {},
+  threads = 1,
 ): Promise<PpoFigures> {
   // 16 features × 60 bars + 3 account values = 963 inputs: the default network's input.
   const featureCount = 16;
@@ -159,7 +160,7 @@ export async function ppoThroughput(
   if (variant === 'enhanced-maskable') {
     data.market.context = { values: new Float32Array(20_000 * 4), count: 4 };
   }
-  const trainer = new PpoTrainer(config, data);
+  const trainer = new PpoTrainer(config, data, {}, { threads });
   const updateEngine = trainer.engine.kind;
   const rng = createRng(1);
   const rollout: number[] = [];

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { useNodeStepThreads } from './stepThreads';
 
 export const NODE_BACKENDS = ['wasm', 'cpu'] as const;
 export type NodeBackend = (typeof NODE_BACKENDS)[number];
@@ -11,6 +12,7 @@ export type NodeBackend = (typeof NODE_BACKENDS)[number];
  * Node), ~40× faster than the pure-JS CPU backend. Falls back to CPU, and says so, if WASM fails.
  */
 export async function useNodeBackend(preferred: NodeBackend, warn: (line: string) => void): Promise<string> {
+  useNodeStepThreads();
   if (preferred === 'wasm') {
     const require = createRequire(import.meta.url);
     setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -160,6 +161,10 @@ describe('cli train, backtest and predict with a model', () => {
     expect(summary.timesteps).toBe(128);
     expect(summary.test.totalReturn).toEqual(expect.any(Number));
     expect(existsSync(`${model}.ppo.json`)).toBe(true);
+    // --threads defaults to every core; the JSON and the model file say how many stepped.
+    expect(summary.threadsRequested).toBe(availableParallelism());
+    expect(summary.threads).toBe(availableParallelism());
+    expect(JSON.parse(readFileSync(`${model}.ppo.json`, 'utf8')).training.threads).toBe(summary.threads);
 
     // Out of sample by default: the test split, no training or selection bar in it.
     const bt = await cli(
@@ -207,6 +212,13 @@ describe('cli train, backtest and predict with a model', () => {
     expect(['Hold', 'Buy', 'Sell'][prediction.prediction]).toBe(prediction.action_name);
     expect(prediction.confidence).toBeGreaterThan(0);
     expect(prediction.confidence).toBeLessThanOrEqual(1);
+  });
+
+  it('refuses --threads 0 with one line', async () => {
+    const r = await cli('train', '--data', sample, '--threads', '0');
+    expect(r.code).toBe(1);
+    expect(r.err.split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/--threads must be a whole number ≥ 1/);
   });
 
   it('rejects a damaged model file with one clear line', async () => {

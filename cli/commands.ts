@@ -15,6 +15,8 @@ import { parseBundle, serializeBundle, type ModelBundle } from '../src/core/mode
 import { checkFileSize } from '../src/core/model/validation';
 import { backtestModel, predictLatest, trainModel, type PredictAccount, type SplitName } from '../src/core/workflow/session';
 import { NODE_BACKENDS, useNodeBackend, type NodeBackend } from './backend';
+import { nodeDefaultThreads } from './stepThreads';
+import { MAX_THREADS } from '../src/core/ppo/stepThreads';
 import {
   DEFAULT_FOLD_OPTIONS,
   runWalkForward,
@@ -303,6 +305,7 @@ async function train(args: string[], io: CliIo): Promise<number> {
   const variant = overrides.variant;
 
   const checkpointEvery = integerOption(values['checkpoint-every'], '--checkpoint-every', 10, 0);
+  const threads = Math.min(MAX_THREADS, integerOption(values.threads, '--threads', nodeDefaultThreads(), 1));
   const dataPath = requireString(values.data, '--data');
   const name =
     typeof values.output === 'string'
@@ -323,7 +326,9 @@ async function train(args: string[], io: CliIo): Promise<number> {
   const { bars, report } = await loadData(dataPath);
   const backend = await useNodeBackend(backendOption(values.backend), io.err);
   const log = values.json ? io.err : io.out;
-  log(`Training ${variant} on ${report.fileName} (${report.rowsKept} bars, ${report.intervalLabel}) with the ${backend} backend`);
+  log(
+    `Training ${variant} on ${report.fileName} (${report.rowsKept} bars, ${report.intervalLabel}) with the ${backend} backend, ${threads} thread${threads === 1 ? '' : 's'}`,
+  );
   log(`Rules: ${describeRunRules(resolveTrainingConfig(overrides))}`);
   const checkpoint = {
     everyUpdates: checkpointEvery,
@@ -360,17 +365,21 @@ async function train(args: string[], io: CliIo): Promise<number> {
         );
       },
     },
-    checkpointEvery > 0 ? { checkpoint } : {},
+    { ...(checkpointEvery > 0 ? { checkpoint } : {}), threads },
   );
   await writeOutput(output, serializeBundle(outcome.bundle));
-  const runsFile = recorder
-    ? await appendRunRecord(runsDir, runRecordFromTraining(runIdentity(name), outcome, recorder.curves()), io)
-    : null;
   const s = outcome.summary;
+  const runsFile = recorder
+    ? await appendRunRecord(runsDir, runRecordFromTraining(runIdentity(name, s.threads.threads), outcome, recorder.curves()), io)
+    : null;
+  if (s.threads.reason) log(`Ran on ${s.threads.threads} of the ${s.threads.requested} threads asked: ${s.threads.reason}.`);
   const summary = {
     model: outPath,
     variant,
     backend,
+    threads: s.threads.threads,
+    threadsRequested: s.threads.requested,
+    threadsNote: s.threads.reason,
     notes: outcome.notes,
     runRecord: runsFile,
     stopReason: s.stopReason,
@@ -404,13 +413,13 @@ async function train(args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-function runIdentity(name: string) {
+function runIdentity(name: string, threads: number) {
   return {
     id: `cli-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
     name,
     source: 'cli' as const,
     createdAt: new Date(),
-    threads: 1,
+    threads,
   };
 }
 

@@ -158,6 +158,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
         default: defaultText('env.episodeLength'),
       },
       'learning-rate': { arg: 'X', description: 'Adam step size (ppo.learningRate).', default: defaultText('ppo.learningRate') },
+      threads: {
+        arg: 'N',
+        description: 'Threads for the gradient step on wasm/cpu (1: one thread; the same seed trains the same up to float rounding).',
+        default: 'all cores',
+      },
       output: { arg: 'NAME', description: 'Model file to write, NAME.ppo.json.', default: 'VARIANT-DATAFILE' },
       'checkpoint-every': { arg: 'K', description: 'Write the model every K updates, atomically (0: only at the end).', default: '10' },
       'runs-dir': {

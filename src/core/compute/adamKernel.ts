@@ -1,4 +1,4 @@
-import { encodeModule, F32, I32, instantiate, op, V128 } from './encode';
+import { encodeModule, F32, I32, instantiate, op, V128, type SharedMemoryImport } from './encode';
 import { bmmFunction } from './matMulKernel';
 
 /**
@@ -43,11 +43,22 @@ export interface HostMemory {
    * (by default row-major: aRow = 4k, aCol = 4).
    */
   matMul(a: number, b: number, c: number, batch: number, m: number, k: number, n: number, aRow?: number, aCol?: number): void;
+  /** The module's own functions over this memory (offsets in bytes, counts in floats, multiples of 4). */
+  readonly kernels: AdamExports;
+  /** Present when the memory is shared between threads (createAdamKernel's `shared`). */
+  readonly shared: WebAssembly.Memory | null;
 }
 
-export function createAdamKernel(size: number, preferSimd = true): AdamKernel {
+/** Pages a shared kernel memory may grow to: 2 GiB, far above any network the config limits allow at the default minibatch. */
+export const SHARED_MAXIMUM_PAGES = 32_768;
+
+/**
+ * With `shared`, the regions live in a shared WebAssembly memory that step threads instantiate the
+ * same module over (ppo/stepThreads.ts); null where SIMD is missing, as threads need it.
+ */
+export function createAdamKernel(size: number, preferSimd = true, shared = false): AdamKernel {
   const capacity = Math.ceil(size / 4) * 4;
-  const simd = preferSimd ? instantiateSimd(capacity) : null;
+  const simd = preferSimd || shared ? instantiateSimd(capacity, shared) : null;
   if (simd) return simd;
   const buffer = new ArrayBuffer(capacity * 16);
   const regions = views(buffer, 0, capacity);
@@ -80,7 +91,7 @@ function views(buffer: ArrayBuffer, offset: number, capacity: number) {
   return { weights: region(0), m: region(1), v: region(2), grads: region(3) };
 }
 
-interface AdamExports {
+export interface AdamExports {
   bmm(a: number, b: number, c: number, batch: number, m: number, k: number, n: number, aRow: number, aCol: number): void;
   sumsq(p: number, n: number): number;
   adam(
@@ -97,10 +108,19 @@ interface AdamExports {
     lr: number,
     eps: number,
   ): void;
+  /** dst ← dst + src over n floats. */
+  addInto(dst: number, src: number, n: number): void;
 }
 
-function instantiateSimd(capacity: number): AdamKernel | null {
-  const exports = instantiate<AdamExports>(adamModule());
+function instantiateSimd(capacity: number, shared: boolean): AdamKernel | null {
+  let exports: (AdamExports & { memory: WebAssembly.Memory }) | null;
+  if (shared) {
+    if (typeof SharedArrayBuffer === 'undefined') return null;
+    const memory = new WebAssembly.Memory({ initial: 0, maximum: SHARED_MAXIMUM_PAGES, shared: true });
+    exports = instantiate<AdamExports>(adamModule(SHARED_IMPORT), memory);
+  } else {
+    exports = instantiate<AdamExports>(adamModule());
+  }
   if (!exports) return null;
   const { memory } = exports;
   memory.grow(Math.ceil((capacity * 16) / 65536));
@@ -145,19 +165,48 @@ function instantiateSimd(capacity: number): AdamKernel | null {
       },
       heap: () => new Float32Array(memory.buffer),
       matMul: (a, b, c, batch, mm, k, n, aRow = 4 * k, aCol = 4) => exports.bmm(a, b, c, batch, mm, k, n, aRow, aCol),
+      kernels: exports,
+      shared: shared ? memory : null,
     },
   };
 }
 
-let cachedModule: Uint8Array<ArrayBuffer> | null = null;
+/**
+ * A step thread's view of a shared kernel memory another thread created: the same module
+ * instantiated over it, reserving from `base` (the offsets the creating thread laid out for this
+ * one, reproduced by running the same layout code). It never grows the memory.
+ */
+export function attachSharedMemory(memory: WebAssembly.Memory, capacity: number, base: number): HostMemory {
+  const exports = instantiate<AdamExports>(adamModule(SHARED_IMPORT), memory);
+  if (!exports) throw new Error('WebAssembly SIMD is missing in this thread.');
+  let reserved = base;
+  return {
+    regionOffset: (r) => r * capacity * 4,
+    reserve(bytes) {
+      const start = reserved;
+      reserved += Math.ceil(bytes / 16) * 16;
+      if (reserved > memory.buffer.byteLength) throw new RangeError('A step thread reserved past the memory its leader laid out.');
+      return start;
+    },
+    heap: () => new Float32Array(memory.buffer),
+    matMul: (a, b, c, batch, mm, k, n, aRow = 4 * k, aCol = 4) => exports.bmm(a, b, c, batch, mm, k, n, aRow, aCol),
+    kernels: exports,
+    shared: memory,
+  };
+}
+
+const SHARED_IMPORT: SharedMemoryImport = { initialPages: 0, maximumPages: SHARED_MAXIMUM_PAGES };
+
+const cachedModules = new Map<boolean, Uint8Array<ArrayBuffer>>();
 
 /**
  * (func sumsq (param $p i32) (param $n i32) (result f32)) — n a multiple of 4, p 16-byte aligned.
  * (func adam (param $w $m $v $g i32) (param $n i32) (param $scale $b1 $c1 $b2 $c2 $lr $eps f32)):
  *   g ← g·scale; m ← b1·m + c1·g; v ← b2·v + c2·g²; w ← w − lr·m / (√v + eps)
  */
-export function adamModule(): Uint8Array<ArrayBuffer> {
-  if (cachedModule) return cachedModule;
+export function adamModule(shared?: SharedMemoryImport): Uint8Array<ArrayBuffer> {
+  const cached = cachedModules.get(shared !== undefined);
+  if (cached) return cached;
   // sumsq: params 0 p, 1 n; locals 2 end (i32), 3 acc (v128), 4 x (v128).
   const sumsq = [
     ...op.get(0),
@@ -274,28 +323,66 @@ export function adamModule(): Uint8Array<ArrayBuffer> {
     ...op.end,
     ...op.end,
   ];
-  cachedModule = encodeModule([
-    bmmFunction(),
-    {
-      name: 'sumsq',
-      params: [I32, I32],
-      results: [F32],
-      locals: [
-        [1, I32],
-        [2, V128],
-      ],
-      code: sumsq,
-    },
-    {
-      name: 'adam',
-      params: [I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32],
-      results: [],
-      locals: [
-        [2, I32],
-        [10, V128],
-      ],
-      code: adam,
-    },
-  ]);
-  return cachedModule;
+  // addInto: params 0 dst, 1 src, 2 n; locals 3 end (i32).
+  const addInto = [
+    ...op.get(0),
+    ...op.get(2),
+    ...op.i32Const(2),
+    ...op.i32Shl,
+    ...op.i32Add,
+    ...op.set(3),
+    ...op.block,
+    ...op.loop,
+    ...op.get(0),
+    ...op.get(3),
+    ...op.i32GeU,
+    ...op.brIf(1),
+    ...op.get(0),
+    ...op.get(0),
+    ...op.load,
+    ...op.get(1),
+    ...op.load,
+    ...op.add,
+    ...op.store,
+    ...op.get(0),
+    ...op.i32Const(16),
+    ...op.i32Add,
+    ...op.set(0),
+    ...op.get(1),
+    ...op.i32Const(16),
+    ...op.i32Add,
+    ...op.set(1),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+  ];
+  const module = encodeModule(
+    [
+      bmmFunction(),
+      {
+        name: 'sumsq',
+        params: [I32, I32],
+        results: [F32],
+        locals: [
+          [1, I32],
+          [2, V128],
+        ],
+        code: sumsq,
+      },
+      {
+        name: 'adam',
+        params: [I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32],
+        results: [],
+        locals: [
+          [2, I32],
+          [10, V128],
+        ],
+        code: adam,
+      },
+      { name: 'addInto', params: [I32, I32, I32], results: [], locals: [[1, I32]], code: addInto },
+    ],
+    shared,
+  );
+  cachedModules.set(shared !== undefined, module);
+  return module;
 }

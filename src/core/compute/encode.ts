@@ -48,8 +48,21 @@ export interface FunctionSpec {
   code: number[];
 }
 
-/** A module exporting one memory (0 pages until grown) named "memory" and the given functions. */
-export function encodeModule(functions: FunctionSpec[]): Uint8Array<ArrayBuffer> {
+/** A memory the module imports as env.memory instead of defining its own: shared between threads, so it needs a maximum. */
+export interface SharedMemoryImport {
+  initialPages: number;
+  maximumPages: number;
+}
+
+/**
+ * A module exporting one memory named "memory" and the given functions. The memory is its own (0
+ * pages until grown), or with `shared` the shared memory the instance is given as env.memory.
+ */
+export function encodeModule(functions: FunctionSpec[], shared?: SharedMemoryImport): Uint8Array<ArrayBuffer> {
+  // Memory type flags 0x03: a maximum follows, and the memory is shared (the threads proposal).
+  const memoryImport = shared
+    ? section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(shared.initialPages), ...uleb(shared.maximumPages)])
+    : section(5, [1, 0x00, 0]);
   const types = functions.flatMap((f) => [0x60, f.params.length, ...f.params, f.results.length, ...f.results]);
   const exports = functions.flatMap((f, i) => [...name(f.name), 0x00, i]);
   const bodies = functions.flatMap((f) => withSize([f.locals.length, ...f.locals.flat(), ...f.code, ...op.end]));
@@ -63,17 +76,22 @@ export function encodeModule(functions: FunctionSpec[]): Uint8Array<ArrayBuffer>
     0x00,
     0x00,
     ...section(1, [functions.length, ...types]),
+    ...(shared ? memoryImport : []),
     ...section(3, [functions.length, ...functions.map((_, i) => i)]),
-    ...section(5, [1, 0x00, 0]),
+    ...(shared ? [] : memoryImport),
     ...section(7, [functions.length + 1, ...name('memory'), 0x02, 0, ...exports]),
     ...section(10, [functions.length, ...bodies]),
   ]);
 }
 
-/** Compiles and instantiates `bytes`, or null where WebAssembly or its SIMD is missing. */
-export function instantiate<T>(bytes: Uint8Array<ArrayBuffer>): (T & { memory: WebAssembly.Memory }) | null {
+/**
+ * Compiles and instantiates `bytes`, or null where WebAssembly or its SIMD is missing. A module
+ * encoded with a shared memory import is given `memory`.
+ */
+export function instantiate<T>(bytes: Uint8Array<ArrayBuffer>, memory?: WebAssembly.Memory): (T & { memory: WebAssembly.Memory }) | null {
   if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(bytes)) return null;
-  return new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as T & { memory: WebAssembly.Memory };
+  const imports: WebAssembly.Imports = memory ? { env: { memory } } : {};
+  return new WebAssembly.Instance(new WebAssembly.Module(bytes), imports).exports as unknown as T & { memory: WebAssembly.Memory };
 }
 
 function name(s: string): number[] {

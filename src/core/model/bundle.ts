@@ -93,6 +93,8 @@ export interface ModelBundle {
     updates: number;
     wallTimeMs: number;
     backend: string;
+    /** Threads the gradient steps ran on (stepThreads.ts); absent in bundles from before threads. */
+    threads?: number;
     stopReason: string;
     /** Null when no checkpoint qualified (the last weights were kept); absent in older bundles. */
     selection?: CheckpointSelection | null;
@@ -171,6 +173,7 @@ export const bundleSchema = z.strictObject({
     updates: z.number().int().min(0),
     wallTimeMs: z.number().min(0),
     backend: text(STRING_LIMITS.label),
+    threads: z.number().int().min(1).max(1024).optional(),
     stopReason: text(STRING_LIMITS.label),
     selection: z
       .strictObject({

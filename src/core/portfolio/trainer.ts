@@ -182,6 +182,8 @@ export class PortfolioTrainer {
       episodes: this.episodes,
       wallTimeMs: performance.now() - started,
       backend: tf.getBackend(),
+      // The portfolio's Gaussian step runs through tfjs on one thread.
+      threads: { requested: 1, threads: 1, reason: null },
       meanEpisodeReward: this.meanReward(),
       lastDiagnostics: last,
     };

@@ -111,6 +111,8 @@ export interface HostStorage {
   simd: boolean;
   /** Hand tfjs a copy when assigning the variables: the cpu backend keeps the array a tensor is made from as its storage. */
   copyOnStore: boolean;
+  /** Regions in a shared memory, for step threads (needs simd). */
+  shared?: boolean;
 }
 
 /**
@@ -138,7 +140,7 @@ export class HostWeights {
     this.offsets = offsets;
     this.sizes = variables.map((x) => x.size);
     this.loaded = variables.map(() => null);
-    this.kernel = createAdamKernel(total, storage.simd);
+    this.kernel = createAdamKernel(total, storage.simd, storage.shared ?? false);
   }
 
   /** Copies into the weights region every variable assigned by something else since the last load or store. */
@@ -180,14 +182,20 @@ export class HostWeights {
 export class HostAdam implements Optimizer {
   private step = 0;
 
+  /** `kernel`: the kernel's own Σg² and step by default; step threads run them split (stepThreads.ts). */
   constructor(
     private readonly weights: HostWeights,
     public learningRate: number,
+    private kernel: Pick<AdamKernel, 'sumOfSquares' | 'step'> = weights.kernel,
   ) {}
+
+  useKernel(kernel: Pick<AdamKernel, 'sumOfSquares' | 'step'>): void {
+    this.kernel = kernel;
+  }
 
   /** One step from the gradients in the gradient region, clipped to a global norm of `maxGradNorm`. */
   apply(maxGradNorm: number): void {
-    const kernel = this.weights.kernel;
+    const kernel = this.kernel;
     this.step += 1;
     const { stepSize, epsilon } = correctedStep(this.learningRate, this.step);
     const scale = Math.min(1, maxGradNorm / (Math.sqrt(kernel.sumOfSquares()) + 1e-6));

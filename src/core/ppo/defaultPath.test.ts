@@ -4,7 +4,7 @@ import { KERNEL_LAYERS, TFJS_LAYERS } from '../compute/layers';
 import { RolloutBuffer } from './buffer';
 import { DEFAULT_NETWORK_CONFIG, DEFAULT_PPO_CONFIG, type NetworkConfig } from './config';
 import { DeviceEngine, HostLossEngine, type GradientEngine } from './engine';
-import { HostMlpEngine } from './hostMlp';
+import { HostEngine } from './hostEngine';
 import { networkWeightShapes } from './layerPlan';
 import { ActorCritic, type ObservationSpec } from './network';
 import { ppoUpdate } from './update';
@@ -57,7 +57,7 @@ const ENGINES: [string, Factory, NetworkConfig][] = [
     (net) => new HostLossEngine(net, 1e-3, TFJS_LAYERS, 'tfjs-host-loss', { simd: false, copyOnStore: true }),
     DEFAULT_NETWORK_CONFIG,
   ],
-  ['the WebAssembly MLP', (net) => new HostMlpEngine(net, 1e-3, 32, SIMD), DEFAULT_NETWORK_CONFIG],
+  ['the WebAssembly MLP', (net) => new HostEngine(net, 1e-3, 32, SIMD), DEFAULT_NETWORK_CONFIG],
   [
     'tfjs with the kernel layers (attention)',
     (net) => new HostLossEngine(net, 1e-3, KERNEL_LAYERS, 'tfjs-kernel-layers', SIMD),

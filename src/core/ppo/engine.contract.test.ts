@@ -6,7 +6,7 @@ import { DeviceAdam } from './adam';
 import { RolloutBuffer } from './buffer';
 import { DEFAULT_NETWORK_CONFIG, DEFAULT_PPO_CONFIG, type NetworkConfig } from './config';
 import { chooseGradientEngine, DeviceEngine, HostLossEngine, type GradientEngine } from './engine';
-import { HostMlpEngine } from './hostMlp';
+import { HostEngine } from './hostEngine';
 import { ppoLoss } from './loss';
 import { hostMinibatch } from './minibatch';
 import { ActorCritic, type ObservationSpec } from './network';
@@ -41,7 +41,7 @@ const ENGINES: [string, Factory, 'mlp' | 'any'][] = [
     'any',
   ],
   ['tfjs with the kernel layers', (net) => new HostLossEngine(net, LR, KERNEL_LAYERS, 'tfjs-kernel-layers', SIMD), 'any'],
-  ['the WebAssembly MLP', (net, maxBatch) => new HostMlpEngine(net, LR, maxBatch, SIMD), 'mlp'],
+  ['the WebAssembly MLP', (net, maxBatch) => new HostEngine(net, LR, maxBatch, SIMD), 'mlp'],
 ];
 
 const NETWORKS: [string, NetworkConfig, number, boolean][] = [

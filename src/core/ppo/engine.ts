@@ -4,10 +4,11 @@ import { matMulKernel } from '../compute/matMulKernel';
 import { DeviceAdam, HostAdam, HostWeights, type HostStorage, type Optimizer } from './adam';
 import type { RolloutBuffer } from './buffer';
 import type { PpoConfig } from './config';
-import { HostMlpEngine } from './hostMlp';
+import { HostEngine } from './hostEngine';
 import { LOSS_STATS, ppoLoss, ppoLossGradient, type LossConfig } from './loss';
 import { hostMinibatch, type DeviceMinibatch, type HostMinibatch } from './minibatch';
 import type { ActorCritic } from './network';
+import { grantThreads, type ThreadGrant } from './stepThreads';
 
 /** One minibatch's LOSS_STATS: a tensor on the device (read once per epoch), numbers on the host. */
 export type LossStats = tf.Tensor1D | Float64Array;
@@ -49,6 +50,10 @@ export interface GradientEngine<M = unknown> {
   /** Assigns the network's variables from the engine's weights. */
   storeWeights(): void;
   dispose(): void;
+  /** The threads the steps use, and why fewer than asked (stepThreads.ts). */
+  readonly grant: ThreadGrant;
+  /** Settles when the engine can step (its threads started); absent where there is nothing to wait for. */
+  ready?(): Promise<void>;
 }
 
 export interface EngineRollout<M> {
@@ -60,22 +65,45 @@ export interface EngineRollout<M> {
 /**
  * The one place that decides how training computes on a backend. GPU backends keep everything on the
  * device. On wasm and cpu, whose tensors live in host memory, reading back is a copy: the MLP's whole
- * step runs in WebAssembly (hostMlp.ts), the attention network keeps tfjs's autodiff with its
+ * step runs in WebAssembly (hostEngine.ts), the attention network keeps tfjs's autodiff with its
  * backward products in the WebAssembly kernel, and without WebAssembly SIMD the loss alone moves to
  * the host.
  */
-export function chooseGradientEngine(network: ActorCritic, backend: string, learningRate: number, maxBatch: number): GradientEngine {
+export function chooseGradientEngine(
+  network: ActorCritic,
+  backend: string,
+  learningRate: number,
+  maxBatch: number,
+  requestedThreads = 1,
+): GradientEngine {
   const onHost = backend === 'wasm' || backend === 'cpu';
-  if (!onHost) return new DeviceEngine(network, learningRate);
-  const storage: HostStorage = { simd: matMulKernel() !== null, copyOnStore: backend === 'cpu' };
-  if (!storage.simd) return new HostLossEngine(network, learningRate, TFJS_LAYERS, 'tfjs-host-loss', storage);
-  if (network.plan.encoder === null) return new HostMlpEngine(network, learningRate, maxBatch, storage);
-  return new HostLossEngine(network, learningRate, KERNEL_LAYERS, 'tfjs-kernel-layers', storage);
+  const simd = matMulKernel() !== null;
+  const grant = grantThreads(requestedThreads, backend, simd);
+  const alone = (reason: string): ThreadGrant => ({
+    requested: requestedThreads,
+    threads: 1,
+    reason: requestedThreads > 1 ? reason : null,
+  });
+  if (!onHost) return withGrant(new DeviceEngine(network, learningRate), grant);
+  const storage: HostStorage = { simd, copyOnStore: backend === 'cpu' };
+  if (!storage.simd) return withGrant(new HostLossEngine(network, learningRate, TFJS_LAYERS, 'tfjs-host-loss', storage), grant);
+  if (network.plan.encoder === null) return new HostEngine(network, learningRate, maxBatch, storage, grant);
+  return withGrant(
+    new HostLossEngine(network, learningRate, KERNEL_LAYERS, 'tfjs-kernel-layers', storage),
+    grant.threads > 1 ? alone("the attention encoder's step runs through tfjs, on one thread") : grant,
+  );
+}
+
+function withGrant<E extends GradientEngine>(engine: E, grant: ThreadGrant): E {
+  (engine as { grant: ThreadGrant }).grant =
+    grant.threads > 1 ? { ...grant, threads: 1, reason: grant.reason ?? 'this engine steps on one thread' } : grant;
+  return engine;
 }
 
 /** tfjs's autodiff and Adam on the device: GPU backends. */
 export class DeviceEngine implements GradientEngine<DeviceMinibatch> {
   readonly kind = 'tfjs-device';
+  readonly grant: ThreadGrant = ONE_THREAD;
   readonly layers = TFJS_LAYERS;
   readonly ownsWeights = false;
   readonly optimizer: DeviceAdam;
@@ -158,6 +186,7 @@ export class DeviceEngine implements GradientEngine<DeviceMinibatch> {
  */
 export class HostLossEngine implements GradientEngine<HostMinibatch> {
   readonly ownsWeights = false;
+  readonly grant: ThreadGrant = ONE_THREAD;
   readonly optimizer: HostAdam;
   private readonly weights: HostWeights;
 
@@ -213,6 +242,8 @@ export class HostLossEngine implements GradientEngine<HostMinibatch> {
     this.optimizer.dispose();
   }
 }
+
+const ONE_THREAD: ThreadGrant = { requested: 1, threads: 1, reason: null };
 
 function normalizeOnDevice(advantages: tf.Tensor1D): tf.Tensor1D {
   const { mean, variance } = tf.moments(advantages);

@@ -3,6 +3,7 @@ import type { TrainingConfig } from './config';
 import { ActorCritic, type ObservationSpec } from './network';
 import type { AdamState, Optimizer } from './adam';
 import { chooseGradientEngine, type GradientEngine } from './engine';
+import type { ThreadGrant } from './stepThreads';
 import { bootstrapTruncated, RolloutBuffer } from './buffer';
 import { actionProbabilities, argmaxIndex, sampleIndex } from './distribution';
 import { ppoUpdate, type UpdateDiagnostics } from './update';
@@ -32,6 +33,12 @@ export interface ProgressEvent {
   /** Mean total reward of the last 20 finished episodes (null before the first). */
   meanEpisodeReward: number | null;
   diagnostics: UpdateDiagnostics;
+}
+
+/** How a run computes, beside what it learns (which is the TrainingConfig). */
+export interface TrainerOptions {
+  /** Threads asked for the gradient step (stepThreads.ts); fewer run where they cannot, with the reason in the engine's grant. */
+  threads?: number;
 }
 
 /** Where a run stands: what a checkpoint's counters record. */
@@ -115,6 +122,8 @@ export interface RunSummary {
   episodes: number;
   wallTimeMs: number;
   backend: string;
+  /** The threads the gradient steps ran on, and why fewer than asked. */
+  threads: ThreadGrant;
   meanEpisodeReward: number | null;
   lastDiagnostics: UpdateDiagnostics | null;
 }
@@ -147,14 +156,22 @@ export class PpoTrainer {
   private episodes = 0;
   private updates = 0;
 
+  /** `options.threads`: the step threads asked for (1 by default); the engine's grant says what it got. */
   constructor(
     readonly config: TrainingConfig,
     readonly data: TrainingData,
     private readonly events: TrainingEvents = {},
+    options: TrainerOptions = {},
   ) {
     const spec = observationSpecFor(data.market, config.env);
     this.network = new ActorCritic(spec, config.network, config.seed);
-    this.engine = chooseGradientEngine(this.network, tf.getBackend(), config.ppo.learningRate, config.ppo.minibatchSize);
+    this.engine = chooseGradientEngine(
+      this.network,
+      tf.getBackend(),
+      config.ppo.learningRate,
+      config.ppo.minibatchSize,
+      options.threads ?? 1,
+    );
     this.optimizer = this.engine.optimizer;
     this.rng = createRng(config.seed ^ 0x5eed);
     this.env = new TradingEnv(config.env, data.market, data.splits.train, {
@@ -233,6 +250,7 @@ export class PpoTrainer {
       episodes: this.episodes,
       wallTimeMs: performance.now() - started,
       backend: tf.getBackend(),
+      threads: this.engine.grant,
       meanEpisodeReward: this.meanReward(),
       lastDiagnostics: last,
     };

@@ -36,6 +36,7 @@ export async function ppoUpdate<M>(
   rng: Rng,
   klStop: number | null,
 ): Promise<UpdateDiagnostics> {
+  await engine.ready?.();
   const n = buffer.size;
   const rollout = engine.rollout(buffer, cfg.maskActions);
   const order = new Int32Array(n);

@@ -94,6 +94,8 @@ export interface TrainOptions {
   checkpoint?: { everyUpdates: number; save(bundle: ModelBundle): Promise<void>; saveBest?(bundle: ModelBundle): Promise<void> };
   /** Train, validation and test ranges to use instead of the config's ratio cut (walk-forward folds). */
   splits?: Splits;
+  /** Threads asked for the gradient step (ppo/stepThreads.ts); the summary and the bundle say how many ran. */
+  threads?: number;
 }
 
 /**
@@ -138,6 +140,7 @@ export async function trainModel(
         ...t.progress(),
         wallTimeMs: priorWallTime + Date.now() - started,
         backend: tf.getBackend(),
+        threads: t.engine.grant.threads,
         stopReason,
         ...(summary ? { selection: selectionOf(summary, config) } : {}),
       },
@@ -161,7 +164,7 @@ export async function trainModel(
       }
     },
   };
-  trainer = new PpoTrainer(config, { market: prepared.market, splits: prepared.splits }, trainerEvents);
+  trainer = new PpoTrainer(config, { market: prepared.market, splits: prepared.splits }, trainerEvents, { threads: options.threads });
   try {
     if (resume) {
       if (resume.data.closeHash !== hashSeries(bars.close)) {

@@ -1,13 +1,45 @@
-import { TFJS_LAYERS } from '../compute/layers';
 import type { HostMemory } from '../compute/adamKernel';
 import { transposeInto } from '../compute/matMulKernel';
-import { HostAdam, HostWeights, type HostStorage } from './adam';
-import type { RolloutBuffer } from './buffer';
-import type { PpoConfig } from './config';
-import type { EngineRollout, GradientEngine } from './engine';
-import { hostMinibatch, type HostMinibatch } from './minibatch';
-import { ppoLossGradient, type LossConfig } from './loss';
-import type { ActorCritic, TrunkDropout } from './network';
+import type { LayerPlan } from './layerPlan';
+import type { TrunkDropout } from './network';
+
+/**
+ * A network's forward and backward passes over a block of at most `maxRows` minibatch rows, in a
+ * WebAssembly memory: weights read from the memory's weights region, every parameter's gradient
+ * written (not added) at `gradsAt`, in the same layout. No tfjs, so a step thread (stepThreads.ts)
+ * builds the same passes from the plan and the offsets alone. Offsets are in bytes.
+ */
+export interface HostPasses {
+  readonly maxRows: number;
+  readonly obsSize: number;
+  /** Where the rows' observations go, [rows × obsSize] row-major. */
+  readonly input: number;
+  /** Row i's head outputs (the logits, then the critic's) start at output + 4·i·outputStride. */
+  readonly output: number;
+  readonly outputStride: number;
+  /** Where the caller writes ∂L/∂outputs, laid out as `output`; rows past `rows` and padding columns must be zero. */
+  readonly outputGradient: number;
+  /** Hidden layers whose activations dropout masks, in the order the masks are drawn. */
+  readonly maskedLayers: number;
+  /** Draws masked layer `layer`'s dropout mask for `rows` rows (the padding rows' mask is 0). */
+  drawMask(layer: number, dropout: TrunkDropout, rows: number): void;
+  /** With `train`, the masks drawn for this step multiply the hidden activations. */
+  forward(rows: number, train: boolean): void;
+  /** From the output gradient to every parameter's gradient at gradsAt. */
+  backward(rows: number): void;
+}
+
+/** Builds the passes a plan needs; a step thread calls it with its own memory view. */
+export function createHostPasses(
+  plan: LayerPlan,
+  offsets: readonly number[],
+  memory: HostMemory,
+  maxRows: number,
+  gradsAt: number,
+): HostPasses {
+  if (plan.encoder) throw new RangeError('The WebAssembly passes take MLP networks only.');
+  return new HostMlpPasses(plan, offsets, memory, maxRows, gradsAt);
+}
 
 /** One variable's share of a layer: where its kernel and bias start in the flat regions (floats), and its columns. */
 interface Part {
@@ -16,11 +48,11 @@ interface Part {
   cols: number;
 }
 
-/** A dense layer as the step lays it out; every pointer is a byte offset in the shared memory. */
+/** A dense layer as the passes lay it out; every pointer is a byte offset in the memory. */
 interface Layer {
   /** Inputs the layer's kernel has. */
   rows: number;
-  /** Inputs as the product sees them: the observation size for the first layer, else the previous layer's padded width. */
+  /** Inputs as the product sees them: the input width for the first layer, else the previous layer's padded width. */
   k: number;
   /** k rounded up to a multiple of 4: rows of the transposed input and of dW. */
   kPad: number;
@@ -30,7 +62,7 @@ interface Layer {
   /** The kernel [k × outPad]: in the weights region itself when no padding is needed, else a padded copy. */
   w: number;
   wInPlace: boolean;
-  /** The kernel transposed [outPad × k], for the input gradient (not for the first layer). */
+  /** The kernel transposed [outPad × k], for the input gradient (−1 where none is needed). */
   wT: number;
   /** Activations (the head: its outputs) [batch × outPad]. */
   h: number;
@@ -46,70 +78,51 @@ interface Layer {
 }
 
 /**
- * The gradient engine of the MLP actor-critic on wasm and cpu, without tfjs: forward pass, PPO loss
- * gradient (loss.ts), backward pass and Adam, all over one WebAssembly memory the engine owns.
- *
- * Through tfjs a minibatch step is dozens of kernels, and XNNPACK repacks every weight matrix each
- * time (its packing is cached per tensor, and each step makes new tensors; docs/PERFORMANCE.md).
- * Here the products run in the SIMD kernel (compute/matMulKernel.ts)
- * reading the weights where Adam keeps them and writing gradients where Adam reads them; the
- * element-wise work is plain loops. The variables are assigned once per update (storeWeights).
- *
- * The layers come from the network's layer plan; the heads are column blocks of one output layer
- * (the logits, then one value or the N quantiles). Trunk dropout multiplies each hidden layer's
- * activations by a mask drawn from the network's TrunkDropout in the order its tfjs pass draws them.
+ * The dense trunk and heads of a plan: forward pass, backward pass and gradients over one memory, the
+ * products in the SIMD kernel (compute/matMulKernel.ts) reading the weights where Adam keeps them.
+ * The heads are column blocks of one output layer (the logits, then one value or the N quantiles).
  * Shapes that are not multiples of 4 (the 963 observations, 3 + 1 head outputs, odd layer widths)
  * run zero-padded; padding rows and columns get zero gradients and so stay zero.
+ *
+ * With `inputGradient`, backward also leaves ∂L/∂input at `inputGradient` [rows × obsSize], for a
+ * network that computes the trunk's input itself (the attention encoder).
  */
-export class HostMlpEngine implements GradientEngine<HostMinibatch> {
-  readonly kind = 'wasm-mlp';
-  readonly layers = TFJS_LAYERS;
-  readonly ownsWeights = true;
-  readonly optimizer: HostAdam;
-  private readonly weights: HostWeights;
-  private readonly memory: HostMemory;
+export class HostMlpPasses implements HostPasses {
+  readonly obsSize: number;
+  readonly input: number;
+  readonly output: number;
+  readonly outputStride: number;
+  readonly outputGradient: number;
+  readonly maskedLayers: number;
+  /** ∂L/∂input [rowsPad × obsSize], or −1. */
+  readonly inputGradient: number;
   private readonly layout: Layer[] = [];
-  private readonly x: number;
   private readonly tanh: boolean;
-  private readonly numActions: number;
-  /** Outputs of the value head: 1, or the quantiles. */
-  private readonly criticWidth: number;
-  private readonly dropout: TrunkDropout | null;
-  private readonly obsSize: number;
   private readonly batchPad: number;
 
-  /** `maxBatch`: the largest minibatch step() will be given; `storage.simd` must hold. */
   constructor(
-    network: ActorCritic,
-    learningRate: number,
-    readonly maxBatch: number,
-    storage: HostStorage,
+    plan: LayerPlan,
+    offsets: readonly number[],
+    private readonly memory: HostMemory,
+    readonly maxRows: number,
+    private readonly gradsAt: number,
+    options: { inputGradient?: boolean } = {},
   ) {
-    const { plan, spec } = network;
-    if (plan.encoder) throw new RangeError('The WebAssembly MLP engine takes MLP networks only.');
-    this.weights = new HostWeights(network.variables, storage);
-    const memory = this.weights.kernel.host;
-    if (!memory) throw new RangeError('The WebAssembly MLP engine needs WebAssembly SIMD.');
-    this.memory = memory;
-    this.optimizer = new HostAdam(this.weights, learningRate);
-    const offsets = this.weights.offsets;
     const part = (dense: { kernel: number; bias: number; units: number }): Part => ({
       kernel: offsets[dense.kernel],
       bias: offsets[dense.bias],
       cols: dense.units,
     });
     this.tanh = plan.activation === 'tanh';
-    this.numActions = spec.numActions;
-    this.criticWidth = plan.heads[1].dense.units;
-    this.dropout = network.dropout;
     this.obsSize = plan.trunkInputs;
-    this.batchPad = pad4(maxBatch);
+    this.batchPad = pad4(maxRows);
+    const dropout = plan.trunkDropout > 0;
     const B = this.batchPad;
     const reserve = (floats: number) => memory.reserve(floats * 4);
     const weightsAt = memory.regionOffset(0);
-    const gradsAt = memory.regionOffset(3);
 
-    this.x = reserve(B * this.obsSize);
+    this.input = reserve(B * this.obsSize);
+    this.inputGradient = options.inputGradient ? reserve(B * this.obsSize) : -1;
     const specs: { rows: number; parts: Part[] }[] = plan.trunk.map((dense) => ({ rows: dense.inputs, parts: [part(dense)] }));
     specs.push({ rows: plan.heads[0].dense.inputs, parts: plan.heads.map((head) => part(head.dense)) });
 
@@ -131,109 +144,67 @@ export class HostMlpEngine implements GradientEngine<HostMinibatch> {
         outPad,
         w: wInPlace ? weightsAt + parts[0].kernel * 4 : reserve(k * outPad),
         wInPlace,
-        wT: i === 0 ? -1 : reserve(outPad * k),
+        wT: i === 0 && !options.inputGradient ? -1 : reserve(outPad * k),
         h: reserve(B * outPad),
         dz: reserve(B * outPad),
         inputT: reserve(kPad * B),
         dw: dwInPlace ? gradsAt + parts[0].kernel * 4 : reserve(kPad * outPad),
         dwInPlace,
-        mask: this.dropout && i < head ? reserve(B * outPad) : -1,
+        mask: dropout && i < head ? reserve(B * outPad) : -1,
       });
       k = outPad;
     });
+    const last = this.layout[head];
+    this.output = last.h;
+    this.outputGradient = last.dz;
+    this.outputStride = last.outPad;
+    this.maskedLayers = dropout ? head : 0;
     // Padding must start (and so stay) zero; fresh WebAssembly memory is zero-filled.
   }
 
-  /** Minibatches whose observations are copied straight into the engine's memory. */
-  rollout(buffer: RolloutBuffer, maskActions: boolean): EngineRollout<HostMinibatch> {
-    return {
-      minibatch: (rows, normalize) => hostMinibatch(buffer, rows, maskActions, normalize, this.observations(rows.length)),
-      dispose() {},
-    };
+  drawMask(layer: number, dropout: TrunkDropout, rows: number): void {
+    const { mask, out, outPad } = this.layout[layer];
+    const heap = this.memory.heap();
+    heap.fill(0, mask / 4 + rows * outPad, mask / 4 + pad4(rows) * outPad);
+    dropout.draw(heap, mask / 4, rows, out, outPad);
   }
 
-  loadWeights(): void {
-    this.weights.load();
-  }
-
-  storeWeights(): void {
-    this.weights.store();
-  }
-
-  dispose(): void {
-    this.optimizer.dispose();
-  }
-
-  /** Where the minibatch's observations go, row after row: [rows × obsSize]. */
-  private observations(rows: number): Float32Array {
-    const heap = this.heap();
-    const start = this.x / 4;
-    heap.fill(0, start + rows * this.obsSize, start + this.batchPad * this.obsSize);
-    return heap.subarray(start, start + rows * this.obsSize);
-  }
-
-  /**
-   * One gradient step on a minibatch from this engine's rollout(), whose observations are already in
-   * the engine's memory: the loss gradient, the global-norm clip and Adam. Returns LOSS_STATS.
-   */
-  step(batch: HostMinibatch, cfg: LossConfig & Pick<PpoConfig, 'maxGradNorm'>): Float64Array {
-    const b = batch.actions.length;
-    if (b > this.maxBatch) throw new RangeError(`A minibatch of ${b} rows exceeds the engine's ${this.maxBatch}.`);
-    const heap = this.heap();
-    const rowsPad = pad4(b);
-    const { layout: layers, numActions } = this;
+  forward(rows: number, train: boolean): void {
+    const heap = this.memory.heap();
+    const rowsPad = pad4(rows);
     const weights = heap.subarray(this.memory.regionOffset(0) / 4);
-    const grads = heap.subarray(this.memory.regionOffset(3) / 4);
-
+    // Padding rows of the input: zero, whatever a larger minibatch left there.
+    heap.fill(0, this.input / 4 + rows * this.obsSize, this.input / 4 + rowsPad * this.obsSize);
+    const layers = this.layout;
     for (let l = 0; l < layers.length; l++) {
       const layer = layers[l];
       if (!layer.wInPlace) this.copyPaddedKernel(layer, heap, weights);
-      const input = l === 0 ? this.x : layers[l - 1].h;
+      const input = l === 0 ? this.input : layers[l - 1].h;
       this.memory.matMul(input, layer.w, layer.h, 1, rowsPad, layer.k, layer.outPad);
       this.addBias(layer, heap, weights, rowsPad, l < layers.length - 1);
-      if (layer.mask >= 0) this.dropUnits(layer, heap, b, rowsPad);
+      if (train && layer.mask >= 0) multiplyInto(heap, layer.h / 4, layer.mask / 4, rowsPad * layer.outPad);
     }
+  }
 
-    const head = layers[layers.length - 1];
-    const width = this.criticWidth;
-    const logits = new Float32Array(b * numActions);
-    const critic = new Float32Array(b * width);
-    const dLogits = new Float32Array(b * numActions);
-    const dCritic = new Float32Array(b * width);
-    const out = head.h / 4;
-    for (let i = 0; i < b; i++) {
-      for (let a = 0; a < numActions; a++) logits[i * numActions + a] = heap[out + i * head.outPad + a];
-      for (let q = 0; q < width; q++) critic[i * width + q] = heap[out + i * head.outPad + numActions + q];
-    }
-    const stats = ppoLossGradient(logits, critic, batch, cfg, dLogits, dCritic);
-    const dOut = head.dz / 4;
-    heap.fill(0, dOut, dOut + rowsPad * head.outPad);
-    for (let i = 0; i < b; i++) {
-      for (let a = 0; a < numActions; a++) heap[dOut + i * head.outPad + a] = dLogits[i * numActions + a];
-      for (let q = 0; q < width; q++) heap[dOut + i * head.outPad + numActions + q] = dCritic[i * width + q];
-    }
-
+  backward(rows: number): void {
+    const heap = this.memory.heap();
+    const rowsPad = pad4(rows);
+    const grads = heap.subarray(this.gradsAt / 4);
+    const layers = this.layout;
     for (let l = layers.length - 1; l >= 0; l--) {
       const layer = layers[l];
-      const input = l === 0 ? this.x : layers[l - 1].h;
+      const input = l === 0 ? this.input : layers[l - 1].h;
       transposeInto(heap, input / 4, rowsPad, layer.k, heap, layer.inputT / 4);
       // Rows k…kPad of the transposed input: zero, whatever a larger minibatch left there.
       heap.fill(0, layer.inputT / 4 + layer.k * rowsPad, layer.inputT / 4 + layer.kPad * rowsPad);
       this.memory.matMul(layer.inputT, layer.dz, layer.dw, 1, layer.kPad, rowsPad, layer.outPad);
       this.storeGradients(layer, heap, grads, rowsPad);
-      if (l === 0) continue;
-      const below = layers[l - 1];
+      if (l === 0 && this.inputGradient < 0) continue;
       transposeInto(heap, layer.w / 4, layer.k, layer.outPad, heap, layer.wT / 4);
-      this.memory.matMul(layer.dz, layer.wT, below.dz, 1, rowsPad, layer.outPad, layer.k);
-      this.activationGradient(below, heap, rowsPad);
+      const below = l === 0 ? this.inputGradient : layers[l - 1].dz;
+      this.memory.matMul(layer.dz, layer.wT, below, 1, rowsPad, layer.outPad, layer.k);
+      if (l > 0) this.activationGradient(layers[l - 1], heap, rowsPad);
     }
-
-    this.optimizer.apply(cfg.maxGradNorm);
-    return stats;
-  }
-
-  private heap(): Float32Array {
-    return this.memory.heap();
   }
 
   private copyPaddedKernel(layer: Layer, heap: Float32Array, weights: Float32Array): void {
@@ -263,19 +234,6 @@ export class HostMlpEngine implements GradientEngine<HostMinibatch> {
       }
       col += part.cols;
     }
-  }
-
-  /**
-   * h ← h ⊙ mask with a fresh mask for the minibatch's `rows` (the padding rows' mask is 0). The draw
-   * writes the layer's units only, so the padding columns' mask stays 0 as reserved.
-   */
-  private dropUnits(layer: Layer, heap: Float32Array, rows: number, rowsPad: number): void {
-    const mask = layer.mask / 4;
-    const h = layer.h / 4;
-    heap.fill(0, mask + rows * layer.outPad, mask + rowsPad * layer.outPad);
-    (this.dropout as TrunkDropout).draw(heap, mask, rows, layer.out, layer.outPad);
-    const n = rowsPad * layer.outPad;
-    for (let i = 0; i < n; i++) heap[h + i] *= heap[mask + i];
   }
 
   /**
@@ -333,7 +291,11 @@ export class HostMlpEngine implements GradientEngine<HostMinibatch> {
   }
 }
 
-function pad4(n: number): number {
+function multiplyInto(heap: Float32Array, at: number, by: number, n: number): void {
+  for (let i = 0; i < n; i++) heap[at + i] *= heap[by + i];
+}
+
+export function pad4(n: number): number {
   return Math.ceil(n / 4) * 4;
 }
 
@@ -341,7 +303,7 @@ function pad4(n: number): number {
  * tanh as a [13/6] rational function on [−9, 9] (the coefficients of Eigen's fast tanh): within
  * 6e-8 of Math.tanh and much faster than it over a layer's activations.
  */
-function tanh(x: number): number {
+export function tanh(x: number): number {
   const c = x < -9 ? -9 : x > 9 ? 9 : x;
   const x2 = c * c;
   const p =

@@ -1,0 +1,241 @@
+import { TFJS_LAYERS } from '../compute/layers';
+import type { HostMemory } from '../compute/adamKernel';
+import { HostAdam, HostWeights, type HostStorage } from './adam';
+import type { RolloutBuffer } from './buffer';
+import type { PpoConfig } from './config';
+import type { EngineRollout, GradientEngine } from './engine';
+import { createHostPasses, pad4, type HostPasses } from './hostPasses';
+import { hostMinibatch, type HostMinibatch } from './minibatch';
+import { ppoLossGradient, type LossConfig } from './loss';
+import type { ActorCritic, TrunkDropout } from './network';
+import {
+  CONTROL_BYTES,
+  Phase,
+  runPhase,
+  spawnStepThread,
+  splitRows,
+  StepThreadPool,
+  writeAdamArgs,
+  type StepThreadHandle,
+  type ThreadGrant,
+} from './stepThreads';
+
+/**
+ * The gradient engine of the host backends (wasm, cpu) without tfjs: forward pass, PPO loss gradient
+ * (loss.ts), backward pass and Adam, all over one WebAssembly memory the engine owns, on one thread
+ * or split across step threads (stepThreads.ts).
+ *
+ * Through tfjs a minibatch step is dozens of kernels, and XNNPACK repacks every weight matrix each
+ * time (its packing is cached per tensor, and each step makes new tensors; docs/PERFORMANCE.md).
+ * Here the passes (hostPasses.ts) run the products in the SIMD kernel reading the weights where Adam
+ * keeps them and writing gradients where Adam reads them. The variables are assigned once per update
+ * (storeWeights). Trunk dropout draws each hidden layer's mask from the network's TrunkDropout in the
+ * order its tfjs pass draws them, whatever the number of threads.
+ */
+export class HostEngine implements GradientEngine<HostMinibatch> {
+  readonly kind = 'wasm-mlp';
+  readonly layers = TFJS_LAYERS;
+  readonly ownsWeights = true;
+  readonly optimizer: HostAdam;
+  /** The threads this engine steps with, and why fewer than asked. */
+  grant: ThreadGrant;
+  private readonly weights: HostWeights;
+  private readonly memory: HostMemory;
+  private readonly passes: HostPasses[] = [];
+  private pool: StepThreadPool;
+  private readonly starting: Promise<void>;
+  private readonly numActions: number;
+  /** Outputs of the value head: 1, or the quantiles. */
+  private readonly criticWidth: number;
+  private readonly dropout: TrunkDropout | null;
+  private readonly obsSize: number;
+  private readonly counts: Int32Array;
+  /** The minibatch's observations before they are split between the threads (one thread: null, they go straight in). */
+  private readonly staging: Float32Array | null;
+
+  /**
+   * `maxBatch`: the largest minibatch step() will be given; `storage.simd` must hold. `grant.threads`
+   * above 1 starts that many − 1 step threads (grantThreads decided they can run); await ready()
+   * before the first step.
+   */
+  constructor(
+    network: ActorCritic,
+    learningRate: number,
+    readonly maxBatch: number,
+    storage: HostStorage,
+    grant: ThreadGrant = { requested: 1, threads: 1, reason: null },
+  ) {
+    const { plan, spec } = network;
+    const threads = grant.threads;
+    this.grant = grant;
+    this.weights = new HostWeights(network.variables, { ...storage, shared: threads > 1 });
+    const memory = this.weights.kernel.host;
+    if (!memory) throw new RangeError('The WebAssembly engine needs WebAssembly SIMD.');
+    this.memory = memory;
+    this.numActions = spec.numActions;
+    this.criticWidth = plan.heads[1].dense.units;
+    this.dropout = network.dropout;
+    this.obsSize = plan.trunkInputs;
+    this.counts = new Int32Array(threads);
+    this.staging = threads > 1 ? new Float32Array(maxBatch * this.obsSize) : null;
+
+    const offsets = this.weights.offsets;
+    const capacity = this.weights.kernel.capacity;
+    const rowsPerThread = Math.ceil(maxBatch / threads / 4) * 4;
+    const gradRegions = [memory.regionOffset(3)];
+    const bases = [memory.reserve(0)];
+    this.passes.push(createHostPasses(plan, offsets, memory, rowsPerThread, gradRegions[0]));
+    for (let t = 1; t < threads; t++) {
+      gradRegions.push(memory.reserve(capacity * 4));
+      bases.push(memory.reserve(0));
+      this.passes.push(createHostPasses(plan, offsets, memory, rowsPerThread, gradRegions[t]));
+    }
+
+    const control = controlBlock(threads);
+    const handles: StepThreadHandle[] = [];
+    for (let t = 1; t < threads; t++) {
+      handles.push(
+        spawnStepThread({
+          index: t,
+          threads,
+          memory: memory.shared as WebAssembly.Memory,
+          control: control as SharedArrayBuffer,
+          capacity,
+          base: bases[t],
+          gradRegions,
+          plan,
+          offsets: [...offsets],
+          maxRows: rowsPerThread,
+        }),
+      );
+    }
+    this.pool = new StepThreadPool(threads, control, handles);
+    const stepKernel =
+      threads > 1
+        ? {
+            sumOfSquares: () => {
+              this.pool.run(Phase.Reduce, () => this.ownPhase(Phase.Reduce, gradRegions, capacity));
+              let sum = 0;
+              for (let t = 0; t < threads; t++) sum += this.pool.partial(t);
+              return sum;
+            },
+            step: (scale: number, beta1: number, beta2: number, stepSize: number, epsilon: number) => {
+              writeAdamArgs(this.pool.args, scale, beta1, beta2, stepSize, epsilon);
+              this.pool.run(Phase.Adam, () => this.ownPhase(Phase.Adam, gradRegions, capacity));
+            },
+          }
+        : this.weights.kernel;
+    this.optimizer = new HostAdam(this.weights, learningRate, stepKernel);
+    this.starting = Promise.all(handles.map((h) => h.ready)).then(
+      () => undefined,
+      (error: unknown) => {
+        // The leader's own passes step alone; the other threads' regions stay unused.
+        this.pool.dispose();
+        this.pool = new StepThreadPool(1, controlBlock(1), []);
+        this.optimizer.useKernel(this.weights.kernel);
+        this.grant = {
+          ...grant,
+          threads: 1,
+          reason: `the training threads could not start (${error instanceof Error ? error.message : String(error)})`,
+        };
+      },
+    );
+  }
+
+  /** Settles when the step threads wait for work (or the engine fell back to one thread). */
+  ready(): Promise<void> {
+    return this.starting;
+  }
+
+  /** Minibatches whose observations are copied straight into the engine's memory. */
+  rollout(buffer: RolloutBuffer, maskActions: boolean): EngineRollout<HostMinibatch> {
+    return {
+      minibatch: (rows, normalize) => hostMinibatch(buffer, rows, maskActions, normalize, this.observations(rows.length)),
+      dispose() {},
+    };
+  }
+
+  loadWeights(): void {
+    this.weights.load();
+  }
+
+  storeWeights(): void {
+    this.weights.store();
+  }
+
+  dispose(): void {
+    this.pool.dispose();
+    this.optimizer.dispose();
+  }
+
+  /** Where the minibatch's observations go, row after row: [rows × obsSize]. */
+  private observations(rows: number): Float32Array {
+    if (this.staging) return this.staging.subarray(0, rows * this.obsSize);
+    const start = this.passes[0].input / 4;
+    return this.memory.heap().subarray(start, start + rows * this.obsSize);
+  }
+
+  private ownPhase(phase: Phase, gradRegions: readonly number[], capacity: number): void {
+    runPhase(phase, 0, this.pool.threads, this.passes[0], this.memory, capacity, gradRegions, this.pool.control, this.pool.args);
+  }
+
+  /**
+   * One gradient step on a minibatch from this engine's rollout(): the threads' forward passes over
+   * their rows, the loss gradient here, their backward passes, the global-norm clip and Adam.
+   * Returns LOSS_STATS.
+   */
+  step(batch: HostMinibatch, cfg: LossConfig & Pick<PpoConfig, 'maxGradNorm'>): Float64Array {
+    const b = batch.actions.length;
+    if (b > this.maxBatch) throw new RangeError(`A minibatch of ${b} rows exceeds the engine's ${this.maxBatch}.`);
+    const { passes, counts, numActions, obsSize } = this;
+    const threads = this.pool.threads;
+    splitRows(b, threads, counts);
+    let heap = this.memory.heap();
+    if (this.staging) {
+      for (let t = 0, row = 0; t < threads; row += counts[t], t++)
+        heap.set(this.staging.subarray(row * obsSize, (row + counts[t]) * obsSize), passes[t].input / 4);
+    }
+    if (this.dropout) {
+      for (let l = 0; l < passes[0].maskedLayers; l++)
+        for (let t = 0; t < threads; t++) if (counts[t] > 0) passes[t].drawMask(l, this.dropout, counts[t]);
+    }
+    this.pool.setRows(counts, true);
+    this.pool.run(Phase.Forward, () => passes[0].forward(counts[0], true));
+
+    const width = this.criticWidth;
+    const logits = new Float32Array(b * numActions);
+    const critic = new Float32Array(b * width);
+    const dLogits = new Float32Array(b * numActions);
+    const dCritic = new Float32Array(b * width);
+    heap = this.memory.heap();
+    for (let t = 0, row = 0; t < threads; row += counts[t], t++) {
+      const { output, outputStride } = passes[t];
+      for (let i = 0; i < counts[t]; i++) {
+        const at = output / 4 + i * outputStride;
+        const r = row + i;
+        for (let a = 0; a < numActions; a++) logits[r * numActions + a] = heap[at + a];
+        for (let q = 0; q < width; q++) critic[r * width + q] = heap[at + numActions + q];
+      }
+    }
+    const stats = ppoLossGradient(logits, critic, batch, cfg, dLogits, dCritic);
+    for (let t = 0, row = 0; t < threads; row += counts[t], t++) {
+      const { outputGradient, outputStride } = passes[t];
+      const dOut = outputGradient / 4;
+      heap.fill(0, dOut, dOut + pad4(counts[t]) * outputStride);
+      for (let i = 0; i < counts[t]; i++) {
+        const at = dOut + i * outputStride;
+        const r = row + i;
+        for (let a = 0; a < numActions; a++) heap[at + a] = dLogits[r * numActions + a];
+        for (let q = 0; q < width; q++) heap[at + numActions + q] = dCritic[r * width + q];
+      }
+    }
+    this.pool.run(Phase.Backward, () => passes[0].backward(counts[0]));
+    this.optimizer.apply(cfg.maxGradNorm);
+    return stats;
+  }
+}
+
+/** Shared between the threads; one thread needs no SharedArrayBuffer, which a page may lack. */
+function controlBlock(threads: number): ArrayBufferLike {
+  return threads > 1 ? new SharedArrayBuffer(CONTROL_BYTES) : new ArrayBuffer(CONTROL_BYTES);
+}
