@@ -5,6 +5,8 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { fastest, measureGradientStep } from '../src/core/ppo/calibrate';
+import { grantThreads } from '../src/core/ppo/stepThreads';
+import { matMulKernel } from '../src/core/compute/matMulKernel';
 
 export const BACKEND_CHOICES = ['auto', 'webgpu', 'wasm', 'webgl', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -22,8 +24,9 @@ export interface BackendInfo {
   softwareAdapter: boolean;
   /** Backends tried before this one and why each did not run. */
   failures: { backend: Backend; reason: string }[];
-  /** Without cross-origin isolation WASM runs on one thread. */
   crossOriginIsolated: boolean;
+  /** Threads a run's gradient step can use on this backend (every logical core), or 1 and why (the header's badge says it). */
+  threads: { available: number; reason: string | null };
   /** What `auto` measured when it had more than one fast candidate (kept by the UI to skip re-measuring). */
   calibration: Calibration | null;
 }
@@ -39,9 +42,8 @@ export interface Calibration {
 
 // tfjs-backend-wasm builds its pthread workers from the factory's source text (Function.toString),
 // which breaks once a bundler minifies it ("e is not defined", tensorflow/tfjs#4107); unminified, the
-// threaded backend never finished starting in a worker (Chromium 156, tfjs 4.22). Single-threaded
-// SIMD also measured as fast as threaded on the 2-core machines we target (README, Performance),
-// where a second thread would compete with the page. So threads stay off.
+// threaded backend never finished starting in a worker (Chromium 156, tfjs 4.22). So tfjs's own
+// threads stay off; training's threads are ours (src/core/ppo/stepThreads.ts, workers/stepThreads.ts).
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 
 setWasmPaths({
@@ -97,10 +99,17 @@ export async function startBackend(requested: BackendChoice, cached: Calibration
       softwareAdapter: gpu.software,
       failures,
       crossOriginIsolated: globalThis.crossOriginIsolated === true,
+      threads: threadSupport(backend),
       calibration,
     };
   }
   throw new Error(`No TensorFlow.js backend could start: ${failures.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);
+}
+
+function threadSupport(backend: Backend): BackendInfo['threads'] {
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+  const grant = grantThreads(cores, backend, matMulKernel() !== null);
+  return { available: grant.threads, reason: grant.reason };
 }
 
 async function trySetBackend(backend: Backend): Promise<true | string> {

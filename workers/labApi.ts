@@ -51,6 +51,7 @@ import { RunsService } from './runsService';
 import { SweepService } from './sweepService';
 import { probeAdapter, startBackend, type BackendChoice, type BackendInfo, type Calibration } from './backend';
 import { attempt, failure, fileSafe, yieldToMessages } from './serviceSupport';
+import type { ThreadGrant } from '../src/core/ppo/stepThreads';
 import { importPortfolioModel, isPortfolioModelText, PortfolioService } from './portfolioService';
 
 export type { BackendChoice, BackendInfo, Calibration } from './backend';
@@ -108,6 +109,8 @@ export interface RunResult {
   episodes: number;
   wallTimeMs: number;
   backend: string;
+  /** Threads the gradient steps ran on, and why fewer than asked. */
+  threads: ThreadGrant;
   validation: BacktestMetrics | null;
   test: BacktestMetrics | null;
   /** The bars of each split, the same for every variant on the same data and settings. */
@@ -118,6 +121,11 @@ export interface RunResult {
   autosaveNotice: string | null;
   /** How the trading rules met the data, e.g. a session ignored on daily bars. */
   notes: string[];
+}
+
+/** Says why a run stepped on fewer threads than asked. */
+function threadNote({ requested, threads, reason }: ThreadGrant): string[] {
+  return reason ? [`Trained on ${threads} of the ${requested} threads asked: ${reason}.`] : [];
 }
 
 /** Each autosave of a run: the library entry written, or why it was not (training goes on either way). */
@@ -365,6 +373,7 @@ export class TrainingService {
     // Separate arguments, not an options object: Comlink proxies only top-level callback arguments.
     onAutosave?: (event: AutosaveEvent) => void,
     resumeModelId?: string,
+    threads = 1,
   ): Promise<Outcome<RunResult>> {
     const dataset = this.session.dataset;
     if (!dataset)
@@ -412,8 +421,9 @@ export class TrainingService {
       const outcome = await trainModel(dataset.bars, dataset.report, overrides, name, recording.events(stream), {
         onTrainer: (trainer) => {
           this.session.control = trainer.control;
-          recording?.trainerBuilt();
+          recording?.trainerBuilt(trainer.engine.grant.threads);
         },
+        threads,
         ...(resumeFrom ? { resumeFrom } : {}),
         ...(library
           ? {
@@ -454,12 +464,13 @@ export class TrainingService {
           episodes: outcome.summary.episodes,
           wallTimeMs: outcome.summary.wallTimeMs,
           backend: outcome.summary.backend,
+          threads: outcome.summary.threads,
           validation: b.metrics.validation,
           test: b.metrics.test,
           splits: b.data.splits ?? null,
           selection: b.training.selection ?? null,
           autosaveNotice: joinNotices(autosave.notice(), recordNotice && notRecorded(recordNotice)),
-          notes: outcome.notes,
+          notes: [...outcome.notes, ...threadNote(outcome.summary.threads)],
         },
       };
     } catch (error) {

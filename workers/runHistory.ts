@@ -86,7 +86,11 @@ export class RunRecording {
   }
 
   /** Call from trainModel's onTrainer: from here on a failure is a run worth recording. */
-  trainerBuilt(): void {
+  /** Threads the run's gradient steps got (the engine's grant), known once the trainer is built. */
+  private threads = 1;
+
+  trainerBuilt(threads = 1): void {
+    this.threads = threads;
     this.recorder.started = true;
   }
 
@@ -137,7 +141,7 @@ export class RunRecording {
       sweep: this.sweep,
       createdAt: this.startedAt,
       data: fingerprint(this.bars, this.report),
-      threads: 1,
+      threads: this.threads,
       recorder: this.recorder,
     };
   }

@@ -12,12 +12,15 @@ interface ConfigState {
   /** Only what the user changed; everything else comes from the variant's defaults. */
   overrides: TrainingOverrides;
   backend: BackendChoice;
+  /** Threads for the gradient step; null: defaultThreads(). Not a training setting: the same seed trains the same on any count. */
+  threads: number | null;
   preset: PresetName | null;
   setVariant(variant: Variant): void;
   /** Sets one field by path, e.g. ("ppo", "learningRate", 1e-3). */
   setField(section: Section, key: string, value: unknown): void;
   setSeed(seed: number): void;
   setBackend(backend: BackendChoice): void;
+  setThreads(threads: number | null): void;
   applyPreset(preset: PresetName): void;
   reset(): void;
   /** The notice about the last shared config; not persisted. */
@@ -39,6 +42,7 @@ export const useConfigStore = create<ConfigState>()(
       variant: 'maskable',
       overrides: {},
       backend: 'auto',
+      threads: null,
       preset: null,
       setVariant: (variant) => set({ variant }),
       setField: (section, key, value) =>
@@ -48,8 +52,9 @@ export const useConfigStore = create<ConfigState>()(
         })),
       setSeed: (seed) => set((s) => ({ overrides: { ...s.overrides, seed }, preset: null })),
       setBackend: (backend) => set({ backend }),
+      setThreads: (threads) => set({ threads }),
       applyPreset: (preset) => set({ overrides: structuredClone(PRESETS[preset].overrides) as TrainingOverrides, preset }),
-      reset: () => set({ overrides: {}, preset: null, variant: 'maskable', backend: 'auto' }),
+      reset: () => set({ overrides: {}, preset: null, variant: 'maskable', backend: 'auto', threads: null }),
       shareNotice: null,
       applyShared: ({ variant, ...overrides }, source) =>
         set({
@@ -64,7 +69,7 @@ export const useConfigStore = create<ConfigState>()(
     {
       name: 'ppo-lab-config',
       version: 1,
-      partialize: ({ variant, overrides, backend, preset }) => ({ variant, overrides, backend, preset }),
+      partialize: ({ variant, overrides, backend, threads, preset }) => ({ variant, overrides, backend, threads, preset }),
     },
   ),
 );
@@ -104,4 +109,20 @@ export async function importConfigFile(file: Blob, fileName: string): Promise<vo
     if (!(error instanceof ShareError)) throw error;
     refuseShared(fileName, error.message);
   }
+}
+
+/** Logical cores this browser reports. */
+export function logicalCores(): number {
+  return Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 1);
+}
+
+/** The default thread count: every logical core but one, which the page keeps for drawing. */
+export function defaultThreads(): number {
+  return Math.max(1, logicalCores() - 1);
+}
+
+/** The threads a run asks for: the setting within [1, the cores], or the default. */
+export function requestedThreads(): number {
+  const threads = useConfigStore.getState().threads;
+  return threads === null ? defaultThreads() : Math.min(logicalCores(), Math.max(1, Math.round(threads)));
 }

@@ -17,7 +17,7 @@ import type { UserError } from '../core/errors';
 import { VARIANTS, type TrainingOverrides, type Variant } from '../core/ppo/config';
 import type { EvaluationPoint, ProgressPoint } from '../core/workflow/trainingStream';
 import { useLabStore } from './labStore';
-import { useConfigStore } from './configStore';
+import { requestedThreads, useConfigStore } from './configStore';
 import { onAutosave, useLibraryStore } from './libraryStore';
 import { announceRunsChanged, useRunsStore } from './runsStore';
 
@@ -139,6 +139,7 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
         callback((batch: TrainingBatch) => applyBatch(key, batch)),
         onAutosave,
         resumeModelId,
+        requestedThreads(),
       );
       library.runEnded();
       void library.refresh();

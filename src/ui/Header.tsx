@@ -1,12 +1,11 @@
 import { useLabStore } from '../store/labStore';
+import type { BackendInfo } from '../api/labClient';
 import { useTrainingStore } from '../store/trainingStore';
 import { useEffect, useId, useState } from 'react';
 import { chooseTheme, followSystemTheme, savedTheme, THEME_CHOICES, type ThemeChoice } from './theme';
 
-// WASM threads stay off (workers/backend.ts), so isolation changes nothing for training today.
-const ISOLATED = "cross-origin isolated (WASM runs single-threaded SIMD: tfjs's threaded build fails inside a bundled worker)";
-const NOT_ISOLATED =
-  'not cross-origin isolated: no cost today, WASM runs single-threaded SIMD either way; threads, if enabled, would need isolation';
+const ISOLATED = 'cross-origin isolated: training can use several threads (SharedArrayBuffer)';
+const NOT_ISOLATED = 'not cross-origin isolated: no SharedArrayBuffer, so training runs on one thread';
 
 export function Header() {
   const gpu = useLabStore((s) => s.gpu);
@@ -42,14 +41,29 @@ export function Header() {
           {gpuLabel}
           {gpuDetail ? <span className="badge-detail">: {gpuDetail}</span> : null}
         </span>
-        {backend && !backend.crossOriginIsolated ? (
-          <span className="badge badge-warn" title="Serve the app with COOP same-origin and COEP require-corp headers.">
-            Not cross-origin isolated: WASM runs single-threaded
-          </span>
-        ) : null}
+        {backend ? <ThreadsBadge threads={backend.threads} isolated={backend.crossOriginIsolated} /> : null}
       </span>
       <ThemeSelect />
     </header>
+  );
+}
+
+/** How many threads training can use here, or why only one (no SharedArrayBuffer, a GPU backend…). */
+function ThreadsBadge({ threads, isolated }: { threads: BackendInfo['threads']; isolated: boolean }) {
+  const one = threads.available <= 1;
+  return (
+    <span
+      className={`badge ${threads.reason ? 'badge-warn' : 'badge-ok'}`}
+      data-testid="threads-badge"
+      data-threads={threads.available}
+      title={isolated ? undefined : 'Serve the app with COOP same-origin and COEP require-corp headers.'}
+    >
+      {threads.reason
+        ? `One training thread: ${threads.reason}`
+        : one
+          ? 'Training threads: 1 (one core)'
+          : `Training threads: up to ${threads.available}`}
+    </span>
   );
 }
 

@@ -160,6 +160,7 @@ export class PortfolioTrainer {
       const speed = ((this.timesteps - startSteps) / elapsed) * 1000;
       this.events.onProgress?.({
         update: this.updates,
+        threads: 1,
         timesteps: this.timesteps,
         totalTimesteps: stop.totalTimesteps,
         episodes: this.episodes,

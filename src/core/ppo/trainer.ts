@@ -30,6 +30,8 @@ export interface ProgressEvent {
   /** Estimated time left to totalTimesteps at the current speed. */
   etaMs: number;
   stepsPerSecond: number;
+  /** Threads the gradient steps run on (the engine's grant). */
+  threads: number;
   /** Mean total reward of the last 20 finished episodes (null before the first). */
   meanEpisodeReward: number | null;
   diagnostics: UpdateDiagnostics;
@@ -234,6 +236,7 @@ export class PpoTrainer {
         elapsedMs: elapsed,
         etaMs: speed > 0 ? (Math.max(0, stop.totalTimesteps - this.timesteps) / speed) * 1000 : 0,
         stepsPerSecond: speed,
+        threads: this.engine.grant.threads,
         meanEpisodeReward: mean,
         diagnostics: { ...last, learningRate },
       });

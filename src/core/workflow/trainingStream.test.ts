@@ -22,6 +22,7 @@ const progress = (update: number): ProgressEvent => ({
   elapsedMs: 10,
   etaMs: 10,
   stepsPerSecond: 1000,
+  threads: 1,
   meanEpisodeReward: 0.5,
   diagnostics: {
     policyLoss: 0.1,

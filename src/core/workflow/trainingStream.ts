@@ -15,6 +15,7 @@ export interface ProgressPoint {
   elapsedMs: number;
   etaMs: number;
   stepsPerSecond: number;
+  threads: number;
   meanEpisodeReward: number | null;
   policyLoss: number;
   valueLoss: number;
@@ -88,6 +89,7 @@ export class TrainingStream {
       elapsedMs: e.elapsedMs,
       etaMs: e.etaMs,
       stepsPerSecond: e.stepsPerSecond,
+      threads: e.threads,
       meanEpisodeReward: e.meanEpisodeReward,
       policyLoss: d.policyLoss,
       valueLoss: d.valueLoss,

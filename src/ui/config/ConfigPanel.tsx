@@ -1,6 +1,14 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 import { VARIANT_DESCRIPTIONS, VARIANTS, type TrainingConfig, type Variant } from '../../core/ppo/config';
-import { effectiveConfig, importConfigFile, PRESETS, useConfigStore, type PresetName } from '../../store/configStore';
+import {
+  defaultThreads,
+  effectiveConfig,
+  importConfigFile,
+  logicalCores,
+  PRESETS,
+  useConfigStore,
+  type PresetName,
+} from '../../store/configStore';
 import { configToHash, configToJson } from '../../core/ppo/shareConfig';
 import { downloadText } from '../../store/download';
 import { FilePicker, JSON_ACCEPT } from '../FilePicker';
@@ -18,11 +26,22 @@ const BACKENDS: { value: BackendChoice; label: string }[] = [
 ];
 
 export function ConfigPanel() {
-  const { variant, overrides, backend, preset, setVariant, setSeed, setBackend, applyPreset, reset } = useConfigStore();
+  const { variant, overrides, backend, threads, preset, setVariant, setSeed, setBackend, setThreads, applyPreset, reset } =
+    useConfigStore();
+  const threadSupport = useTrainingStore((s) => s.backendInfo?.threads ?? null);
   const busy = useLabBusy().any;
   const startBackend = useTrainingStore((s) => s.startBackend);
   const { config, errors } = useMemo(() => effectiveConfig(variant, overrides), [variant, overrides]);
-  const ids = { variant: useId(), preset: useId(), backend: useId(), seed: useId() };
+  const ids = { variant: useId(), preset: useId(), backend: useId(), seed: useId(), threads: useId() };
+  const cores = logicalCores();
+  const threadsError =
+    threads === null
+      ? undefined
+      : threads < 1
+        ? 'At least 1; runs use 1 until you change it.'
+        : threads > cores
+          ? `At most ${cores}, the logical cores this browser reports; runs use ${cores} until you change it.`
+          : undefined;
 
   return (
     <section className="panel" aria-labelledby="config-title">
@@ -90,6 +109,21 @@ export function ConfigPanel() {
           </select>
           <p className="help">Auto prefers WebGPU on a real GPU, else WASM.</p>
         </div>
+        <NumberInput
+          id={ids.threads}
+          label="Threads"
+          help={
+            threadSupport?.reason
+              ? `Runs on one thread here: ${threadSupport.reason}.`
+              : `Gradient-step threads on WASM and CPU; default ${defaultThreads()} (every core but one, for the page). The same seed trains the same on any count.`
+          }
+          value={threads ?? defaultThreads()}
+          integer
+          disabled={busy}
+          error={threadsError}
+          testId="threads-input"
+          onCommit={setThreads}
+        />
         <NumberInput
           id={ids.seed}
           label="Seed"

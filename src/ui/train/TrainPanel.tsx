@@ -148,7 +148,9 @@ function ProgressBar({ run }: { run: RunState | null }) {
         <span>
           {formatSteps(timesteps)} / {formatSteps(total)} steps · elapsed {formatDuration(p?.elapsedMs ?? run?.result?.wallTimeMs ?? 0)} ·
           ETA {run?.status === 'running' && p ? formatDuration(p.etaMs) : '—'} ·{' '}
-          {p ? `${p.stepsPerSecond.toFixed(0)} steps/s` : '— steps/s'} · {p?.episodes ?? run?.result?.episodes ?? 0} episodes
+          {p ? `${p.stepsPerSecond.toFixed(0)} steps/s` : '— steps/s'}
+          {p ? <span data-testid="train-threads"> on {p.threads === 1 ? '1 thread' : `${p.threads} threads`}</span> : null} ·{' '}
+          {p?.episodes ?? run?.result?.episodes ?? 0} episodes
         </span>
       </div>
       <div
