@@ -12,10 +12,14 @@ import {
   withPeak,
   ppoThroughput,
   tensorDrift,
+  threadRuns,
   type BenchResult,
   type PpoFigures,
 } from './measure';
 import type { Variant } from '../src/core/ppo/config';
+import { useBrowserStepThreads } from '../workers/stepThreads';
+
+useBrowserStepThreads();
 
 export interface BrowserBenchOptions {
   updates: number;
@@ -37,6 +41,8 @@ const api = {
     const before = await matmulPeak(slow ? 5 : 20, slow);
     const ppo: Record<string, PpoFigures> = {};
     for (const variant of options.variants) ppo[variant] = await ppoThroughput(variant, options.updates);
+    const threads = navigator.hardwareConcurrency;
+    const scaling = options.full ? await threadRuns(ppo, options.variants, options.updates, threads) : {};
     if (options.full) {
       ppo[LARGE_MINIBATCH] = await ppoThroughput('standard', options.updates, { ppo: { minibatchSize: 256 } });
       for (const networkCase of ['quantile', 'dropout'] as const) {
@@ -50,6 +56,8 @@ const api = {
     const result: Partial<BenchResult> & { backend: string; adapter: string | null } = {
       backend,
       adapter: info.adapter,
+      threads,
+      scaling,
       matmulGflops,
       ppo,
     };

@@ -26,6 +26,9 @@ import { annualisationFor } from '../src/core/backtest/annualisation';
 
 export interface BenchResult {
   backend: string;
+  /** Threads of the "all threads" runs (every logical core), and their end-to-end speed over one thread's. */
+  threads: number;
+  scaling: Partial<Record<Variant, number>>;
   matmulGflops: Record<string, number>;
   ppo: Record<string, PpoFigures>;
   importSeconds450k: number;
@@ -44,6 +47,9 @@ export interface PpoFigures {
   forwardMflopPerSample: number;
   /** What ran the gradient steps (ppo/engine.ts): only 'wasm-mlp' bypasses the backend's own kernels. */
   updateEngine: EngineKind;
+  /** Threads the gradient steps ran on, and why fewer than asked. */
+  threads: number;
+  threadsNote: string | null;
 }
 
 const SHAPES: [number, number, number][] = [
@@ -162,6 +168,7 @@ export async function ppoThroughput(
   }
   const trainer = new PpoTrainer(config, data, {}, { threads });
   const updateEngine = trainer.engine.kind;
+  const grant = trainer.engine.grant;
   const rng = createRng(1);
   const rollout: number[] = [];
   const update: number[] = [];
@@ -189,6 +196,8 @@ export async function ppoThroughput(
     updatePercentOfPeak: NaN, // set by withPeak() once the peak is measured
     forwardMflopPerSample: fwd,
     updateEngine,
+    threads: grant.threads,
+    threadsNote: grant.reason,
   };
 }
 
@@ -257,6 +266,32 @@ export async function tensorDrift(): Promise<BenchResult['tensors']> {
   return { before: first.tensors, after50: last.tensors, bytesBefore: first.bytes, bytesAfter50: last.bytes };
 }
 
+/** The bench's label of a variant's run on `threads` step threads. */
+export function threadsLabel(variant: Variant, threads: number): string {
+  return `${variant}, ${threads} threads`;
+}
+
+/**
+ * Each variant again on `threads` step threads, and the scaling: its end-to-end env steps/s over the
+ * one-thread run of the same variant measured just before, in the same process.
+ */
+export async function threadRuns(
+  ppo: Record<string, PpoFigures>,
+  variants: Variant[],
+  updates: number,
+  threads: number,
+): Promise<Partial<Record<Variant, number>>> {
+  const scaling: Partial<Record<Variant, number>> = {};
+  if (threads < 2) return scaling;
+  for (const variant of variants) {
+    const one = ppo[variant];
+    const many = await ppoThroughput(variant, updates, {}, threads);
+    ppo[threadsLabel(variant, threads)] = many;
+    if (one) scaling[variant] = many.endToEndStepsPerSecond / one.endToEndStepsPerSecond;
+  }
+  return scaling;
+}
+
 /** The default Standard config with minibatches of 256 instead of 64: what larger kernels buy. */
 export const LARGE_MINIBATCH = 'standard, minibatch 256';
 
@@ -283,7 +318,8 @@ export function peakOf(matmulGflops: Record<string, number>): number {
 export function withPeak(ppo: Record<string, PpoFigures>, peak: number, backend: string): Record<string, PpoFigures> {
   for (const figures of Object.values(ppo)) {
     const comparable = figures.updateEngine !== 'wasm-mlp' || backend === 'wasm';
-    figures.updatePercentOfPeak = comparable ? (100 * figures.updateGflops) / peak : NaN;
+    // A run on N threads is compared with N cores' peak.
+    figures.updatePercentOfPeak = comparable ? (100 * figures.updateGflops) / (peak * (figures.threads ?? 1)) : NaN;
   }
   return ppo;
 }
@@ -292,11 +328,13 @@ export function withPeak(ppo: Record<string, PpoFigures>, peak: number, backend:
 export async function measureAll(
   backend: string,
   updates: number,
+  threads: number,
   variants: Variant[] = ['standard', 'enhanced-maskable'],
 ): Promise<BenchResult> {
   const before = await matmulPeak();
   const ppo: Record<string, PpoFigures> = {};
   for (const variant of variants) ppo[variant] = await ppoThroughput(variant, updates);
+  const scaling = await threadRuns(ppo, variants, updates, threads);
   ppo[LARGE_MINIBATCH] = await ppoThroughput('standard', updates, { ppo: { minibatchSize: 256 } });
   for (const networkCase of ['quantile', 'dropout'] as const) {
     ppo[networkCaseLabel('standard', networkCase)] = await ppoThroughput('standard', updates, { network: NETWORK_CASES[networkCase] });
@@ -308,6 +346,8 @@ export async function measureAll(
   const tensors = await tensorDrift();
   return {
     backend,
+    threads,
+    scaling,
     matmulGflops,
     ppo,
     importSeconds450k: importSeconds,

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { build, preview } from 'vite';
 import { chromium, type Page } from '@playwright/test';
 import { runNodeBench } from './node';
-import { LARGE_MINIBATCH, networkCaseLabel, type BenchResult, type PpoFigures } from './measure';
+import { LARGE_MINIBATCH, networkCaseLabel, threadsLabel, type BenchResult, type PpoFigures } from './measure';
 import type { BrowserBenchOptions } from './bench.worker';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -36,7 +36,7 @@ async function main() {
   const base = server.resolvedUrls?.local[0] ?? 'http://localhost:4190/';
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   const browserRows: BrowserRow[] = [];
-  let mainThread: { longestTaskMs: number; tasksOver50ms: number; backend: string | null } | null = null;
+  let mainThread: { longestTaskMs: number; tasksOver50ms: number; backend: string | null; threads: number } | null = null;
   let mainThreadError: string | null = null;
   try {
     const plan: [string, BrowserBenchOptions][] = [
@@ -104,8 +104,10 @@ async function appMainThread(page: Page, base: string, ms: number) {
   await page.getByTestId('import-report').waitFor();
   await page.getByTestId('backend-badge').and(page.locator('[data-backend]')).waitFor({ timeout: 60_000 });
   const backend = await page.getByTestId('backend-badge').getAttribute('data-backend');
-  // A budget the run cannot finish in `ms`, so the whole window is spent training.
+  // A budget the run cannot finish in `ms`, so the whole window is spent training, on every core.
   await page.getByTestId('train-steps').fill('100000000');
+  const threads = await page.evaluate(() => navigator.hardwareConcurrency);
+  await page.getByTestId('threads-input').fill(String(threads));
   await page.evaluate(() => ((window as unknown as { __lt: number[] }).__lt = []));
   await page.getByTestId('train-start').click();
   await page.waitForTimeout(ms);
@@ -117,34 +119,54 @@ async function appMainThread(page: Page, base: string, ms: number) {
     );
   await page.getByTestId('train-stop').click();
   await page.close();
-  return { longestTaskMs: Math.round(Math.max(0, ...tasks)), tasksOver50ms: tasks.length, backend };
+  return { longestTaskMs: Math.round(Math.max(0, ...tasks)), tasksOver50ms: tasks.length, backend, threads };
 }
 
 function table(
   node: BenchResult,
   rows: BrowserRow[],
-  mainThread: { longestTaskMs: number; tasksOver50ms: number; backend: string | null } | null,
+  mainThread: { longestTaskMs: number; tasksOver50ms: number; backend: string | null; threads: number } | null,
 ): string {
   const f = (x: number | undefined, d = 1) => (x === undefined ? '—' : x.toFixed(d));
   const share = (p: PpoFigures) =>
     Number.isFinite(p.updatePercentOfPeak)
-      ? `${f(p.updatePercentOfPeak, 0)}% of peak`
+      ? `${f(p.updatePercentOfPeak, 0)}% of ${p.threads > 1 ? `${p.threads} cores' peak` : 'peak'}`
       : "update in our WebAssembly kernels, not this backend's";
   const ppo = (p: PpoFigures | undefined) =>
     p
       ? `${f(p.endToEndStepsPerSecond, 0)} (rollout ${f(p.rolloutStepsPerSecond, 0)}, update ${f(p.updateSamplesPerSecond, 0)} samples/s, ${share(p)})`
       : '—';
   const lines = [
-    '| where | matmul GFLOP/s 64×963·963×256 / 512×963·963×256 / 1024³ | Standard env steps/s | Enhanced env steps/s | Standard, minibatch 256 |',
-    '|---|---|---|---|---|',
+    '| where | threads | matmul GFLOP/s 64×963·963×256 / 512×963·963×256 / 1024³ | Standard env steps/s | Enhanced env steps/s | Standard, minibatch 256 |',
+    '|---|---|---|---|---|---|',
   ];
   const row = (label: string, r: Partial<BenchResult> & { error?: string }) => {
-    if (r.error) return `| ${label} | ${r.error} | | | |`;
+    if (r.error) return `| ${label} | | ${r.error} | | | |`;
     const m = r.matmulGflops ?? {};
-    return `| ${label} | ${f(m['64x963x256'])} / ${f(m['512x963x256'])} / ${f(m['1024x1024x1024'])} | ${ppo(r.ppo?.standard)} | ${ppo(r.ppo?.['enhanced-maskable'])} | ${ppo(r.ppo?.[LARGE_MINIBATCH])} |`;
+    return `| ${label} | 1 | ${f(m['64x963x256'])} / ${f(m['512x963x256'])} / ${f(m['1024x1024x1024'])} | ${ppo(r.ppo?.standard)} | ${ppo(r.ppo?.['enhanced-maskable'])} | ${ppo(r.ppo?.[LARGE_MINIBATCH])} |`;
+  };
+  // The same variants on every logical core, and the scaling over the one-thread row just above.
+  const threadRow = (label: string, r: Partial<BenchResult>) => {
+    const n = r.threads ?? 1;
+    if (n < 2 || !r.ppo) return null;
+    const cell = (variant: 'standard' | 'enhanced-maskable') => {
+      const p = r.ppo?.[threadsLabel(variant, n)];
+      const scale = r.scaling?.[variant];
+      if (!p) return '—';
+      const note = p.threads < n ? `, ran on ${p.threads}: ${p.threadsNote}` : '';
+      return `${ppo(p)}, **×${f(scale, 2)}** over 1 thread${note}`;
+    };
+    return `| ${label} | ${n} | | ${cell('standard')} | ${cell('enhanced-maskable')} | |`;
   };
   lines.push(row(`Node ${node.backend}`, node));
-  for (const r of rows) lines.push(row(`Chromium ${r.backend}${r.adapter && r.backend === 'webgpu' ? ` (${r.adapter})` : ''}`, r));
+  const nodeThreads = threadRow(`Node ${node.backend}`, node);
+  if (nodeThreads) lines.push(nodeThreads);
+  for (const r of rows) {
+    const label = `Chromium ${r.backend}${r.adapter && r.backend === 'webgpu' ? ` (${r.adapter})` : ''}`;
+    lines.push(row(label, r));
+    const threaded = threadRow(label, r);
+    if (threaded) lines.push(threaded);
+  }
   const wasm = rows.find((r) => r.backend === 'wasm');
   lines.push('');
   const steps = (p: PpoFigures | undefined) =>
@@ -164,7 +186,7 @@ function table(
   );
   if (mainThread)
     lines.push(
-      `App main thread while training (${mainThread.backend}): longest task ${mainThread.longestTaskMs} ms, ${mainThread.tasksOver50ms} tasks over 50 ms`,
+      `App main thread while training (${mainThread.backend}, ${mainThread.threads} threads): longest task ${mainThread.longestTaskMs} ms, ${mainThread.tasksOver50ms} tasks over 50 ms`,
     );
   return lines.join('\n');
 }

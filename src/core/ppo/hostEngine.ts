@@ -175,6 +175,41 @@ export class HostEngine implements GradientEngine<HostMinibatch> {
     return this.memory.heap().subarray(start, start + rows * this.obsSize);
   }
 
+  /** Floats per row of evaluate()'s output: the logits, then the critic's outputs. */
+  get outputWidth(): number {
+    return this.numActions + this.criticWidth;
+  }
+
+  /**
+   * The deterministic forward pass (no dropout) of `rows` observations [rows × obsSize] on the
+   * engine's threads: row i's logits, then its critic outputs, at out[i · outputWidth …]. The
+   * rollout's policy: one pass per env step, so the threads share its rows as they share a minibatch's.
+   * Reads the weights region: call loadWeights() first if the variables may have been assigned since.
+   */
+  evaluate(obs: Float32Array, rows: number, out: Float32Array): void {
+    const { passes, counts, obsSize } = this;
+    const threads = this.pool.threads;
+    const width = this.outputWidth;
+    const chunk = passes[0].maxRows * threads;
+    for (let start = 0; start < rows; start += chunk) {
+      const n = Math.min(chunk, rows - start);
+      splitRows(n, threads, counts);
+      let heap = this.memory.heap();
+      for (let t = 0, row = start; t < threads; row += counts[t], t++)
+        heap.set(obs.subarray(row * obsSize, (row + counts[t]) * obsSize), passes[t].input / 4);
+      this.pool.setRows(counts, false);
+      this.pool.run(Phase.Forward, () => passes[0].forward(counts[0], false));
+      heap = this.memory.heap();
+      for (let t = 0, row = start; t < threads; row += counts[t], t++) {
+        const { output, outputStride } = passes[t];
+        for (let i = 0; i < counts[t]; i++) {
+          const from = output / 4 + i * outputStride;
+          out.set(heap.subarray(from, from + width), (row + i) * width);
+        }
+      }
+    }
+  }
+
   private ownPhase(phase: Phase, gradRegions: readonly number[], capacity: number): void {
     runPhase(phase, 0, this.pool.threads, this.passes[0], this.memory, capacity, gradRegions, this.pool.control, this.pool.args);
   }

@@ -3,6 +3,8 @@ import type { TrainingConfig } from './config';
 import { ActorCritic, type ObservationSpec } from './network';
 import type { AdamState, Optimizer } from './adam';
 import { chooseGradientEngine, type GradientEngine } from './engine';
+import { HostEngine } from './hostEngine';
+import { MASKED_LOGIT } from './distribution';
 import type { ThreadGrant } from './stepThreads';
 import { bootstrapTruncated, RolloutBuffer } from './buffer';
 import { actionProbabilities, argmaxIndex, sampleIndex } from './distribution';
@@ -327,17 +329,24 @@ export class PpoTrainer {
     const numActions = env.numActions;
     const actions = new Int32Array(n);
     buffer.reset();
+    await this.engine.ready?.();
+    const host = this.hostPolicy();
     while (!buffer.full) {
       const offset = buffer.stepOffset;
       buffer.obs.set(env.obs, offset * obsSize);
       buffer.masks.set(env.masks, offset * numActions);
-      const out = tf.tidy(() => {
-        const { logits, value } = network.forward(tf.tensor2d(env.obs, [n, obsSize]), this.engine.layers);
-        const mask = maskActions ? tf.tensor2d(Float32Array.from(env.masks), [n, numActions]) : null;
-        return tf.concat([actionProbabilities(logits, mask), tf.reshape(value, [n, 1])], 1);
-      });
-      const readback = await out.data();
-      out.dispose();
+      let readback: ArrayLike<number>;
+      if (host) {
+        readback = host.step(env.obs, maskActions ? env.masks : null);
+      } else {
+        const out = tf.tidy(() => {
+          const { logits, value } = network.forward(tf.tensor2d(env.obs, [n, obsSize]), this.engine.layers);
+          const mask = maskActions ? tf.tensor2d(Float32Array.from(env.masks), [n, numActions]) : null;
+          return tf.concat([actionProbabilities(logits, mask), tf.reshape(value, [n, 1])], 1);
+        });
+        readback = await out.data();
+        out.dispose();
+      }
       const stride = numActions + 1;
       for (let e = 0; e < n; e++) {
         const a = sampleIndex(readback, e * stride, numActions, this.rng.next());
@@ -365,7 +374,20 @@ export class PpoTrainer {
     buffer.computeReturnsAndAdvantages(lastValues, gamma, gaeLambda);
   }
 
+  /**
+   * The rollout's policy on the host engine's own forward pass (its threads, no tfjs), where it has
+   * one: per env step, each env's probabilities then its value, as the tfjs path reads them back.
+   */
+  private hostPolicy(): HostRolloutPolicy | null {
+    const engine = this.engine;
+    if (!(engine instanceof HostEngine)) return null;
+    engine.loadWeights();
+    return new HostRolloutPolicy(engine, this.env.numEnvs, this.env.numActions);
+  }
+
   private async values(obs: Float32Array, n: number): Promise<Float32Array> {
+    const engine = this.engine;
+    if (engine instanceof HostEngine) return new HostRolloutPolicy(engine, n, this.env.numActions).values(obs);
     const value = tf.tidy(() => this.network.forward(tf.tensor2d(obs, [n, this.env.obsSize]), this.engine.layers).value);
     const data = (await value.data()) as Float32Array;
     value.dispose();
@@ -413,4 +435,63 @@ export function greedyPolicy(network: ActorCritic, maskActions: boolean, layers?
     probs.dispose();
     for (let e = 0; e < numEnvs; e++) actions[e] = argmaxIndex(p, e * numActions, numActions);
   };
+}
+
+/**
+ * The rollout's per-step policy on a HostEngine: the masked softmax of its logits (as
+ * actionProbabilities) and V(s) (the mean of the quantiles for the quantile critic), laid out as the
+ * tfjs path's readback: numActions probabilities then the value, per env.
+ */
+class HostRolloutPolicy {
+  private readonly outputs: Float32Array;
+  private readonly result: Float64Array;
+
+  constructor(
+    private readonly engine: HostEngine,
+    private readonly numEnvs: number,
+    private readonly numActions: number,
+  ) {
+    this.outputs = new Float32Array(numEnvs * engine.outputWidth);
+    this.result = new Float64Array(numEnvs * (numActions + 1));
+  }
+
+  step(obs: Float32Array, masks: Uint8Array | null): Float64Array {
+    const { engine, numEnvs: n, numActions, outputs, result } = this;
+    const width = engine.outputWidth;
+    engine.evaluate(obs, n, outputs);
+    const stride = numActions + 1;
+    for (let e = 0; e < n; e++) {
+      const from = e * width;
+      const to = e * stride;
+      let max = -Infinity;
+      for (let a = 0; a < numActions; a++) {
+        const z = masks && masks[e * numActions + a] === 0 ? MASKED_LOGIT : outputs[from + a];
+        result[to + a] = z;
+        if (z > max) max = z;
+      }
+      let sum = 0;
+      for (let a = 0; a < numActions; a++) {
+        const p = Math.exp(result[to + a] - max);
+        result[to + a] = p;
+        sum += p;
+      }
+      for (let a = 0; a < numActions; a++) result[to + a] /= sum;
+      result[to + numActions] = this.value(from);
+    }
+    return result;
+  }
+
+  values(obs: Float32Array): Float32Array {
+    this.engine.evaluate(obs, this.numEnvs, this.outputs);
+    const out = new Float32Array(this.numEnvs);
+    for (let e = 0; e < this.numEnvs; e++) out[e] = this.value(e * this.engine.outputWidth);
+    return out;
+  }
+
+  private value(from: number): number {
+    const critic = this.engine.outputWidth - this.numActions;
+    let sum = 0;
+    for (let q = 0; q < critic; q++) sum += this.outputs[from + this.numActions + q];
+    return sum / critic;
+  }
 }
