@@ -650,11 +650,12 @@ async function walkForwardCommand(args: string[], io: CliIo): Promise<number> {
   const models: string[] = [];
   let lookback = 1;
   const span = (from: number, to: number) => `${isoDate(bars.time[from])} → ${isoDate(bars.time[to])}`;
+  const threads = Math.min(MAX_THREADS, integerOption(values.threads, '--threads', nodeDefaultThreads(), 1));
   const result = await runWalkForward(
     bars,
     report,
     overrides,
-    { ...folds, name: basename(prefix) },
+    { ...folds, name: basename(prefix), threads },
     {
       onPlan: (plan) => {
         lookback = plan.lookback;

@@ -26,6 +26,11 @@ export interface CommandSpec {
 }
 
 const backend: FlagSpec = { arg: 'wasm|cpu', description: 'TensorFlow.js backend in Node.', default: 'wasm' };
+const threads: FlagSpec = {
+  arg: 'N',
+  description: 'Threads for the gradient step and rollouts on wasm/cpu (the same seed trains the same on any count, up to float rounding).',
+  default: 'all cores',
+};
 const json: FlagSpec = { description: 'Print one JSON object instead of text (progress goes to stderr).' };
 const force: FlagSpec = { description: 'Replace outputs that already exist (never an input).' };
 const data: FlagSpec = { arg: 'FILE', description: 'OHLCV CSV (any common layout; see inspect).' };
@@ -158,11 +163,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
         default: defaultText('env.episodeLength'),
       },
       'learning-rate': { arg: 'X', description: 'Adam step size (ppo.learningRate).', default: defaultText('ppo.learningRate') },
-      threads: {
-        arg: 'N',
-        description: 'Threads for the gradient step on wasm/cpu (1: one thread; the same seed trains the same up to float rounding).',
-        default: 'all cores',
-      },
+      threads,
       output: { arg: 'NAME', description: 'Model file to write, NAME.ppo.json.', default: 'VARIANT-DATAFILE' },
       'checkpoint-every': { arg: 'K', description: 'Write the model every K updates, atomically (0: only at the end).', default: '10' },
       'runs-dir': {
@@ -264,6 +265,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       report: { arg: 'FILE.html', description: 'Write the one-file HTML report.' },
       force,
       backend,
+      threads,
       json,
     },
   },

@@ -65,6 +65,8 @@ export interface WalkForwardOptions extends Partial<FoldOptions> {
   /** Names the fold models "<name> fold k"; default "walk-forward". */
   name?: string;
   control?: WalkForwardControl;
+  /** Threads each fold's training asks for (ppo/stepThreads.ts). */
+  threads?: number;
 }
 
 export interface WalkForwardProgress {
@@ -196,7 +198,7 @@ export async function runWalkForward(
         onEvaluation: (e) => events.onEvaluation?.(fold.index, e),
         onUpdateEnd: (update) => events.onUpdateEnd?.(fold.index, update),
       },
-      { splits: fold, onTrainer: (trainer) => control.attach(trainer.control) },
+      { splits: fold, onTrainer: (trainer) => control.attach(trainer.control), threads: options.threads },
     );
     control.detach();
     // The planner gives every test slice at least two decisions, so trainModel always backtests it.
