@@ -45,7 +45,7 @@ export interface PpoFigures {
   updateGflops: number;
   updatePercentOfPeak: number;
   forwardMflopPerSample: number;
-  /** What ran the gradient steps (ppo/engine.ts): only 'wasm-mlp' bypasses the backend's own kernels. */
+  /** What ran the gradient steps (ppo/engine.ts): only 'wasm-mlp' and 'wasm-attention' bypass the backend's own kernels. */
   updateEngine: EngineKind;
   /** Threads the gradient steps ran on, and why fewer than asked. */
   threads: number;
@@ -312,14 +312,16 @@ export function peakOf(matmulGflops: Record<string, number>): number {
 
 /**
  * Sets each run's share of the peak, once the peak is known. A share only means something where the
- * update ran on the kind of engine the peak measures: our WebAssembly step is compared with the wasm
- * backend's peak (both WebAssembly SIMD on the same core), never with the cpu backend's.
+ * update ran on the kind of engine the peak measures: our WebAssembly steps (the MLP's and the
+ * attention encoder's) are compared with the wasm backend's peak (both WebAssembly SIMD on the same
+ * core), never with the cpu backend's.
  */
 export function withPeak(ppo: Record<string, PpoFigures>, peak: number, backend: string): Record<string, PpoFigures> {
   for (const figures of Object.values(ppo)) {
-    const comparable = figures.updateEngine !== 'wasm-mlp' || backend === 'wasm';
+    const ours = figures.updateEngine === 'wasm-mlp' || figures.updateEngine === 'wasm-attention';
+    const comparable = !ours || backend === 'wasm';
     // A run on N threads is compared with N cores' peak.
-    figures.updatePercentOfPeak = comparable ? (100 * figures.updateGflops) / (peak * (figures.threads ?? 1)) : NaN;
+    figures.updatePercentOfPeak = comparable ? (100 * figures.updateGflops) / (peak * figures.threads) : NaN;
   }
   return ppo;
 }

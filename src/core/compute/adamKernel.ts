@@ -1,5 +1,6 @@
 import { encodeModule, F32, I32, instantiate, op, V128, type SharedMemoryImport } from './encode';
-import { bmmFunction } from './matMulKernel';
+import { encoderFunctions, type EncoderExports } from './encoderKernels';
+import { bmmFunction, gemmFunction } from './matMulKernel';
 
 /**
  * Adam's element-wise step over flat arrays, for host backends (wasm, cpu).
@@ -91,7 +92,7 @@ function views(buffer: ArrayBuffer, offset: number, capacity: number) {
   return { weights: region(0), m: region(1), v: region(2), grads: region(3) };
 }
 
-export interface AdamExports {
+export interface AdamExports extends EncoderExports {
   bmm(a: number, b: number, c: number, batch: number, m: number, k: number, n: number, aRow: number, aCol: number): void;
   sumsq(p: number, n: number): number;
   adam(
@@ -110,6 +111,20 @@ export interface AdamExports {
   ): void;
   /** dst ← dst + src over n floats. */
   addInto(dst: number, src: number, n: number): void;
+  /** C = A · B (accumulate 0) or C += A · B (1), every operand strided (matMulKernel.ts gemmFunction); bytes. */
+  gemm(
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+    aRow: number,
+    aCol: number,
+    bRow: number,
+    cRow: number,
+    accumulate: number,
+  ): void;
 }
 
 function instantiateSimd(capacity: number, shared: boolean): AdamKernel | null {
@@ -380,6 +395,8 @@ export function adamModule(shared?: SharedMemoryImport): Uint8Array<ArrayBuffer>
         code: adam,
       },
       { name: 'addInto', params: [I32, I32, I32], results: [], locals: [[1, I32]], code: addInto },
+      gemmFunction(),
+      ...encoderFunctions(),
     ],
     shared,
   );

@@ -4,11 +4,19 @@ import { encodeModule, I32, instantiate, op, V128, type FunctionSpec } from './e
 // transposed products (shared/PERF-NOTES.md). layers.ts wraps it as tfjs ops; the host MLP engine
 // calls bmm on its own memory through adamKernel.ts's module.
 
-/** dst[dstAt + c·rows + r] ← src[srcAt + r·cols + c]: a row-major [rows × cols] matrix transposed. */
-export function transposeInto(src: Float32Array, srcAt: number, rows: number, cols: number, dst: Float32Array, dstAt: number): void {
+/** dst[dstAt + c·dstStride + r] ← src[srcAt + r·cols + c]: a row-major [rows × cols] matrix transposed. */
+export function transposeInto(
+  src: Float32Array,
+  srcAt: number,
+  rows: number,
+  cols: number,
+  dst: Float32Array,
+  dstAt: number,
+  dstStride = rows,
+): void {
   for (let r = 0; r < rows; r++) {
     const from = srcAt + r * cols;
-    for (let c = 0, to = dstAt + r; c < cols; c++, to += rows) dst[to] = src[from + c];
+    for (let c = 0, to = dstAt + r; c < cols; c++, to += dstStride) dst[to] = src[from + c];
   }
 }
 
@@ -224,6 +232,177 @@ export function bmmFunction(): FunctionSpec {
     locals: [
       [9, I32],
       [5, V128],
+    ],
+    code,
+  };
+}
+
+/**
+ * (func gemm (param $a $b $c $m $k $n $aRow $aCol $bRow $cRow $accumulate i32)): C = A · B, or C += A · B
+ * when accumulate is 1 (so a caller can split a long k into blocks that stay in cache), with a stride for
+ * every operand (bytes): A[i, p] at a + i·aRow + p·aCol, B[p, j] at b + p·bRow + 4j, C[i, j] at
+ * c + i·cRow + 4j. So a product can read a transposed operand, or one head's columns of a wider
+ * matrix, and write into another's columns without copies. m and n multiples of 4. Blocks of 4 rows
+ * × 8 columns of C are summed over k in 8 registers (4 × 4 for the last 4 columns when n is not a
+ * multiple of 8): per step of k, 4 splats of A and 2 loads of B for 32 multiply-adds, where bmm's
+ * 4 × 4 blocks load 5 vectors for 16; the long-k products of the gradients (dW = Xᵀ·dY) gain most.
+ * Each C element sums over p in order, as bmm does.
+ */
+export function gemmFunction(): FunctionSpec {
+  const [a, b, c, m, k, n, aRow, aCol, bRow, cRow, accumulate] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const [nBytes, aEnd, kEnd, j, pA, pB, r2, r3, row, cAt, c2, c3] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22];
+  const [sum, bLeft, bRight, aSplat] = [23, 31, 32, 33];
+  const rowOffsets = [null, aRow, r2, r3];
+  const cOffsets = [null, cRow, c2, c3];
+  const plus = (base: number, offset: number | null) =>
+    offset === null ? op.get(base) : [...op.get(base), ...op.get(offset), ...op.i32Add];
+  /** One block of 4 rows × 4·halves columns at column byte j. */
+  const block = (halves: 1 | 2) => {
+    const at = (r: number, h: number) => sum + r * 2 + h;
+    const each = (f: (r: number, h: number) => number[]) =>
+      [0, 1, 2, 3].flatMap((r) => (halves === 2 ? [0, 1] : [0]).flatMap((h) => f(r, h)));
+    const bHalf = [bLeft, bRight];
+    const cAddress = (r: number) => [...plus(cAt, cOffsets[r]), ...op.get(j), ...op.i32Add];
+    return [
+      ...op.get(accumulate),
+      ...op.if,
+      ...each((r, h) => [...cAddress(r), ...op.loadAt(16 * h), ...op.set(at(r, h))]),
+      ...op.else,
+      ...each((r, h) => [...op.f32Const0, ...op.splat, ...op.set(at(r, h))]),
+      ...op.end,
+      ...op.get(row),
+      ...op.set(pA),
+      ...op.get(b),
+      ...op.get(j),
+      ...op.i32Add,
+      ...op.set(pB),
+      ...op.block,
+      ...op.loop,
+      ...op.get(pA),
+      ...op.get(kEnd),
+      ...op.i32GeU,
+      ...op.brIf(1),
+      ...op.get(pB),
+      ...op.load,
+      ...op.set(bLeft),
+      ...(halves === 2 ? [...op.get(pB), ...op.loadAt(16), ...op.set(bRight)] : []),
+      ...[0, 1, 2, 3].flatMap((r) => [
+        ...plus(pA, rowOffsets[r]),
+        ...op.load32Splat,
+        ...op.set(aSplat),
+        ...(halves === 2 ? [0, 1] : [0]).flatMap((h) => [
+          ...op.get(at(r, h)),
+          ...op.get(aSplat),
+          ...op.get(bHalf[h]),
+          ...op.mul,
+          ...op.add,
+          ...op.set(at(r, h)),
+        ]),
+      ]),
+      ...op.get(pA),
+      ...op.get(aCol),
+      ...op.i32Add,
+      ...op.set(pA),
+      ...op.get(pB),
+      ...op.get(bRow),
+      ...op.i32Add,
+      ...op.set(pB),
+      ...op.br(0),
+      ...op.end,
+      ...op.end,
+      ...each((r, h) => [...cAddress(r), ...op.get(at(r, h)), ...op.storeAt(16 * h)]),
+    ];
+  };
+  const code = [
+    ...op.get(n),
+    ...op.i32Const(2),
+    ...op.i32Shl,
+    ...op.set(nBytes),
+    ...op.get(aRow),
+    ...op.i32Const(1),
+    ...op.i32Shl,
+    ...op.tee(r2),
+    ...op.get(aRow),
+    ...op.i32Add,
+    ...op.set(r3),
+    ...op.get(cRow),
+    ...op.i32Const(1),
+    ...op.i32Shl,
+    ...op.tee(c2),
+    ...op.get(cRow),
+    ...op.i32Add,
+    ...op.set(c3),
+    ...op.get(a),
+    ...op.set(row),
+    ...op.get(c),
+    ...op.set(cAt),
+    ...op.get(a),
+    ...op.get(m),
+    ...op.get(aRow),
+    ...op.i32Mul,
+    ...op.i32Add,
+    ...op.set(aEnd),
+    ...op.block,
+    ...op.loop, // 4 rows of A at a time
+    ...op.get(row),
+    ...op.get(aEnd),
+    ...op.i32GeU,
+    ...op.brIf(1),
+    ...op.get(row),
+    ...op.get(k),
+    ...op.get(aCol),
+    ...op.i32Mul,
+    ...op.i32Add,
+    ...op.set(kEnd),
+    ...op.i32Const(0),
+    ...op.set(j),
+    ...op.block,
+    ...op.loop, // 8 columns at a time
+    ...op.get(j),
+    ...op.i32Const(32),
+    ...op.i32Add,
+    ...op.get(nBytes),
+    ...op.i32GtU,
+    ...op.brIf(1),
+    ...block(2),
+    ...op.get(j),
+    ...op.i32Const(32),
+    ...op.i32Add,
+    ...op.set(j),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+    // The last 4 columns when n is not a multiple of 8.
+    ...op.block,
+    ...op.get(j),
+    ...op.get(nBytes),
+    ...op.i32GeU,
+    ...op.brIf(0),
+    ...block(1),
+    ...op.end,
+    ...op.get(row),
+    ...op.get(aRow),
+    ...op.i32Const(2),
+    ...op.i32Shl,
+    ...op.i32Add,
+    ...op.set(row),
+    ...op.get(cAt),
+    ...op.get(cRow),
+    ...op.i32Const(2),
+    ...op.i32Shl,
+    ...op.i32Add,
+    ...op.set(cAt),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+  ];
+  return {
+    name: 'gemm',
+    params: [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32],
+    results: [],
+    locals: [
+      [12, I32],
+      [11, V128],
     ],
     code,
   };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { KERNEL_LAYERS, TFJS_LAYERS, type LayerOps } from '../compute/layers';
+import { TFJS_LAYERS, type LayerOps } from '../compute/layers';
 import { matMulKernel } from '../compute/matMulKernel';
 import { DeviceAdam, HostAdam, HostWeights, type HostStorage, type Optimizer } from './adam';
 import type { RolloutBuffer } from './buffer';
@@ -13,7 +13,7 @@ import { grantThreads, type ThreadGrant } from './stepThreads';
 /** One minibatch's LOSS_STATS: a tensor on the device (read once per epoch), numbers on the host. */
 export type LossStats = tf.Tensor1D | Float64Array;
 
-export type EngineKind = 'tfjs-device' | 'tfjs-host-loss' | 'tfjs-kernel-layers' | 'wasm-mlp';
+export type EngineKind = 'tfjs-device' | 'tfjs-host-loss' | 'tfjs-kernel-layers' | 'wasm-mlp' | 'wasm-attention';
 
 /**
  * How the PPO update takes its gradient steps: one implementation per compute path, chosen once by
@@ -64,10 +64,9 @@ export interface EngineRollout<M> {
 
 /**
  * The one place that decides how training computes on a backend. GPU backends keep everything on the
- * device. On wasm and cpu, whose tensors live in host memory, reading back is a copy: the MLP's whole
- * step runs in WebAssembly (hostEngine.ts), the attention network keeps tfjs's autodiff with its
- * backward products in the WebAssembly kernel, and without WebAssembly SIMD the loss alone moves to
- * the host.
+ * device. On wasm and cpu, whose tensors live in host memory, reading back is a copy: the whole step
+ * runs in WebAssembly (hostEngine.ts), the MLP's and the attention encoder's alike, and without
+ * WebAssembly SIMD the loss alone moves to the host.
  */
 export function chooseGradientEngine(
   network: ActorCritic,
@@ -79,19 +78,10 @@ export function chooseGradientEngine(
   const onHost = backend === 'wasm' || backend === 'cpu';
   const simd = matMulKernel() !== null;
   const grant = grantThreads(requestedThreads, backend, simd);
-  const alone = (reason: string): ThreadGrant => ({
-    requested: requestedThreads,
-    threads: 1,
-    reason: requestedThreads > 1 ? reason : null,
-  });
   if (!onHost) return withGrant(new DeviceEngine(network, learningRate), grant);
   const storage: HostStorage = { simd, copyOnStore: backend === 'cpu' };
   if (!storage.simd) return withGrant(new HostLossEngine(network, learningRate, TFJS_LAYERS, 'tfjs-host-loss', storage), grant);
-  if (network.plan.encoder === null) return new HostEngine(network, learningRate, maxBatch, storage, grant);
-  return withGrant(
-    new HostLossEngine(network, learningRate, KERNEL_LAYERS, 'tfjs-kernel-layers', storage),
-    grant.threads > 1 ? alone("the attention encoder's step runs through tfjs, on one thread") : grant,
-  );
+  return new HostEngine(network, learningRate, maxBatch, storage, grant);
 }
 
 function withGrant<E extends GradientEngine>(engine: E, grant: ThreadGrant): E {

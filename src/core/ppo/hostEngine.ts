@@ -1,10 +1,11 @@
-import { TFJS_LAYERS } from '../compute/layers';
+import { KERNEL_LAYERS, TFJS_LAYERS, type LayerOps } from '../compute/layers';
 import type { HostMemory } from '../compute/adamKernel';
 import { HostAdam, HostWeights, type HostStorage } from './adam';
 import type { RolloutBuffer } from './buffer';
 import type { PpoConfig } from './config';
 import type { EngineRollout, GradientEngine } from './engine';
-import { createHostPasses, pad4, type HostPasses } from './hostPasses';
+import { createHostPasses } from './hostEncoder';
+import { pad4, type HostPasses } from './hostPasses';
 import { hostMinibatch, type HostMinibatch } from './minibatch';
 import { ppoLossGradient, type LossConfig } from './loss';
 import type { ActorCritic, TrunkDropout } from './network';
@@ -27,14 +28,16 @@ import {
  *
  * Through tfjs a minibatch step is dozens of kernels, and XNNPACK repacks every weight matrix each
  * time (its packing is cached per tensor, and each step makes new tensors; docs/PERFORMANCE.md).
- * Here the passes (hostPasses.ts) run the products in the SIMD kernel reading the weights where Adam
- * keeps them and writing gradients where Adam reads them. The variables are assigned once per update
- * (storeWeights). Trunk dropout draws each hidden layer's mask from the network's TrunkDropout in the
- * order its tfjs pass draws them, whatever the number of threads.
+ * Here the passes (hostPasses.ts, and hostEncoder.ts for the attention encoder) run the products in
+ * the SIMD kernel reading the weights where Adam keeps them and writing gradients where Adam reads
+ * them. The variables are assigned once per update (storeWeights). Trunk dropout draws each hidden
+ * layer's mask from the network's TrunkDropout in the order its tfjs pass draws them, whatever the
+ * number of threads.
  */
 export class HostEngine implements GradientEngine<HostMinibatch> {
-  readonly kind = 'wasm-mlp';
-  readonly layers = TFJS_LAYERS;
+  readonly kind: 'wasm-mlp' | 'wasm-attention';
+  /** The rollout's forward passes run through tfjs: the MLP's as tfjs has it, the encoder's batched products in the SIMD kernel. */
+  readonly layers: LayerOps;
   readonly ownsWeights = true;
   readonly optimizer: HostAdam;
   /** The threads this engine steps with, and why fewer than asked. */
@@ -75,9 +78,9 @@ export class HostEngine implements GradientEngine<HostMinibatch> {
     this.numActions = spec.numActions;
     this.criticWidth = plan.heads[1].dense.units;
     this.dropout = network.dropout;
-    this.obsSize = plan.trunkInputs;
+    this.kind = plan.encoder ? 'wasm-attention' : 'wasm-mlp';
+    this.layers = plan.encoder ? KERNEL_LAYERS : TFJS_LAYERS;
     this.counts = new Int32Array(threads);
-    this.staging = threads > 1 ? new Float32Array(maxBatch * this.obsSize) : null;
 
     const offsets = this.weights.offsets;
     const capacity = this.weights.kernel.capacity;
@@ -90,6 +93,8 @@ export class HostEngine implements GradientEngine<HostMinibatch> {
       bases.push(memory.reserve(0));
       this.passes.push(createHostPasses(plan, offsets, memory, rowsPerThread, gradRegions[t]));
     }
+    this.obsSize = this.passes[0].obsSize;
+    this.staging = threads > 1 ? new Float32Array(maxBatch * this.obsSize) : null;
 
     const control = controlBlock(threads);
     const handles: StepThreadHandle[] = [];

@@ -29,18 +29,6 @@ export interface HostPasses {
   backward(rows: number): void;
 }
 
-/** Builds the passes a plan needs; a step thread calls it with its own memory view. */
-export function createHostPasses(
-  plan: LayerPlan,
-  offsets: readonly number[],
-  memory: HostMemory,
-  maxRows: number,
-  gradsAt: number,
-): HostPasses {
-  if (plan.encoder) throw new RangeError('The WebAssembly passes take MLP networks only.');
-  return new HostMlpPasses(plan, offsets, memory, maxRows, gradsAt);
-}
-
 /** One variable's share of a layer: where its kernel and bias start in the flat regions (floats), and its columns. */
 interface Part {
   kernel: number;
@@ -62,7 +50,7 @@ interface Layer {
   /** The kernel [k × outPad]: in the weights region itself when no padding is needed, else a padded copy. */
   w: number;
   wInPlace: boolean;
-  /** The kernel transposed [outPad × k], for the input gradient (−1 where none is needed). */
+  /** The kernel transposed [outPad × kPad], for the input gradient (−1 where none is needed). */
   wT: number;
   /** Activations (the head: its outputs) [batch × outPad]. */
   h: number;
@@ -84,8 +72,8 @@ interface Layer {
  * Shapes that are not multiples of 4 (the 963 observations, 3 + 1 head outputs, odd layer widths)
  * run zero-padded; padding rows and columns get zero gradients and so stay zero.
  *
- * With `inputGradient`, backward also leaves ∂L/∂input at `inputGradient` [rows × obsSize], for a
- * network that computes the trunk's input itself (the attention encoder).
+ * With `inputGradient`, backward also leaves ∂L/∂input at `inputGradient` [rows × pad4(obsSize)], for
+ * a network that computes the trunk's input itself (the attention encoder).
  */
 export class HostMlpPasses implements HostPasses {
   readonly obsSize: number;
@@ -94,8 +82,9 @@ export class HostMlpPasses implements HostPasses {
   readonly outputStride: number;
   readonly outputGradient: number;
   readonly maskedLayers: number;
-  /** ∂L/∂input [rowsPad × obsSize], or −1. */
+  /** ∂L/∂input [rowsPad × inputGradientStride], or −1. */
   readonly inputGradient: number;
+  readonly inputGradientStride: number;
   private readonly layout: Layer[] = [];
   private readonly tanh: boolean;
   private readonly batchPad: number;
@@ -122,7 +111,8 @@ export class HostMlpPasses implements HostPasses {
     const weightsAt = memory.regionOffset(0);
 
     this.input = reserve(B * this.obsSize);
-    this.inputGradient = options.inputGradient ? reserve(B * this.obsSize) : -1;
+    this.inputGradientStride = pad4(this.obsSize);
+    this.inputGradient = options.inputGradient ? reserve(B * this.inputGradientStride) : -1;
     const specs: { rows: number; parts: Part[] }[] = plan.trunk.map((dense) => ({ rows: dense.inputs, parts: [part(dense)] }));
     specs.push({ rows: plan.heads[0].dense.inputs, parts: plan.heads.map((head) => part(head.dense)) });
 
@@ -144,7 +134,7 @@ export class HostMlpPasses implements HostPasses {
         outPad,
         w: wInPlace ? weightsAt + parts[0].kernel * 4 : reserve(k * outPad),
         wInPlace,
-        wT: i === 0 && !options.inputGradient ? -1 : reserve(outPad * k),
+        wT: i === 0 && !options.inputGradient ? -1 : reserve(outPad * kPad),
         h: reserve(B * outPad),
         dz: reserve(B * outPad),
         inputT: reserve(kPad * B),
@@ -200,9 +190,10 @@ export class HostMlpPasses implements HostPasses {
       this.memory.matMul(layer.inputT, layer.dz, layer.dw, 1, layer.kPad, rowsPad, layer.outPad);
       this.storeGradients(layer, heap, grads, rowsPad);
       if (l === 0 && this.inputGradient < 0) continue;
-      transposeInto(heap, layer.w / 4, layer.k, layer.outPad, heap, layer.wT / 4);
+      // [outPad × kPad]: the first layer's k need not be a multiple of 4, the product's n must.
+      transposeInto(heap, layer.w / 4, layer.k, layer.outPad, heap, layer.wT / 4, layer.kPad);
       const below = l === 0 ? this.inputGradient : layers[l - 1].dz;
-      this.memory.matMul(layer.dz, layer.wT, below, 1, rowsPad, layer.outPad, layer.k);
+      this.memory.matMul(layer.dz, layer.wT, below, 1, rowsPad, layer.outPad, layer.kPad);
       if (l > 0) this.activationGradient(layers[l - 1], heap, rowsPad);
     }
   }

@@ -93,6 +93,19 @@ describe('training on step threads', () => {
     three.losses.forEach((x, i) => expect(x).toBeCloseTo(one.losses[i], 4));
   });
 
+  it('runs the attention encoder on two threads as on one', async () => {
+    // 7 bars, which the encoder pads to 8: the masked path runs on both threads.
+    const overrides = {
+      env: { lookback: 7 },
+      network: { hidden: [24, 12], encoder: 'attention' as const, modelDim: 8, attentionHeads: 2 },
+    };
+    const one = await lossesWith(1, overrides);
+    const two = await lossesWith(2, overrides);
+    expect(two.summary.threads.threads).toBe(2);
+    expect(two.losses.length).toBe(one.losses.length);
+    two.losses.forEach((x, i) => expect(x).toBeCloseTo(one.losses[i], 4));
+  });
+
   it('leaves no tensors behind and stops its threads', async () => {
     const before = tf.memory().numTensors;
     await lossesWith(2, {});

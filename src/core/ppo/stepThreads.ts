@@ -1,5 +1,6 @@
 import { attachSharedMemory, type HostMemory } from '../compute/adamKernel';
-import { createHostPasses, type HostPasses } from './hostPasses';
+import { createHostPasses } from './hostEncoder';
+import type { HostPasses } from './hostPasses';
 import type { LayerPlan } from './layerPlan';
 
 /**
