@@ -102,6 +102,8 @@ async function appMainThread(page: Page, base: string, ms: number) {
   });
   await page.goto(base);
   await page.getByTestId('import-report').waitFor();
+  // The training controls live on the Train tab; a hidden panel's fields cannot be filled.
+  await page.getByTestId('tab-train').click();
   await page.getByTestId('backend-badge').and(page.locator('[data-backend]')).waitFor({ timeout: 60_000 });
   const backend = await page.getByTestId('backend-badge').getAttribute('data-backend');
   // A budget the run cannot finish in `ms`, so the whole window is spent training.
