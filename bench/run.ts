@@ -2,22 +2,12 @@
 // app runs it), plus the app's longest main-thread task while training. Prints a table and writes
 // bench/results/latest.json and a dated copy. A tool, not a test: it asserts nothing.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { build, preview } from 'vite';
 import { chromium, type Page } from '@playwright/test';
+import { CHROMIUM, CHROMIUM_ARGS, serveBuild } from './browser';
 import { runNodeBench } from './node';
 import { LARGE_MINIBATCH, networkCaseLabel, type BenchResult, type PpoFigures } from './measure';
 import type { BrowserBenchOptions } from './bench.worker';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--enable-unsafe-webgpu',
-];
-const OUT_DIR = 'bench/.dist';
 const quick = process.argv.includes('--quick');
 
 type BrowserRow = Partial<BenchResult> & { backend: string; adapter: string | null; error?: string };
@@ -28,13 +18,8 @@ async function main() {
   const node = await runNodeBench('wasm', quick ? 1 : 3);
 
   console.error('Building the app and the bench page…');
-  await build({
-    logLevel: 'warn',
-    build: { outDir: OUT_DIR, emptyOutDir: true, rollupOptions: { input: { app: 'index.html', bench: 'bench/bench.html' } } },
-  });
-  const server = await preview({ logLevel: 'warn', preview: { port: 4190, strictPort: false }, build: { outDir: OUT_DIR } });
-  const base = server.resolvedUrls?.local[0] ?? 'http://localhost:4190/';
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const { base, close } = await serveBuild({ app: 'index.html', bench: 'bench/bench.html' });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const browserRows: BrowserRow[] = [];
   let mainThread: { longestTaskMs: number; tasksOver50ms: number; backend: string | null } | null = null;
   let mainThreadError: string | null = null;
@@ -72,7 +57,7 @@ async function main() {
     }
   } finally {
     await browser.close();
-    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+    await close();
   }
 
   const result = {
