@@ -1,9 +1,11 @@
 // `npm run bench`: measures Node (WASM) and headless Chromium (each tfjs backend, in a worker as the
 // app runs it), plus the app's longest main-thread task while training. Prints a table and writes
-// bench/results/latest.json and a dated copy. A tool, not a test: it asserts nothing.
+// bench/results/latest.json and a dated copy. A tool, not a test: it asserts nothing. `--long` runs only
+// the long-run memory measurements instead (bench/long.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { chromium, type Page } from '@playwright/test';
 import { CHROMIUM, CHROMIUM_ARGS, serveBuild } from './browser';
+import { runLongBench } from './long';
 import { runNodeBench } from './node';
 import { LARGE_MINIBATCH, networkCaseLabel, type BenchResult, type PpoFigures } from './measure';
 import type { BrowserBenchOptions } from './bench.worker';
@@ -156,7 +158,7 @@ function table(
   return lines.join('\n');
 }
 
-main().catch((error: unknown) => {
+(process.argv.includes('--long') ? runLongBench(process.argv.slice(2)) : main()).catch((error: unknown) => {
   console.error(error);
   process.exitCode = 1;
 });
