@@ -1,23 +1,15 @@
 // `npm run bench`: measures Node (WASM) and headless Chromium (each tfjs backend, in a worker as the
 // app runs it), plus the app's longest main-thread task while training. Prints a table and writes
-// bench/results/latest.json and a dated copy. A tool, not a test: it asserts nothing.
+// bench/results/latest.json and a dated copy. A tool, not a test: it asserts nothing. `--long` runs only
+// the long-run memory measurements instead (bench/long.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { build, preview } from 'vite';
 import { chromium, type Page } from '@playwright/test';
+import { CHROMIUM, CHROMIUM_ARGS, serveBuild } from './browser';
+import { runLongBench } from './long';
 import { runNodeBench } from './node';
 import { LARGE_MINIBATCH, networkCaseLabel, threadsLabel, type BenchResult, type PpoFigures } from './measure';
 import type { BrowserBenchOptions } from './bench.worker';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--enable-unsafe-webgpu',
-];
-const OUT_DIR = 'bench/.dist';
 const quick = process.argv.includes('--quick');
 
 type BrowserRow = Partial<BenchResult> & { backend: string; adapter: string | null; error?: string };
@@ -28,13 +20,8 @@ async function main() {
   const node = await runNodeBench('wasm', quick ? 1 : 3);
 
   console.error('Building the app and the bench page…');
-  await build({
-    logLevel: 'warn',
-    build: { outDir: OUT_DIR, emptyOutDir: true, rollupOptions: { input: { app: 'index.html', bench: 'bench/bench.html' } } },
-  });
-  const server = await preview({ logLevel: 'warn', preview: { port: 4190, strictPort: false }, build: { outDir: OUT_DIR } });
-  const base = server.resolvedUrls?.local[0] ?? 'http://localhost:4190/';
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  const { base, close } = await serveBuild({ app: 'index.html', bench: 'bench/bench.html' });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const browserRows: BrowserRow[] = [];
   let mainThread: { longestTaskMs: number; tasksOver50ms: number; backend: string | null; threads: number } | null = null;
   let mainThreadError: string | null = null;
@@ -72,7 +59,7 @@ async function main() {
     }
   } finally {
     await browser.close();
-    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+    await close();
   }
 
   const result = {
@@ -102,6 +89,8 @@ async function appMainThread(page: Page, base: string, ms: number) {
   });
   await page.goto(base);
   await page.getByTestId('import-report').waitFor();
+  // The training controls live on the Train tab; a hidden panel's fields cannot be filled.
+  await page.getByTestId('tab-train').click();
   await page.getByTestId('backend-badge').and(page.locator('[data-backend]')).waitFor({ timeout: 60_000 });
   const backend = await page.getByTestId('backend-badge').getAttribute('data-backend');
   // A budget the run cannot finish in `ms`, so the whole window is spent training, on every core.
@@ -191,7 +180,7 @@ function table(
   return lines.join('\n');
 }
 
-main().catch((error: unknown) => {
+(process.argv.includes('--long') ? runLongBench(process.argv.slice(2)) : main()).catch((error: unknown) => {
   console.error(error);
   process.exitCode = 1;
 });
