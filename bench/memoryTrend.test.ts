@@ -18,6 +18,9 @@ describe('memoryTrend', () => {
     // The last ceil(15 / 4) = 4 samples are 208 206 209 210.
     expect(t.lastQuarterMax).toBe(210);
     expect(t.growth).toBeCloseTo(0.042183622828784184, 12);
+    // Their median 208.5 against 201.5.
+    expect(t.lastQuarterMedian).toBe(208.5);
+    expect(t.medianGrowth).toBeCloseTo(0.03473945409429291, 12);
     // Lows: 200 in the first minute, 206 in the last quarter.
     expect([t.firstMinuteMin, t.lastQuarterMin]).toEqual([200, 206]);
     expect(t.floorGrowth).toBeCloseTo(0.03, 12);
@@ -35,6 +38,8 @@ describe('memoryTrend', () => {
         baseline: 42,
         lastQuarterMax: 42,
         growth: 0,
+        lastQuarterMedian: 42,
+        medianGrowth: 0,
         floorGrowth: 0,
         firstMinuteMin: 42,
         lastQuarterMin: 42,

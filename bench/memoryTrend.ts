@@ -16,8 +16,16 @@ export interface MemoryTrend {
   baseline: number;
   /** The highest sample of the last quarter (rounded up) of the post-warm-up samples. */
   lastQuarterMax: number;
-  /** lastQuarterMax / baseline − 1, so 0.05 is 5 % growth. */
+  /** lastQuarterMax / baseline − 1, so 0.05 is 5 % growth: a high against a median, so a sawing figure reads high. */
   growth: number;
+  /** Median of the last quarter. */
+  lastQuarterMedian: number;
+  /**
+   * lastQuarterMedian / baseline − 1: median against median, what the verdicts use. RSS and heaps saw by
+   * up to a third between collections, so a single high against a median says more about when the
+   * collector last ran than about growth (the same run measured +34 % and −4.5 % that way).
+   */
+  medianGrowth: number;
   /**
    * lastQuarterMin / firstMinuteMin − 1: the lows are where a garbage collector has just run, so this
    * compares live memory with live memory when a figure saws up and down between collections.
@@ -79,6 +87,7 @@ export function memoryTrend(samples: readonly MemorySample[], warmupEndSeconds: 
 
   const lastQuarter = after.slice(after.length - Math.ceil(after.length / 4));
   const lastQuarterMax = Math.max(...lastQuarter.map((s) => s.value));
+  const lastQuarterMedian = median(lastQuarter.map((s) => s.value));
   const lastQuarterMin = Math.min(...lastQuarter.map((s) => s.value));
   const values = after.map((s) => s.value);
   return {
@@ -88,6 +97,8 @@ export function memoryTrend(samples: readonly MemorySample[], warmupEndSeconds: 
       baseline,
       lastQuarterMax,
       growth: lastQuarterMax / baseline - 1,
+      lastQuarterMedian,
+      medianGrowth: lastQuarterMedian / baseline - 1,
       floorGrowth: lastQuarterMin / firstMinuteMin - 1,
       firstMinuteMin,
       lastQuarterMin,
