@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useNodeBackend } from '../../../cli/backend';
+import { useNodeStepThreads } from '../../../cli/stepThreads';
 import { KERNEL_LAYERS, TFJS_LAYERS } from '../compute/layers';
 import { DeviceAdam } from './adam';
 import { RolloutBuffer } from './buffer';
@@ -18,6 +19,7 @@ import { createRng } from '../random/rng';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
+  useNodeStepThreads();
 });
 
 afterAll(async () => {
@@ -41,6 +43,11 @@ const ENGINES: [string, Factory][] = [
   ],
   ['tfjs with the kernel layers', (net) => new HostLossEngine(net, LR, KERNEL_LAYERS, 'tfjs-kernel-layers', SIMD)],
   ['the WebAssembly step', (net, maxBatch) => new HostEngine(net, LR, maxBatch, SIMD)],
+  // The MLP split by columns where its hidden widths are multiples of 4 (8; 8, 8), else by rows (12, 6; attention).
+  [
+    'the WebAssembly step on two threads',
+    (net, maxBatch) => new HostEngine(net, LR, maxBatch, SIMD, { requested: 2, threads: 2, reason: null }),
+  ],
 ];
 
 const NETWORKS: [string, NetworkConfig, number, boolean][] = [
@@ -158,6 +165,7 @@ describe.each(ENGINES)('the gradient engine: %s', (_name, create) => {
       const expected = reference(twin, buffer, rows, masked);
       twin.dispose();
       const engine = create(net, 16);
+      await engine.ready?.();
       const source = engine.rollout(buffer, masked);
       engine.loadWeights();
       const stats = await statsOf(engine.step(source.minibatch(rows, true), cfgFor(net)));
@@ -185,6 +193,7 @@ describe.each(ENGINES)('the gradient engine: %s', (_name, create) => {
       const before = viaEngine.variables.map((v) => v.dataSync().slice());
       const adam = new DeviceAdam(viaReference.variables, LR);
       const engine = create(viaEngine, 16);
+      await engine.ready?.();
       const cfg = { ...cfgFor(viaEngine), maxGradNorm: 0.5 };
       engine.loadWeights();
       for (let s = 0; s < 3; s++) {
@@ -219,6 +228,7 @@ describe.each(ENGINES)('the gradient engine: %s', (_name, create) => {
     it('continues from weights assigned by someone else between updates', async () => {
       const net = new ActorCritic(SPEC, config, 5);
       const engine = create(net, 16);
+      await engine.ready?.();
       const buffer = rollout(4, 16, masked);
       const step = async () => {
         const source = engine.rollout(buffer, masked);
@@ -240,6 +250,7 @@ describe.each(ENGINES)('the gradient engine: %s', (_name, create) => {
     it('leaves the tensor count flat across steps', async () => {
       const net = new ActorCritic(SPEC, config, 9);
       const engine = create(net, 16);
+      await engine.ready?.();
       const buffer = rollout(5, 16, masked);
       const update = async () => {
         const source = engine.rollout(buffer, masked);

@@ -5,12 +5,15 @@ import type { RolloutBuffer } from './buffer';
 import type { PpoConfig } from './config';
 import type { EngineRollout, GradientEngine } from './engine';
 import { createHostPasses } from './hostEncoder';
+import { ColumnMlp } from './columnMlp';
 import { pad4, type HostPasses } from './hostPasses';
 import { hostMinibatch, type HostMinibatch } from './minibatch';
 import { ppoLossGradient, type LossConfig } from './loss';
 import type { ActorCritic, TrunkDropout } from './network';
 import {
   CONTROL_BYTES,
+  columnPhase,
+  PARTIALS_AT,
   Phase,
   runPhase,
   spawnStepThread,
@@ -44,7 +47,10 @@ export class HostEngine implements GradientEngine<HostMinibatch> {
   grant: ThreadGrant;
   private readonly weights: HostWeights;
   private readonly memory: HostMemory;
+  /** Row blocks per thread (one thread, attention networks, odd widths)… */
   private readonly passes: HostPasses[] = [];
+  /** …or the MLP split by columns across threads (columnMlp.ts). */
+  private columns: ColumnMlp | null = null;
   private pool: StepThreadPool;
   private readonly starting: Promise<void>;
   private readonly numActions: number;
@@ -54,7 +60,7 @@ export class HostEngine implements GradientEngine<HostMinibatch> {
   private readonly obsSize: number;
   private readonly counts: Int32Array;
   /** The minibatch's observations before they are split between the threads (one thread: null, they go straight in). */
-  private readonly staging: Float32Array | null;
+  private staging: Float32Array | null;
 
   /**
    * `maxBatch`: the largest minibatch step() will be given; `storage.simd` must hold. `grant.threads`
@@ -84,17 +90,23 @@ export class HostEngine implements GradientEngine<HostMinibatch> {
 
     const offsets = this.weights.offsets;
     const capacity = this.weights.kernel.capacity;
-    const rowsPerThread = Math.ceil(maxBatch / threads / 4) * 4;
+    const useColumns = threads > 1 && ColumnMlp.fits(plan);
+    const rowsPerThread = useColumns ? maxBatch : Math.ceil(maxBatch / threads / 4) * 4;
     const gradRegions = [memory.regionOffset(3)];
     const bases = [memory.reserve(0)];
-    this.passes.push(createHostPasses(plan, offsets, memory, rowsPerThread, gradRegions[0]));
-    for (let t = 1; t < threads; t++) {
-      gradRegions.push(memory.reserve(capacity * 4));
-      bases.push(memory.reserve(0));
-      this.passes.push(createHostPasses(plan, offsets, memory, rowsPerThread, gradRegions[t]));
+    if (useColumns) {
+      this.columns = new ColumnMlp(plan, offsets, memory, maxBatch, threads, 0);
+      for (let t = 1; t < threads; t++) bases.push(bases[0]);
+    } else {
+      this.passes.push(createHostPasses(plan, offsets, memory, rowsPerThread, gradRegions[0]));
+      for (let t = 1; t < threads; t++) {
+        gradRegions.push(memory.reserve(capacity * 4));
+        bases.push(memory.reserve(0));
+        this.passes.push(createHostPasses(plan, offsets, memory, rowsPerThread, gradRegions[t]));
+      }
     }
-    this.obsSize = this.passes[0].obsSize;
-    this.staging = threads > 1 ? new Float32Array(maxBatch * this.obsSize) : null;
+    this.obsSize = (this.columns ?? this.passes[0]).obsSize;
+    this.staging = threads > 1 && !useColumns ? new Float32Array(maxBatch * this.obsSize) : null;
 
     const control = controlBlock(threads);
     const handles: StepThreadHandle[] = [];
@@ -103,6 +115,7 @@ export class HostEngine implements GradientEngine<HostMinibatch> {
         spawnStepThread({
           index: t,
           threads,
+          mode: useColumns ? 'columns' : 'rows',
           memory: memory.shared as WebAssembly.Memory,
           control: control as SharedArrayBuffer,
           capacity,
@@ -115,9 +128,25 @@ export class HostEngine implements GradientEngine<HostMinibatch> {
       );
     }
     this.pool = new StepThreadPool(threads, control, handles);
-    const stepKernel =
-      threads > 1
+    const stepKernel = !(threads > 1)
+      ? this.weights.kernel
+      : useColumns
         ? {
+            sumOfSquares: () => {
+              const columns = this.columns as ColumnMlp;
+              this.pool.run(Phase.ColumnNorm, () => {
+                this.pool.args[PARTIALS_AT] = columns.sumOfSquares(0) + columns.headSumOfSquares();
+              });
+              let sum = 0;
+              for (let t = 0; t < threads; t++) sum += this.pool.partial(t);
+              return sum;
+            },
+            step: (scale: number, beta1: number, beta2: number, stepSize: number, epsilon: number) => {
+              writeAdamArgs(this.pool.args, scale, beta1, beta2, stepSize, epsilon);
+              this.pool.run(Phase.ColumnAdam, () => (this.columns as ColumnMlp).adam(0, scale, beta1, beta2, stepSize, epsilon));
+            },
+          }
+        : {
             sumOfSquares: () => {
               this.pool.run(Phase.Reduce, () => this.ownPhase(Phase.Reduce, gradRegions, capacity));
               let sum = 0;
@@ -128,15 +157,17 @@ export class HostEngine implements GradientEngine<HostMinibatch> {
               writeAdamArgs(this.pool.args, scale, beta1, beta2, stepSize, epsilon);
               this.pool.run(Phase.Adam, () => this.ownPhase(Phase.Adam, gradRegions, capacity));
             },
-          }
-        : this.weights.kernel;
+          };
     this.optimizer = new HostAdam(this.weights, learningRate, stepKernel);
     this.starting = Promise.all(handles.map((h) => h.ready)).then(
       () => undefined,
       (error: unknown) => {
-        // The leader's own passes step alone; the other threads' regions stay unused.
+        // The leader steps alone on passes for the whole minibatch; the other threads' regions stay unused.
         this.pool.dispose();
         this.pool = new StepThreadPool(1, controlBlock(1), []);
+        this.columns = null;
+        this.staging = null;
+        this.passes.splice(0, this.passes.length, createHostPasses(plan, offsets, memory, maxBatch, memory.regionOffset(3)));
         this.optimizer.useKernel(this.weights.kernel);
         this.grant = {
           ...grant,
@@ -176,7 +207,7 @@ export class HostEngine implements GradientEngine<HostMinibatch> {
   /** Where the minibatch's observations go, row after row: [rows × obsSize]. */
   private observations(rows: number): Float32Array {
     if (this.staging) return this.staging.subarray(0, rows * this.obsSize);
-    const start = this.passes[0].input / 4;
+    const start = (this.columns ?? this.passes[0]).input / 4;
     return this.memory.heap().subarray(start, start + rows * this.obsSize);
   }
 
@@ -192,6 +223,7 @@ export class HostEngine implements GradientEngine<HostMinibatch> {
    * Reads the weights region: call loadWeights() first if the variables may have been assigned since.
    */
   evaluate(obs: Float32Array, rows: number, out: Float32Array): void {
+    if (this.columns) return this.evaluateColumns(this.columns, obs, rows, out);
     const { passes, counts, obsSize } = this;
     const threads = this.pool.threads;
     const width = this.outputWidth;
@@ -215,6 +247,50 @@ export class HostEngine implements GradientEngine<HostMinibatch> {
     }
   }
 
+  private evaluateColumns(columns: ColumnMlp, obs: Float32Array, rows: number, out: Float32Array): void {
+    const width = this.outputWidth;
+    for (let start = 0; start < rows; start += columns.maxRows) {
+      const n = Math.min(columns.maxRows, rows - start);
+      this.memory.heap().set(obs.subarray(start * this.obsSize, (start + n) * this.obsSize), columns.input / 4);
+      this.columnForward(columns, n, false);
+      const heap = this.memory.heap();
+      for (let i = 0; i < n; i++) {
+        const from = columns.output / 4 + i * columns.outputStride;
+        out.set(heap.subarray(from, from + width), (start + i) * width);
+      }
+    }
+  }
+
+  /** Every hidden layer on the threads' columns, then the head here. */
+  private columnForward(columns: ColumnMlp, rows: number, train: boolean): void {
+    columns.clearPadding(rows);
+    this.counts.fill(rows);
+    this.pool.setRows(this.counts, train);
+    for (let l = 0; l < columns.hiddenCount; l++)
+      this.pool.run(columnPhase(Phase.ColumnForward, l), () => columns.forward(l, rows, 0, train));
+    columns.headForward(rows);
+  }
+
+  /** step() on the column split: the loss and the head here, the hidden layers' passes and Adam on every thread. */
+  private columnStep(columns: ColumnMlp, batch: HostMinibatch, cfg: LossConfig & Pick<PpoConfig, 'maxGradNorm'>): Float64Array {
+    const b = batch.actions.length;
+    if (this.dropout) for (let l = 0; l < columns.hiddenCount; l++) columns.drawMask(l, this.dropout, b);
+    this.columnForward(columns, b, true);
+    const block = { output: columns.output, outputGradient: columns.outputGradient, outputStride: columns.outputStride, rows: b };
+    const stats = this.lossGradient(batch, [block], cfg);
+    columns.headBackward(b);
+    const top = columns.hiddenCount - 1;
+    this.pool.run(columnPhase(Phase.ColumnBackward, top), () => columns.backward(top, b, 0));
+    for (let l = top; l >= 1; l--) {
+      this.pool.run(columnPhase(Phase.ColumnReduceBackward, l), () => {
+        columns.reduceInto(l, b, 0);
+        columns.backward(l - 1, b, 0);
+      });
+    }
+    this.optimizer.apply(cfg.maxGradNorm);
+    return stats;
+  }
+
   private ownPhase(phase: Phase, gradRegions: readonly number[], capacity: number): void {
     runPhase(phase, 0, this.pool.threads, this.passes[0], this.memory, capacity, gradRegions, this.pool.control, this.pool.args);
   }
@@ -227,10 +303,11 @@ export class HostEngine implements GradientEngine<HostMinibatch> {
   step(batch: HostMinibatch, cfg: LossConfig & Pick<PpoConfig, 'maxGradNorm'>): Float64Array {
     const b = batch.actions.length;
     if (b > this.maxBatch) throw new RangeError(`A minibatch of ${b} rows exceeds the engine's ${this.maxBatch}.`);
-    const { passes, counts, numActions, obsSize } = this;
+    if (this.columns) return this.columnStep(this.columns, batch, cfg);
+    const { passes, counts, obsSize } = this;
     const threads = this.pool.threads;
     splitRows(b, threads, counts);
-    let heap = this.memory.heap();
+    const heap = this.memory.heap();
     if (this.staging) {
       for (let t = 0, row = 0; t < threads; row += counts[t], t++)
         heap.set(this.staging.subarray(row * obsSize, (row + counts[t]) * obsSize), passes[t].input / 4);
@@ -241,16 +318,31 @@ export class HostEngine implements GradientEngine<HostMinibatch> {
     }
     this.pool.setRows(counts, true);
     this.pool.run(Phase.Forward, () => passes[0].forward(counts[0], true));
+    const blocks = passes
+      .slice(0, threads)
+      .map((p, t) => ({ output: p.output, outputGradient: p.outputGradient, outputStride: p.outputStride, rows: counts[t] }));
+    const stats = this.lossGradient(batch, blocks, cfg);
+    this.pool.run(Phase.Backward, () => passes[0].backward(counts[0]));
+    this.optimizer.apply(cfg.maxGradNorm);
+    return stats;
+  }
 
+  /**
+   * The PPO loss over the minibatch's outputs, read from each block of rows in order, and its
+   * gradient written back to each block (padding rows zero). Returns LOSS_STATS.
+   */
+  private lossGradient(batch: HostMinibatch, blocks: LossBlock[], cfg: LossConfig): Float64Array {
+    const { numActions } = this;
+    const b = batch.actions.length;
     const width = this.criticWidth;
     const logits = new Float32Array(b * numActions);
     const critic = new Float32Array(b * width);
     const dLogits = new Float32Array(b * numActions);
     const dCritic = new Float32Array(b * width);
-    heap = this.memory.heap();
-    for (let t = 0, row = 0; t < threads; row += counts[t], t++) {
-      const { output, outputStride } = passes[t];
-      for (let i = 0; i < counts[t]; i++) {
+    const heap = this.memory.heap();
+    for (let t = 0, row = 0; t < blocks.length; row += blocks[t].rows, t++) {
+      const { output, outputStride, rows } = blocks[t];
+      for (let i = 0; i < rows; i++) {
         const at = output / 4 + i * outputStride;
         const r = row + i;
         for (let a = 0; a < numActions; a++) logits[r * numActions + a] = heap[at + a];
@@ -258,21 +350,27 @@ export class HostEngine implements GradientEngine<HostMinibatch> {
       }
     }
     const stats = ppoLossGradient(logits, critic, batch, cfg, dLogits, dCritic);
-    for (let t = 0, row = 0; t < threads; row += counts[t], t++) {
-      const { outputGradient, outputStride } = passes[t];
+    for (let t = 0, row = 0; t < blocks.length; row += blocks[t].rows, t++) {
+      const { outputGradient, outputStride, rows } = blocks[t];
       const dOut = outputGradient / 4;
-      heap.fill(0, dOut, dOut + pad4(counts[t]) * outputStride);
-      for (let i = 0; i < counts[t]; i++) {
+      heap.fill(0, dOut, dOut + pad4(rows) * outputStride);
+      for (let i = 0; i < rows; i++) {
         const at = dOut + i * outputStride;
         const r = row + i;
         for (let a = 0; a < numActions; a++) heap[at + a] = dLogits[r * numActions + a];
         for (let q = 0; q < width; q++) heap[at + numActions + q] = dCritic[r * width + q];
       }
     }
-    this.pool.run(Phase.Backward, () => passes[0].backward(counts[0]));
-    this.optimizer.apply(cfg.maxGradNorm);
     return stats;
   }
+}
+
+/** A block of minibatch rows whose head outputs the loss reads, and where their gradient goes. */
+interface LossBlock {
+  output: number;
+  outputGradient: number;
+  outputStride: number;
+  rows: number;
 }
 
 /** Shared between the threads; one thread needs no SharedArrayBuffer, which a page may lack. */

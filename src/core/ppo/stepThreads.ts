@@ -1,5 +1,6 @@
 import { attachSharedMemory, type HostMemory } from '../compute/adamKernel';
 import { createHostPasses } from './hostEncoder';
+import { ColumnMlp } from './columnMlp';
 import type { HostPasses } from './hostPasses';
 import type { LayerPlan } from './layerPlan';
 
@@ -28,6 +29,8 @@ export interface StepThreadInit {
   /** 1 … threads − 1; the leader is 0. */
   index: number;
   threads: number;
+  /** Row blocks per thread (hostPasses.ts, hostEncoder.ts) or the MLP's columns (columnMlp.ts). */
+  mode: 'rows' | 'columns';
   memory: WebAssembly.Memory;
   control: SharedArrayBuffer;
   /** Floats per region of the Adam kernel's memory. */
@@ -89,6 +92,20 @@ export const enum Phase {
   Reduce = 3,
   Adam = 4,
   Exit = 5,
+  /** The column split (columnMlp.ts): Σg² over each thread's columns, then Adam over them. */
+  ColumnNorm = 6,
+  ColumnAdam = 7,
+  /** Plus the hidden layer's index (columnPhase; at most 32 layers, far above the config's limit): that layer's columns forward… */
+  ColumnForward = 16,
+  /** …its columns' gradients and partial input gradients… */
+  ColumnBackward = 48,
+  /** …or the partials of layer l summed into layer l − 1's columns, then layer l − 1's backward. */
+  ColumnReduceBackward = 80,
+}
+
+/** The phase of hidden layer `layer` in a column-split step. */
+export function columnPhase(base: Phase, layer: number): Phase {
+  return (base + layer) as Phase;
 }
 
 /** Int32 slots of the control block. */
@@ -102,6 +119,8 @@ const ROWS = 16;
 const F64_BYTE = 512;
 const ARGS = 0;
 const PARTIALS = 8;
+/** Where thread 0's partial Σg² sits in the pool's args (thread t's is t after it). */
+export const PARTIALS_AT = PARTIALS;
 export const MAX_THREADS = 64;
 export const CONTROL_BYTES = F64_BYTE + (PARTIALS + MAX_THREADS) * 8;
 
@@ -183,6 +202,25 @@ export class StepThreadPool {
   }
 }
 
+/** Thread t's work in a column-split step (the leader runs its own share inline, see HostEngine). */
+function runColumnPhase(phase: Phase, t: number, columns: ColumnMlp, control: Int32Array, args: Float64Array): void {
+  const rows = control[ROWS + t];
+  if (phase === Phase.ColumnNorm) {
+    args[PARTIALS + t] = columns.sumOfSquares(t);
+  } else if (phase === Phase.ColumnAdam) {
+    const [scale, beta1, beta2, stepSize, epsilon] = args.subarray(ARGS, ARGS + 5);
+    columns.adam(t, scale, beta1, beta2, stepSize, epsilon);
+  } else if (phase >= Phase.ColumnReduceBackward) {
+    const l = phase - Phase.ColumnReduceBackward;
+    columns.reduceInto(l, rows, t);
+    columns.backward(l - 1, rows, t);
+  } else if (phase >= Phase.ColumnBackward) {
+    columns.backward(phase - Phase.ColumnBackward, rows, t);
+  } else if (phase >= Phase.ColumnForward) {
+    columns.forward(phase - Phase.ColumnForward, rows, t, control[TRAIN] === 1);
+  }
+}
+
 /** Adam's arguments as the leader writes them for the Adam phase. */
 export function writeAdamArgs(args: Float64Array, scale: number, beta1: number, beta2: number, stepSize: number, epsilon: number): void {
   args.set([scale, beta1, beta2, stepSize, epsilon], ARGS);
@@ -238,9 +276,16 @@ export function runPhase(
  */
 export function runStepThread(init: StepThreadInit, ready: () => void): void {
   const memory = attachSharedMemory(init.memory, init.capacity, init.base);
-  const passes = createHostPasses(init.plan, init.offsets, memory, init.maxRows, init.gradRegions[init.index]);
   const control = new Int32Array(init.control, 0, F64_BYTE / 4);
   const args = new Float64Array(init.control, F64_BYTE, PARTIALS + MAX_THREADS);
+  let run: (phase: Phase) => void;
+  if (init.mode === 'columns') {
+    const columns = new ColumnMlp(init.plan, init.offsets, memory, init.maxRows, init.threads, init.index);
+    run = (phase) => runColumnPhase(phase, init.index, columns, control, args);
+  } else {
+    const passes = createHostPasses(init.plan, init.offsets, memory, init.maxRows, init.gradRegions[init.index]);
+    run = (phase) => runPhase(phase, init.index, init.threads, passes, memory, init.capacity, init.gradRegions, control, args);
+  }
   // Read before saying ready: the leader may start the first phase as soon as it hears.
   let seen = Atomics.load(control, GENERATION);
   ready();
@@ -253,7 +298,7 @@ export function runStepThread(init: StepThreadInit, ready: () => void): void {
     const phase = Atomics.load(control, PHASE) as Phase;
     if (phase === Phase.Exit) return;
     try {
-      runPhase(phase, init.index, init.threads, passes, memory, init.capacity, init.gradRegions, control, args);
+      run(phase);
     } catch (error) {
       Atomics.store(control, FAILED, 1);
       console.error(error);
