@@ -5,23 +5,28 @@ import type { HostPasses } from './hostPasses';
 import type { LayerPlan } from './layerPlan';
 
 /**
- * Threads for the host gradient step: data parallelism inside each minibatch. Thread t runs the
- * forward and backward passes over its block of the minibatch's rows into its own gradient region of
- * one shared WebAssembly memory; the blocks' gradients are summed and Adam steps the shared weights,
- * each thread over its slice of the parameters. The leader (the trainer's thread) is thread 0 and
- * computes the PPO loss between the passes, so the loss, its statistics and the dropout masks are the
- * single-thread step's. Each row's arithmetic does not depend on the split (the products sum over
- * inputs in the same order), so only the order in which the blocks' gradients are added differs from
- * one thread: floating-point noise.
+ * Threads for the host gradient step and the rollout's forward passes, over one shared WebAssembly
+ * memory. The leader (the trainer's thread) is thread 0; it computes the PPO loss between the
+ * passes, so the loss, its statistics and the dropout masks are the one-thread step's. Two splits:
  *
- * Why not N rollout workers: on the default config the update is ~85 % of a run and the rollout the
- * rest, and PPO must finish one before starting the other, so workers that only collect would leave
- * the update on one core. The rollout's forward passes use the same threads (HostEngine.rolloutForward).
+ * - The MLP by columns (columnMlp.ts): each thread owns a slice of every hidden layer's units for all
+ *   rows, so weights, gradients and Adam moments never move between cores.
+ * - Attention networks, and MLPs whose hidden widths are not multiples of 4, by rows: thread t runs
+ *   the passes (hostPasses.ts, hostEncoder.ts) over its block of the minibatch into its own gradient
+ *   region; the blocks' gradients are summed and Adam steps each thread's slice of the parameters.
+ *   The encoder's step is compute-bound (~31 ms per minibatch), so moving its few weights costs little.
  *
- * Threads wait on Atomics (spinning briefly first: a step is a few milliseconds and a wake-up from
- * Atomics.wait costs tens of microseconds); the memory and the control block are shared, nothing is
- * posted per step. The environment's adapter starts them (cli/stepThreads.ts, workers/stepThreads.ts)
- * and registers itself here; core code never names worker_threads or Worker.
+ * Either way each output's arithmetic sums in the one-thread order except where partial sums from
+ * different threads are added: the same seed trains the same up to floating-point noise.
+ *
+ * Why not N rollout workers feeding one learner: on the default config the update is ~85 % of a run
+ * and PPO must finish one before starting the other, so workers that only collect would leave the
+ * update on one core.
+ *
+ * Threads wait on Atomics (spinning briefly first: a phase is tens of microseconds to milliseconds
+ * and a wake-up from Atomics.wait costs tens of microseconds); the memory and the control block are
+ * shared, nothing is posted per step. The environment's adapter starts them (cli/stepThreads.ts,
+ * workers/stepThreads.ts) and registers itself here; core code never names worker_threads or Worker.
  */
 
 /** What a step thread is started with: all structured-clonable. */
