@@ -4,6 +4,13 @@ import { LabApi, type AutosaveEvent } from './labApi';
 import { LibraryError, ModelLibrary } from '../src/library/modelLibrary';
 import { barsToCsv, generateSampleBars } from '../src/core/data/sampleData';
 import type { TrainingOverrides } from '../src/core/ppo/config';
+import { yieldToMessages } from './serviceSupport';
+
+// The real yield, observable: a test makes one yield deliver a message (Stop) as the worker would.
+vi.mock('./serviceSupport', async (importOriginal) => {
+  const real = await importOriginal<typeof import('./serviceSupport')>();
+  return { ...real, yieldToMessages: vi.fn(real.yieldToMessages) };
+});
 
 const csv = barsToCsv(generateSampleBars({ bars: 600, seed: 4 }));
 // 2 envs × 16 steps = 32 timesteps an update; checkpoints every 5 updates, so 320 steps make 2.
@@ -121,6 +128,18 @@ describe('autosave during training', () => {
     const exported = await api.library.exportModel(`saved:${saved.value.id}`);
     expect(exported.ok && exported.value.fileName).toBe('second.ppo.json');
     expect(exported.ok && JSON.parse(exported.value.text).name).toBe('second');
+  });
+});
+
+describe('messages during training', () => {
+  it("takes a Stop sent during the first update at that update's end, not at the next checkpoint", async () => {
+    const api = await labWithData();
+    // The yield after update 1 is where a queued Stop message runs.
+    vi.mocked(yieldToMessages).mockImplementationOnce(() => api.training.stop());
+    const outcome = await api.training.train(tiny, 'cpu', () => {});
+    if (!outcome.ok) throw new Error(outcome.error.message);
+    expect(outcome.value.stopReason).toBe('stopped');
+    expect(outcome.value.updates).toBe(1);
   });
 });
 

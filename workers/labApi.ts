@@ -418,7 +418,16 @@ export class TrainingService {
           onAutosave?.({ ok: false, error: { kind: 'LibraryError', message: autosave.failed(what, bundle.training.timesteps, error) } });
         }
       };
-      const outcome = await trainModel(dataset.bars, dataset.report, overrides, name, recording.events(stream), {
+      // Each update ends by letting queued messages in (pause, stop, a backtest request), as walk-forward,
+      // sweeps and portfolios do: without it the run only yielded while a checkpoint was written, every
+      // 5 updates, and the worker answered after 2–10 s.
+      const events = recording.events({
+        onProgress: stream.onProgress,
+        onEpisode: stream.onEpisode,
+        onEvaluation: stream.onEvaluation,
+        onUpdateEnd: yieldToMessages,
+      });
+      const outcome = await trainModel(dataset.bars, dataset.report, overrides, name, events, {
         onTrainer: (trainer) => {
           this.session.control = trainer.control;
           recording?.trainerBuilt(trainer.engine.grant.threads);

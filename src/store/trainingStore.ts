@@ -16,6 +16,7 @@ import {
 import type { UserError } from '../core/errors';
 import { VARIANTS, type TrainingOverrides, type Variant } from '../core/ppo/config';
 import type { EvaluationPoint, ProgressPoint } from '../core/workflow/trainingStream';
+import { appendThinned, emptyHistory, type ThinnedHistory } from '../core/workflow/thinnedHistory';
 import { useLabStore } from './labStore';
 import { requestedThreads, useConfigStore } from './configStore';
 import { onAutosave, useLibraryStore } from './libraryStore';
@@ -32,13 +33,28 @@ export interface RunState {
   /** Runs started together by "Train all three" share a group. */
   group: number;
   status: RunStatus;
-  progress: ProgressPoint[];
-  episodes: { timesteps: number[]; reward: number[]; maxDrawdown: number[] };
+  /** One point per update, thinned to a fixed size over a long run; the latest is always there. */
+  progress: ThinnedHistory<ProgressPoint>;
+  /** One point per finished episode, thinned likewise. */
+  episodes: ThinnedHistory<EpisodePoint>;
   evaluation: EvaluationPoint | null;
   best: EvaluationPoint | null;
   result: RunResult | null;
   error: UserError | null;
   verdict: VerdictState | null;
+}
+
+/** A finished episode as the reward and drawdown charts draw it. */
+export interface EpisodePoint {
+  timesteps: number;
+  reward: number;
+  /** Percent, ≤ 0. */
+  maxDrawdown: number;
+}
+
+/** The latest update of a run, or null before its first. */
+export function latestProgress(run: RunState | null | undefined): ProgressPoint | null {
+  return run?.progress.points.at(-1) ?? null;
 }
 
 export interface TrainingState {
@@ -79,16 +95,11 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
   const update = (key: string, change: (run: RunState) => Partial<RunState>) =>
     set((s) => ({ runs: s.runs.map((r) => (r.key === key ? { ...r, ...change(r) } : r)) }));
 
+  // Bounded per run (thinnedHistory.ts), so a batch costs the same at minute 1 and hour 10.
   const applyBatch = (key: string, batch: TrainingBatch) =>
     update(key, (r) => ({
-      progress: batch.progress.length ? [...r.progress, ...batch.progress] : r.progress,
-      episodes: batch.episodes.reward.length
-        ? {
-            timesteps: r.episodes.timesteps.concat(Array.from(batch.episodes.timesteps)),
-            reward: r.episodes.reward.concat(Array.from(batch.episodes.reward)),
-            maxDrawdown: r.episodes.maxDrawdown.concat(Array.from(batch.episodes.maxDrawdown)),
-          }
-        : r.episodes,
+      progress: appendThinned(r.progress, batch.progress),
+      episodes: appendThinned(r.episodes, episodePoints(batch.episodes)),
       evaluation: batch.evaluation ?? r.evaluation,
       best: batch.evaluation?.isBest ? batch.evaluation : r.best,
     }));
@@ -121,8 +132,8 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
       variant,
       group,
       status: 'running',
-      progress: [],
-      episodes: { timesteps: [], reward: [], maxDrawdown: [] },
+      progress: emptyHistory(),
+      episodes: emptyHistory(),
       evaluation: null,
       best: null,
       result: null,
@@ -328,6 +339,10 @@ export function isTrainingBusy(s: Pick<TrainingState, 'runs'>): boolean {
 function runRecorded(): void {
   void useRunsStore.getState().refresh();
   announceRunsChanged();
+}
+
+function episodePoints(episodes: TrainingBatch['episodes']): EpisodePoint[] {
+  return Array.from(episodes.reward, (reward, i) => ({ timesteps: episodes.timesteps[i], reward, maxDrawdown: episodes.maxDrawdown[i] }));
 }
 
 function currentBackend(): BackendChoice {

@@ -1,6 +1,6 @@
 import type { MetricKey } from '../../core/backtest/types';
 import { SIGNIFICANCE_THRESHOLDS } from '../../core/evaluation/skillReport';
-import type { RunState } from '../../store/trainingStore';
+import { latestProgress, type RunState } from '../../store/trainingStore';
 import { describeRunRules } from '../../core/workflow/runSettings';
 import { formatNumber, formatSteps, VARIANT_COLOURS } from '../charts/series';
 
@@ -41,7 +41,7 @@ export function CompareTable({ runs }: { runs: RunState[] }) {
         </thead>
         <tbody>
           {runs.map((r) => {
-            const last = r.progress[r.progress.length - 1];
+            const last = latestProgress(r);
             const validation = r.result?.validation ?? r.best?.metrics ?? null;
             const test = r.result?.test ?? null;
             return (

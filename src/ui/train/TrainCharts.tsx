@@ -1,5 +1,5 @@
 import { memo, useCallback, useId, useMemo, useState } from 'react';
-import type { RunState } from '../../store/trainingStore';
+import { latestProgress, type EpisodePoint, type RunState } from '../../store/trainingStore';
 import type { ProgressPoint } from '../../core/workflow/trainingStream';
 import { columns, formatSteps, smooth, VARIANT_COLOURS } from '../charts/series';
 import { CanvasLineChart, type CanvasSeries } from '../charts/CanvasLineChart';
@@ -56,8 +56,12 @@ const RewardChartView = memo(function RewardChartView({ runs }: { runs: RunState
   const series = useMemo(
     () =>
       runs.flatMap((r): CanvasSeries[] => {
-        const raw = columns(r.episodes.timesteps, r.episodes.reward);
-        const smoothed = columns(r.episodes.timesteps, smooth(r.episodes.reward, alpha));
+        // Past HISTORY_CAPACITY episodes the kept ones are every stride-th, so the smoothing spans
+        // `stride` times as many episodes there: the same trend, at a fixed cost.
+        const timesteps = r.episodes.points.map((e) => e.timesteps);
+        const reward = r.episodes.points.map((e) => e.reward);
+        const raw = columns(timesteps, reward);
+        const smoothed = columns(timesteps, smooth(reward, alpha));
         const colour = VARIANT_COLOURS[r.variant];
         return [
           { name: `${r.variant} (raw)`, colour, ...raw, opacity: 0.3, lineWidth: 1, hideInTooltip: true },
@@ -66,7 +70,7 @@ const RewardChartView = memo(function RewardChartView({ runs }: { runs: RunState
       }),
     [runs, alpha],
   );
-  const count = runs.reduce((n, r) => n + r.episodes.reward.length, 0);
+  const count = runs.reduce((n, r) => n + r.episodes.seen, 0);
   return (
     <div>
       <ChartFrame title="Episode reward (raw and smoothed) by timestep" testId="chart-reward" count={count}>
@@ -76,7 +80,7 @@ const RewardChartView = memo(function RewardChartView({ runs }: { runs: RunState
           formatX={formatSteps}
           formatY={formatReward}
           formatValue={formatRewardValue}
-          label={`Episode reward by timestep: ${count} episodes${count ? `, latest ${formatRewardValue(lastOf(runs, (r) => r.episodes.reward))}` : ''}`}
+          label={`Episode reward by timestep: ${count} episodes${count ? `, latest ${formatRewardValue(lastEpisode(runs, (e) => e.reward))}` : ''}`}
         />
       </ChartFrame>
       <RunLegend runs={runs} />
@@ -97,11 +101,11 @@ const RewardChartView = memo(function RewardChartView({ runs }: { runs: RunState
   );
 }, sameRuns('episodes'));
 
-/** The last value of the last run that has one, for the charts' screen-reader labels. */
-function lastOf(runs: RunState[], pick: (r: RunState) => ArrayLike<number>): number {
+/** A value of the last episode of the last run that has one, for the charts' screen-reader labels. */
+function lastEpisode(runs: RunState[], pick: (e: EpisodePoint) => number): number {
   for (let i = runs.length - 1; i >= 0; i--) {
-    const values = pick(runs[i]);
-    if (values.length) return values[values.length - 1];
+    const last = runs[i].episodes.points.at(-1);
+    if (last) return pick(last);
   }
   return NaN;
 }
@@ -112,11 +116,14 @@ const DrawdownChartView = memo(function DrawdownChartView({ runs }: { runs: RunS
       runs.map((r): CanvasSeries => ({
         name: r.variant,
         colour: VARIANT_COLOURS[r.variant],
-        ...columns(r.episodes.timesteps, r.episodes.maxDrawdown),
+        ...columns(
+          r.episodes.points.map((e) => e.timesteps),
+          r.episodes.points.map((e) => e.maxDrawdown),
+        ),
       })),
     [runs],
   );
-  const count = runs.reduce((n, r) => n + r.episodes.maxDrawdown.length, 0);
+  const count = runs.reduce((n, r) => n + r.episodes.seen, 0);
   return (
     <ChartFrame title="Episode max drawdown (%)" testId="chart-drawdown" count={count}>
       <CanvasLineChart
@@ -125,7 +132,7 @@ const DrawdownChartView = memo(function DrawdownChartView({ runs }: { runs: RunS
         formatX={formatSteps}
         formatY={formatPercentAxis}
         formatValue={formatPercentValue}
-        label={`Episode max drawdown by timestep: ${count} episodes${count ? `, latest ${formatPercentValue(lastOf(runs, (r) => r.episodes.maxDrawdown))}` : ''}`}
+        label={`Episode max drawdown by timestep: ${count} episodes${count ? `, latest ${formatPercentValue(lastEpisode(runs, (e) => e.maxDrawdown))}` : ''}`}
       />
     </ChartFrame>
   );
@@ -143,7 +150,7 @@ const DIAGNOSTICS: { key: keyof ProgressPoint; title: string }[] = [
 /** One diagnostics chart at a time, chosen by tab. */
 const DiagnosticsChartsView = memo(function DiagnosticsChartsView({ runs }: { runs: RunState[] }) {
   const [metric, setMetric] = useState<keyof ProgressPoint>('policyLoss');
-  const latest = runs[runs.length - 1]?.progress.at(-1);
+  const latest = latestProgress(runs.at(-1));
   return (
     <div className="diagnostics" data-testid="chart-diagnostics">
       <div role="tablist" aria-label="Training diagnostics" className="tabs">
@@ -175,14 +182,14 @@ function DiagnosticChart({ runs, metric, title }: { runs: RunState[]; metric: ke
     () =>
       runs.map((r): CanvasSeries => {
         const all = columns(
-          r.progress.map((p) => p.timesteps),
-          r.progress.map((p) => Number(p[metric])),
+          r.progress.points.map((p) => p.timesteps),
+          r.progress.points.map((p) => Number(p[metric])),
         );
         return { name: r.variant, colour: VARIANT_COLOURS[r.variant], ...all, dots: all.xs.length < 30 };
       }),
     [runs, metric],
   );
-  const count = runs.reduce((n, r) => n + r.progress.length, 0);
+  const count = runs.reduce((n, r) => n + r.progress.seen, 0);
   return (
     <figure className="chart-card" data-testid={`chart-${metric}`} data-points={count}>
       <figcaption>{title}</figcaption>
@@ -192,7 +199,7 @@ function DiagnosticChart({ runs, metric, title }: { runs: RunState[]; metric: ke
         formatX={formatSteps}
         formatY={formatDiagnostic}
         formatValue={formatDiagnosticValue}
-        label={`${title} by timestep: ${count} updates${count ? `, latest ${formatDiagnosticValue(Number(runs.at(-1)?.progress.at(-1)?.[metric]))}` : ''}`}
+        label={`${title} by timestep: ${count} updates${count ? `, latest ${formatDiagnosticValue(Number(latestProgress(runs.at(-1))?.[metric]))}` : ''}`}
       />
     </figure>
   );

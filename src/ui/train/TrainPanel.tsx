@@ -1,7 +1,7 @@
 import { useId, useMemo } from 'react';
 import { effectiveConfig, useConfigStore } from '../../store/configStore';
 import { useLabStore } from '../../store/labStore';
-import { useTrainingStore, type RunState } from '../../store/trainingStore';
+import { latestProgress, useTrainingStore, type RunState } from '../../store/trainingStore';
 import { useLabBusy } from '../../store/busy';
 import { NumberInput } from '../config/ConfigPanel';
 import { MetricsTable } from '../MetricsTable';
@@ -19,7 +19,7 @@ export function TrainPanel() {
   const groupRuns = useMemo(() => runs.filter((r) => r.group === group), [runs, group]);
   const active = runs.find((r) => r.status === 'running' || r.status === 'paused') ?? null;
   const latest = active ?? groupRuns[groupRuns.length - 1] ?? null;
-  const progress = latest?.progress[latest.progress.length - 1] ?? null;
+  const progress = latestProgress(latest);
   const { walkForward: walkForwardBusy, portfolio: portfolioBusy, sweep: sweepBusy } = useLabBusy();
   const canStart =
     active === null && !walkForwardBusy && !portfolioBusy && !sweepBusy && valid !== null && dataset !== null && dataset.splits !== null;
@@ -133,7 +133,7 @@ export function TrainPanel() {
 }
 
 function ProgressBar({ run }: { run: RunState | null }) {
-  const p = run?.progress[run.progress.length - 1] ?? null;
+  const p = latestProgress(run);
   const timesteps = run?.result?.timesteps ?? p?.timesteps ?? 0;
   const total = p?.totalTimesteps ?? run?.result?.config.stop.totalTimesteps ?? 0;
   const fraction = total > 0 ? Math.min(1, timesteps / total) : 0;
