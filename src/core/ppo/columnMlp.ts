@@ -306,20 +306,22 @@ export class ColumnMlp {
 
   /** Adam over thread t's columns (and, for the leader, the head's parameters). */
   adam(t: number, scale: number, beta1: number, beta2: number, stepSize: number, epsilon: number): void {
-    const step = (floatAt: number, n: number) => {
-      const at = (r: 0 | 1 | 2 | 3) => this.memory.regionOffset(r) + floatAt * 4;
-      adamRange(this.memory, at(0), at(1), at(2), at(3), n, scale, beta1, beta2, stepSize, epsilon);
-    };
+    const w = this.memory.regionOffset(0);
+    const regionBytes = this.memory.regionOffset(1) - w;
+    const step = this.memory.kernels.adam;
+    const [c1, c2] = [1 - beta1, 1 - beta2];
     for (const layer of this.hidden) {
       const [lo, hi] = layer.cols[t];
       if (hi <= lo) continue;
-      for (let r = 0; r < layer.k; r++) step(layer.kernel + r * layer.n + lo, hi - lo);
-      step(layer.bias + lo, hi - lo);
+      for (let r = 0, at = w + (layer.kernel + lo) * 4; r < layer.k; r++, at += layer.n * 4)
+        step(at, at + regionBytes, at + 2 * regionBytes, at + 3 * regionBytes, hi - lo, scale, beta1, c1, beta2, c2, stepSize, epsilon);
+      const at = w + (layer.bias + lo) * 4;
+      step(at, at + regionBytes, at + 2 * regionBytes, at + 3 * regionBytes, hi - lo, scale, beta1, c1, beta2, c2, stepSize, epsilon);
     }
     if (t !== 0) return;
     for (const part of this.head.parts) {
-      step(part.kernel, this.head.k * part.cols);
-      step(part.bias, part.cols);
+      adamRange(this.memory, part.kernel, this.head.k * part.cols, scale, beta1, beta2, stepSize, epsilon);
+      adamRange(this.memory, part.bias, part.cols, scale, beta1, beta2, stepSize, epsilon);
     }
   }
 
@@ -386,13 +388,10 @@ function sumsqScalar(heap: Float32Array, at: number, n: number): number {
   return sum;
 }
 
-/** Adam over n floats from byte offsets: the SIMD kernel over whole lanes, the rest (n mod 4) in JavaScript. */
+/** Adam over n floats from float `at` of each region: the SIMD kernel over whole lanes, the rest (n mod 4) in JavaScript. */
 function adamRange(
   memory: HostMemory,
-  w: number,
-  m: number,
-  v: number,
-  g: number,
+  at: number,
   n: number,
   scale: number,
   beta1: number,
@@ -400,6 +399,7 @@ function adamRange(
   stepSize: number,
   epsilon: number,
 ): void {
+  const [w, m, v, g] = ([0, 1, 2, 3] as const).map((r) => memory.regionOffset(r) + at * 4);
   const lanes = n - (n % 4);
   if (lanes > 0) memory.kernels.adam(w, m, v, g, lanes, scale, beta1, 1 - beta1, beta2, 1 - beta2, stepSize, epsilon);
   if (lanes === n) return;

@@ -12,8 +12,8 @@ import { ppoLossGradient, type LossConfig } from './loss';
 import type { ActorCritic, TrunkDropout } from './network';
 import {
   CONTROL_BYTES,
+  columnBackward,
   columnPhase,
-  PARTIALS_AT,
   Phase,
   runPhase,
   spawnStepThread,
@@ -132,12 +132,9 @@ export class HostEngine implements GradientEngine<HostMinibatch> {
       ? this.weights.kernel
       : useColumns
         ? {
+            // Each thread left its columns' Σg² with its first layer's backward pass (columnBackward).
             sumOfSquares: () => {
-              const columns = this.columns as ColumnMlp;
-              this.pool.run(Phase.ColumnNorm, () => {
-                this.pool.args[PARTIALS_AT] = columns.sumOfSquares(0) + columns.headSumOfSquares();
-              });
-              let sum = 0;
+              let sum = (this.columns as ColumnMlp).headSumOfSquares();
               for (let t = 0; t < threads; t++) sum += this.pool.partial(t);
               return sum;
             },
@@ -280,11 +277,12 @@ export class HostEngine implements GradientEngine<HostMinibatch> {
     const stats = this.lossGradient(batch, [block], cfg);
     columns.headBackward(b);
     const top = columns.hiddenCount - 1;
-    this.pool.run(columnPhase(Phase.ColumnBackward, top), () => columns.backward(top, b, 0));
+    const args = this.pool.args;
+    this.pool.run(columnPhase(Phase.ColumnBackward, top), () => columnBackward(columns, top, b, 0, args));
     for (let l = top; l >= 1; l--) {
       this.pool.run(columnPhase(Phase.ColumnReduceBackward, l), () => {
         columns.reduceInto(l, b, 0);
-        columns.backward(l - 1, b, 0);
+        columnBackward(columns, l - 1, b, 0, args);
       });
     }
     this.optimizer.apply(cfg.maxGradNorm);

@@ -97,8 +97,7 @@ export const enum Phase {
   Reduce = 3,
   Adam = 4,
   Exit = 5,
-  /** The column split (columnMlp.ts): Σg² over each thread's columns, then Adam over them. */
-  ColumnNorm = 6,
+  /** The column split (columnMlp.ts): Adam over each thread's columns. */
   ColumnAdam = 7,
   /** Plus the hidden layer's index (columnPhase; at most 32 layers, far above the config's limit): that layer's columns forward… */
   ColumnForward = 16,
@@ -124,8 +123,6 @@ const ROWS = 16;
 const F64_BYTE = 512;
 const ARGS = 0;
 const PARTIALS = 8;
-/** Where thread 0's partial Σg² sits in the pool's args (thread t's is t after it). */
-export const PARTIALS_AT = PARTIALS;
 export const MAX_THREADS = 64;
 export const CONTROL_BYTES = F64_BYTE + (PARTIALS + MAX_THREADS) * 8;
 
@@ -210,20 +207,27 @@ export class StepThreadPool {
 /** Thread t's work in a column-split step (the leader runs its own share inline, see HostEngine). */
 function runColumnPhase(phase: Phase, t: number, columns: ColumnMlp, control: Int32Array, args: Float64Array): void {
   const rows = control[ROWS + t];
-  if (phase === Phase.ColumnNorm) {
-    args[PARTIALS + t] = columns.sumOfSquares(t);
-  } else if (phase === Phase.ColumnAdam) {
+  if (phase === Phase.ColumnAdam) {
     const [scale, beta1, beta2, stepSize, epsilon] = args.subarray(ARGS, ARGS + 5);
     columns.adam(t, scale, beta1, beta2, stepSize, epsilon);
   } else if (phase >= Phase.ColumnReduceBackward) {
     const l = phase - Phase.ColumnReduceBackward;
     columns.reduceInto(l, rows, t);
-    columns.backward(l - 1, rows, t);
+    columnBackward(columns, l - 1, rows, t, args);
   } else if (phase >= Phase.ColumnBackward) {
-    columns.backward(phase - Phase.ColumnBackward, rows, t);
+    columnBackward(columns, phase - Phase.ColumnBackward, rows, t, args);
   } else if (phase >= Phase.ColumnForward) {
     columns.forward(phase - Phase.ColumnForward, rows, t, control[TRAIN] === 1);
   }
+}
+
+/**
+ * Layer l's backward on thread t's columns; after the first layer's, the thread's gradients are
+ * complete, so it leaves their Σg² for the clip at once: no phase of its own.
+ */
+export function columnBackward(columns: ColumnMlp, l: number, rows: number, t: number, args: Float64Array): void {
+  columns.backward(l, rows, t);
+  if (l === 0) args[PARTIALS + t] = columns.sumOfSquares(t);
 }
 
 /** Adam's arguments as the leader writes them for the Adam phase. */
