@@ -42,7 +42,9 @@ const api = {
     const ppo: Record<string, PpoFigures> = {};
     for (const variant of options.variants) ppo[variant] = await ppoThroughput(variant, options.updates);
     const threads = navigator.hardwareConcurrency;
-    const scaling = options.full ? await threadRuns(ppo, options.variants, options.updates, threads) : {};
+    const { scaling, rounds: scalingRounds } = options.full
+      ? await threadRuns(ppo, options.variants, options.updates, threads)
+      : { scaling: {}, rounds: {} };
     if (options.full) {
       ppo[LARGE_MINIBATCH] = await ppoThroughput('standard', options.updates, { ppo: { minibatchSize: 256 } });
       for (const networkCase of ['quantile', 'dropout'] as const) {
@@ -58,6 +60,7 @@ const api = {
       adapter: info.adapter,
       threads,
       scaling,
+      scalingRounds,
       matmulGflops,
       ppo,
     };

@@ -143,7 +143,9 @@ function table(
       const scale = r.scaling?.[variant];
       if (!p) return '—';
       const note = p.threads < n ? `, ran on ${p.threads}: ${p.threadsNote}` : '';
-      return `${ppo(p)}, **×${f(scale, 2)}** over 1 thread${note}`;
+      const one = r.ppo?.[threadsLabel(variant, 1)];
+      const rounds = (r.scalingRounds?.[variant] ?? []).map((x) => f(x, 2)).join(' / ');
+      return `${ppo(p)}, **×${f(scale, 2)}** over 1 thread (${f(one?.endToEndStepsPerSecond, 0)} in the same round; rounds ${rounds})${note}`;
     };
     return `| ${label} | ${n} | | ${cell('standard')} | ${cell('enhanced-maskable')} | |`;
   };
