@@ -137,7 +137,7 @@ function table(
   // The same variants on every logical core, and the scaling over the one-thread row just above.
   const threadRow = (label: string, r: Partial<BenchResult>) => {
     const n = r.threads ?? 1;
-    if (n < 2 || !r.ppo) return null;
+    if (n < 2 || !r.ppo || Object.keys(r.scaling ?? {}).length === 0) return null;
     const cell = (variant: 'standard' | 'enhanced-maskable') => {
       const p = r.ppo?.[threadsLabel(variant, n)];
       const scale = r.scaling?.[variant];
