@@ -27,7 +27,8 @@ import {
 /**
  * The gradient engine of the host backends (wasm, cpu) without tfjs: forward pass, PPO loss gradient
  * (loss.ts), backward pass and Adam, all over one WebAssembly memory the engine owns, on one thread
- * or split across step threads (stepThreads.ts).
+ * or split across step threads (stepThreads.ts): the MLP by columns (columnMlp.ts), attention
+ * networks and odd widths by rows. The trainer's rollouts use its forward pass too (evaluate).
  *
  * Through tfjs a minibatch step is dozens of kernels, and XNNPACK repacks every weight matrix each
  * time (its packing is cached per tensor, and each step makes new tensors; docs/PERFORMANCE.md).
@@ -39,7 +40,7 @@ import {
  */
 export class HostEngine implements GradientEngine<HostMinibatch> {
   readonly kind: 'wasm-mlp' | 'wasm-attention';
-  /** The rollout's forward passes run through tfjs: the MLP's as tfjs has it, the encoder's batched products in the SIMD kernel. */
+  /** Products for tfjs forward passes of this network outside training (backtests, predictions); rollouts use evaluate(). */
   readonly layers: LayerOps;
   readonly ownsWeights = true;
   readonly optimizer: HostAdam;
