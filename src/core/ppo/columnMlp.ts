@@ -269,13 +269,16 @@ export class ColumnMlp {
     const rowsPad = pad4(rows);
     const heap = this.memory.heap();
     const dz = below.dz / 4;
-    const sources = layer.cols.map(([a, b], s) => (b > a ? layer.partials[s] / 4 : -1)).filter((p) => p >= 0);
+    const n = below.n;
+    // Rows lo…hi of every partial are one contiguous block: summed into the first thread's in SIMD
+    // (each thread sums its own rows of it), then transposed into dz's columns.
+    const sources = layer.cols.flatMap(([a, b], s) => (b > a ? [layer.partials[s]] : []));
+    const into = sources[0] + lo * rowsPad * 4;
+    for (let s = 1; s < sources.length; s++) this.memory.kernels.addInto(into, sources[s] + lo * rowsPad * 4, (hi - lo) * rowsPad);
+    const sum = into / 4 - lo * rowsPad;
     for (let j = lo; j < hi; j++) {
-      for (let i = 0; i < rowsPad; i++) {
-        let sum = 0;
-        for (const p of sources) sum += heap[p + j * rowsPad + i];
-        heap[dz + i * below.n + j] = sum;
-      }
+      const from = sum + j * rowsPad;
+      for (let i = 0, at = dz + j; i < rowsPad; i++, at += n) heap[at] = heap[from + i];
     }
     this.activationGradient(below, lo, hi, rowsPad);
   }
