@@ -1,6 +1,6 @@
 import type { HostMemory } from '../compute/adamKernel';
 import { transposeInto } from '../compute/matMulKernel';
-import { pad4, tanh } from './hostPasses';
+import { copyPaddedKernel, pad4, tanh } from './hostPasses';
 import type { LayerPlan } from './layerPlan';
 import type { TrunkDropout } from './network';
 
@@ -155,17 +155,10 @@ export class ColumnMlp {
     const rowsPad = pad4(rows);
     const heap = this.memory.heap();
     const weights = heap.subarray(this.weightsAt / 4);
-    let col = 0;
-    for (const part of head.parts) {
-      for (let r = 0; r < head.k; r++) {
-        const from = part.kernel + r * part.cols;
-        heap.set(weights.subarray(from, from + part.cols), head.w / 4 + r * head.outPad + col);
-      }
-      col += part.cols;
-    }
+    copyPaddedKernel(head.parts, head.k, heap, weights, head.w / 4, head.outPad);
     const x = this.hidden[this.hiddenCount - 1]?.h ?? this.input;
     this.memory.kernels.gemm(x, head.w, head.h, rowsPad, head.k, head.outPad, head.k * 4, 4, head.outPad * 4, head.outPad * 4, 0);
-    col = 0;
+    let col = 0;
     for (const part of head.parts) {
       for (let j = 0; j < part.cols; j++) {
         const bias = weights[part.bias + j];

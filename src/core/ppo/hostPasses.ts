@@ -199,15 +199,7 @@ export class HostMlpPasses implements HostPasses {
   }
 
   private copyPaddedKernel(layer: Layer, heap: Float32Array, weights: Float32Array): void {
-    const w = layer.w / 4;
-    let col = 0;
-    for (const part of layer.parts) {
-      for (let r = 0; r < layer.rows; r++) {
-        const from = part.kernel + r * part.cols;
-        heap.set(weights.subarray(from, from + part.cols), w + r * layer.outPad + col);
-      }
-      col += part.cols;
-    }
+    copyPaddedKernel(layer.parts, layer.rows, heap, weights, layer.w / 4, layer.outPad);
   }
 
   /** h ← act(h + bias) for hidden layers, h + bias for the head, over the first `rows` rows. */
@@ -279,6 +271,28 @@ export class HostMlpPasses implements HostPasses {
       }
       col += part.cols;
     }
+  }
+}
+
+/**
+ * The parts' kernels ([rows × part.cols] each, in the weights region) side by side as one padded
+ * [rows × stride] matrix at `at` (floats): the heads as one output layer.
+ */
+export function copyPaddedKernel(
+  parts: readonly { kernel: number; cols: number }[],
+  rows: number,
+  heap: Float32Array,
+  weights: Float32Array,
+  at: number,
+  stride: number,
+): void {
+  let col = 0;
+  for (const part of parts) {
+    for (let r = 0; r < rows; r++) {
+      const from = part.kernel + r * part.cols;
+      heap.set(weights.subarray(from, from + part.cols), at + r * stride + col);
+    }
+    col += part.cols;
   }
 }
 
