@@ -58,7 +58,8 @@ export const SHARED_MAXIMUM_PAGES = 32_768;
  * same module over (ppo/stepThreads.ts); null where SIMD is missing, as threads need it.
  */
 export function createAdamKernel(size: number, preferSimd = true, shared = false): AdamKernel {
-  const capacity = Math.ceil(size / 4) * 4;
+  // Shared, each region starts on a 64-byte cache line, as the threads' columns do (columnMlp.ts).
+  const capacity = shared ? Math.ceil(size / 16) * 16 : Math.ceil(size / 4) * 4;
   const simd = preferSimd || shared ? instantiateSimd(capacity, shared) : null;
   if (simd) return simd;
   const buffer = new ArrayBuffer(capacity * 16);

@@ -138,6 +138,80 @@ describe.each(['cpu', 'wasm'] as const)('Adam on the %s backend', (backend) => {
   });
 });
 
+describe('HostWeights kept in column blocks', () => {
+  // A [3 × 8] kernel whose columns 0–3 and 4–7 are two threads' blocks, and a bias kept as it is.
+  const layout = new Map([
+    [
+      0,
+      {
+        rows: 3,
+        cols: 8,
+        blocks: [
+          [0, 4],
+          [4, 8],
+        ] as [number, number][],
+      },
+    ],
+  ]);
+  const kernel = Array.from({ length: 24 }, (_, i) => i + 1);
+
+  it('stores each block row after row, and reads and assigns the variables in their own order', async () => {
+    await useNodeBackend('cpu', () => {});
+    const vars = [tf.variable(tf.tensor(kernel, [3, 8])), tf.variable(tf.tensor([0.5, -0.5], [2]))];
+    const weights = new HostWeights(vars, { simd: true, copyOnStore: true, shared: true }, layout);
+    weights.load();
+    const at = weights.offsets[0];
+    // Worked by hand: block 0 is rows (1 2 3 4), (9 10 11 12), (17 18 19 20), then block 1 from 5.
+    expect(Array.from(weights.kernel.weights.subarray(at, at + 24))).toEqual([
+      1, 2, 3, 4, 9, 10, 11, 12, 17, 18, 19, 20, 5, 6, 7, 8, 13, 14, 15, 16, 21, 22, 23, 24,
+    ]);
+    // Shared regions start every variable on a 64-byte line.
+    expect(weights.offsets[1] % 16).toBe(0);
+    expect(Array.from(weights.read(weights.kernel.weights, 0))).toEqual(kernel);
+    vars[0].assign(tf.zeros([3, 8]));
+    weights.store();
+    expect(Array.from(vars[0].dataSync())).toEqual(kernel);
+    expect(Array.from(vars[1].dataSync())).toEqual([0.5, -0.5]);
+    vars.forEach((v) => v.dispose());
+  });
+
+  it('steps Adam, saves and restores its moments, and changes layout without changing a value', async () => {
+    const grads = [
+      tf.tensor(
+        kernel.map((g) => Math.sin(g)),
+        [3, 8],
+      ),
+      tf.tensor([0.1, -0.2]),
+    ];
+    const trained = async (blocks: typeof layout | undefined) => {
+      const vars = [tf.variable(tf.tensor(kernel, [3, 8])), tf.variable(tf.tensor([0.5, -0.5], [2]))];
+      const weights = new HostWeights(vars, { simd: true, copyOnStore: true, shared: true }, blocks);
+      const adam = new HostAdam(weights, 0.01);
+      weights.load();
+      for (let i = 0; i < 3; i++) {
+        weights.setGradients(grads);
+        adam.apply(1);
+      }
+      weights.store();
+      return { vars, weights, adam, state: await adam.state() };
+    };
+    const plain = await trained(undefined);
+    const blocked = await trained(layout);
+    // Adam is element-wise: the layout moves elements, never changes them.
+    expect(Array.from(blocked.vars[0].dataSync())).toEqual(Array.from(plain.vars[0].dataSync()));
+    expect(Array.from(blocked.state.m[0])).toEqual(Array.from(plain.state.m[0]));
+    expect(Array.from(blocked.state.v[0])).toEqual(Array.from(plain.state.v[0]));
+    blocked.adam.restore(plain.state);
+    expect(Array.from((await blocked.adam.state()).v[0])).toEqual(Array.from(plain.state.v[0]));
+    blocked.weights.useLayout(new Map());
+    const at = blocked.weights.offsets[0];
+    expect(Array.from(blocked.weights.kernel.m.subarray(at, at + 24))).toEqual(Array.from(plain.state.m[0]));
+    expect(Array.from(blocked.weights.read(blocked.weights.kernel.weights, 0))).toEqual(Array.from(plain.vars[0].dataSync()));
+    for (const run of [plain, blocked]) run.vars.forEach((v) => v.dispose());
+    grads.forEach((g) => g.dispose());
+  });
+});
+
 describe('network gradients', () => {
   it('match tfjs autodiff of the same layers, with no gradient needed for the observations', async () => {
     await useNodeBackend('cpu', () => {});

@@ -105,6 +105,8 @@ export class DeviceAdam implements Optimizer {
   }
 }
 
+const CACHE_LINE_FLOATS = 16;
+
 /** How a host engine keeps its weights; chosen with the engine (engine.ts). */
 export interface HostStorage {
   /** The WebAssembly SIMD kernel, or the same step in JavaScript where SIMD is missing. */
@@ -116,9 +118,26 @@ export interface HostStorage {
 }
 
 /**
+ * A [rows × cols] variable kept in blocks of columns: block [lo, hi) holds those columns row after
+ * row, from float rows · lo of the variable's place. Step threads that own columns (columnMlp.ts)
+ * then read and write one contiguous range each; interleaved in every row, the two cores' hardware
+ * prefetchers fetched each other's lines and Adam on two threads ran slower than on one.
+ */
+export interface ColumnBlocks {
+  rows: number;
+  cols: number;
+  blocks: readonly (readonly [number, number])[];
+}
+
+/** Variable index → its column blocks; variables not in it are kept as they are. */
+export type WeightLayout = ReadonlyMap<number, ColumnBlocks>;
+
+/**
  * The network's variables mirrored in flat WebAssembly regions (compute/adamKernel.ts: weights,
  * moments, gradients), owned by a host gradient engine. Gradient steps write the gradient region and
- * step the weights region; the variables are assigned only by store().
+ * step the weights region; the variables are assigned only by store(). Adam is element-wise, so the
+ * layout of a variable's elements (WeightLayout) is the passes' business alone: every copy in or out
+ * goes through write() and read().
  */
 export class HostWeights {
   readonly kernel: AdamKernel;
@@ -126,52 +145,92 @@ export class HostWeights {
   readonly offsets: readonly number[];
   readonly sizes: readonly number[];
   private readonly loaded: (object | null)[];
+  private layout: WeightLayout;
 
   constructor(
     private readonly variables: tf.Variable[],
     private readonly storage: HostStorage,
+    layout: WeightLayout = new Map(),
   ) {
     const offsets: number[] = [];
+    // Shared between threads, every variable starts on a 64-byte cache line (the gaps stay zero):
+    // threads writing neighbouring columns then never write the same line.
+    const align = storage.shared ? CACHE_LINE_FLOATS : 1;
     let total = 0;
     for (const x of variables) {
+      total = Math.ceil(total / align) * align;
       offsets.push(total);
       total += x.size;
     }
     this.offsets = offsets;
     this.sizes = variables.map((x) => x.size);
     this.loaded = variables.map(() => null);
+    this.layout = layout;
     this.kernel = createAdamKernel(total, storage.simd, storage.shared ?? false);
+  }
+
+  /** Rearranges the weights and moments already in the regions into `next` (an engine falling back to passes that read rows). */
+  useLayout(next: WeightLayout): void {
+    const { kernel } = this;
+    const regions = [kernel.weights, kernel.m, kernel.v];
+    const values = regions.map((flat) => this.sizes.map((_, i) => this.read(flat, i)));
+    this.layout = next;
+    regions.forEach((flat, r) => values[r].forEach((value, i) => this.write(flat, i, value)));
   }
 
   /** Copies into the weights region every variable assigned by something else since the last load or store. */
   load(): void {
     const weights = this.kernel.weights;
     this.variables.forEach((variable, i) => {
-      if (this.loaded[i] !== variable.dataId) weights.set(variable.dataSync() as Float32Array, this.offsets[i]);
+      if (this.loaded[i] !== variable.dataId) this.write(weights, i, variable.dataSync() as Float32Array);
       this.loaded[i] = variable.dataId;
     });
   }
 
   /** Writes gradients given as tensors (in `variables` order) into the gradient region. */
   setGradients(grads: tf.Tensor[]): void {
-    const region = this.kernel.grads;
-    grads.forEach((g, i) => region.set(g.dataSync() as Float32Array, this.offsets[i]));
+    grads.forEach((g, i) => this.write(this.kernel.grads, i, g.dataSync() as Float32Array));
   }
 
   /** Assigns every variable from the weights region. */
   store(): void {
     const copy = this.storage.copyOnStore;
     this.variables.forEach((variable, i) => {
-      const weights = this.region(this.kernel.weights, i);
-      const next = tf.tensor(copy ? weights.slice() : weights, variable.shape);
+      const weights = this.read(this.kernel.weights, i);
+      const next = tf.tensor(copy && weights.buffer === this.kernel.weights.buffer ? weights.slice() : weights, variable.shape);
       variable.assign(next);
       next.dispose();
       this.loaded[i] = variable.dataId;
     });
   }
 
-  region(flat: Float32Array, i: number): Float32Array {
-    return flat.subarray(this.offsets[i], this.offsets[i] + this.sizes[i]);
+  /** Variable i's elements in a region, in the variable's order: a view of the region unless the variable is kept in blocks. */
+  read(flat: Float32Array, i: number): Float32Array {
+    const at = this.offsets[i];
+    const blocks = this.layout.get(i);
+    if (!blocks) return flat.subarray(at, at + this.sizes[i]);
+    const out = new Float32Array(this.sizes[i]);
+    const { rows, cols } = blocks;
+    for (const [lo, hi] of blocks.blocks) {
+      const own = hi - lo;
+      for (let r = 0, from = at + rows * lo; r < rows; r++, from += own) out.set(flat.subarray(from, from + own), r * cols + lo);
+    }
+    return out;
+  }
+
+  /** Writes variable i's elements, given in the variable's order, into a region. */
+  write(flat: Float32Array, i: number, values: Float32Array): void {
+    const at = this.offsets[i];
+    const blocks = this.layout.get(i);
+    if (!blocks) {
+      flat.set(values, at);
+      return;
+    }
+    const { rows, cols } = blocks;
+    for (const [lo, hi] of blocks.blocks) {
+      const own = hi - lo;
+      for (let r = 0, to = at + rows * lo; r < rows; r++, to += own) flat.set(values.subarray(r * cols + lo, r * cols + hi), to);
+    }
   }
 }
 
@@ -204,17 +263,17 @@ export class HostAdam implements Optimizer {
 
   async state(): Promise<AdamState> {
     const { kernel, sizes } = this.weights;
-    const copies = (flat: Float32Array) => sizes.map((_, i) => this.weights.region(flat, i).slice());
+    const copies = (flat: Float32Array) => sizes.map((_, i) => this.weights.read(flat, i).slice());
     return { step: this.step, m: copies(kernel.m), v: copies(kernel.v) };
   }
 
   restore(state: AdamState): void {
-    const { kernel, sizes, offsets } = this.weights;
+    const { kernel, sizes } = this.weights;
     checkState(state, sizes);
     this.step = state.step;
     sizes.forEach((_, i) => {
-      kernel.m.set(state.m[i], offsets[i]);
-      kernel.v.set(state.v[i], offsets[i]);
+      this.weights.write(kernel.m, i, state.m[i]);
+      this.weights.write(kernel.v, i, state.v[i]);
     });
   }
 

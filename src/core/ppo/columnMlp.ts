@@ -1,4 +1,5 @@
 import type { HostMemory } from '../compute/adamKernel';
+import type { WeightLayout } from './adam';
 import { transposeInto } from '../compute/matMulKernel';
 import { copyPaddedKernel, pad4, tanh } from './hostPasses';
 import type { LayerPlan } from './layerPlan';
@@ -18,6 +19,9 @@ import type { TrunkDropout } from './network';
  * The head (a few logits and the critic's outputs) is the leader's alone, as is the loss. Every
  * product sums over its inner dimension in the same order as the one-thread step's, except the input
  * gradients, which add the threads' partial sums: floating-point noise, as with the row split.
+ *
+ * Each hidden kernel is kept as one block of columns per thread (columnLayout), so a thread's
+ * weights, gradients and moments are each one contiguous range.
  *
  * Every thread builds this from the same plan over the same shared memory and gets the same offsets;
  * `index` says which columns are its own. Offsets are bytes, counts floats.
@@ -129,8 +133,8 @@ export class ColumnMlp {
     const rowsPad = pad4(rows);
     const heap = this.memory.heap();
     const x = l === 0 ? this.input : this.hidden[l - 1].h;
-    const w = this.weightsAt + layer.kernel * 4;
-    this.memory.kernels.gemm(x, w + lo * 4, layer.h + lo * 4, rowsPad, layer.k, hi - lo, layer.k * 4, 4, layer.n * 4, layer.n * 4, 0);
+    const w = this.weightsAt + block(layer, lo) * 4;
+    this.memory.kernels.gemm(x, w, layer.h + lo * 4, rowsPad, layer.k, hi - lo, layer.k * 4, 4, (hi - lo) * 4, layer.n * 4, 0);
     const weights = this.weightsAt / 4;
     const h = layer.h / 4;
     for (let j = lo; j < hi; j++) {
@@ -212,17 +216,14 @@ export class ColumnMlp {
     const heap = this.memory.heap();
     const g = this.memory.kernels;
     const x = l === 0 ? this.input : this.hidden[l - 1].h;
-    const gw = this.gradsAt + layer.kernel * 4 + lo * 4;
+    const gw = this.gradsAt + block(layer, lo) * 4;
     // dW[:, own] = xᵀ · dz[:, own]; rows of dW in blocks of 4, the last partial block through scratch.
     const full = layer.k - (layer.k % 4);
-    if (full > 0) g.gemm(x, layer.dz + lo * 4, gw, full, rowsPad, own, 4, layer.k * 4, layer.n * 4, layer.n * 4, 0);
+    if (full > 0) g.gemm(x, layer.dz + lo * 4, gw, full, rowsPad, own, 4, layer.k * 4, layer.n * 4, own * 4, 0);
     if (full < layer.k) {
       const edge = this.edge + t * 4 * this.maxOwn * 4;
       g.gemm(x + full * 4, layer.dz + lo * 4, edge, 4, rowsPad, own, 4, layer.k * 4, layer.n * 4, own * 4, 0);
-      for (let r = full; r < layer.k; r++) {
-        const from = edge / 4 + (r - full) * own;
-        heap.copyWithin(gw / 4 + r * layer.n, from, from + own);
-      }
+      heap.copyWithin(gw / 4 + full * own, edge / 4, edge / 4 + (layer.k - full) * own);
     }
     const grads = this.gradsAt / 4;
     const dz = layer.dz / 4;
@@ -238,19 +239,7 @@ export class ColumnMlp {
       const from = dz + i * layer.n + lo;
       for (let j = 0; j < own; j++) heap[dzT / 4 + j * rowsPad + i] = heap[from + j];
     }
-    g.gemm(
-      this.weightsAt + layer.kernel * 4 + lo * 4,
-      dzT,
-      layer.partials[t],
-      layer.k,
-      own,
-      rowsPad,
-      layer.n * 4,
-      4,
-      rowsPad * 4,
-      rowsPad * 4,
-      0,
-    );
+    g.gemm(this.weightsAt + block(layer, lo) * 4, dzT, layer.partials[t], layer.k, own, rowsPad, own * 4, 4, rowsPad * 4, rowsPad * 4, 0);
   }
 
   /** Thread t's columns of layer l − 1: ∂L/∂z = (Σ threads' partials)ᵀ ⊙ act′. */
@@ -283,7 +272,7 @@ export class ColumnMlp {
     for (const layer of this.hidden) {
       const [lo, hi] = layer.cols[t];
       if (hi <= lo) continue;
-      for (let r = 0; r < layer.k; r++) sum += g.sumsq(this.gradsAt + (layer.kernel + r * layer.n + lo) * 4, hi - lo);
+      sum += g.sumsq(this.gradsAt + block(layer, lo) * 4, layer.k * (hi - lo));
       sum += sumsqScalar(this.memory.heap(), this.gradsAt / 4 + layer.bias + lo, hi - lo);
     }
     return sum;
@@ -309,9 +298,22 @@ export class ColumnMlp {
     for (const layer of this.hidden) {
       const [lo, hi] = layer.cols[t];
       if (hi <= lo) continue;
-      for (let r = 0, at = w + (layer.kernel + lo) * 4; r < layer.k; r++, at += layer.n * 4)
-        step(at, at + regionBytes, at + 2 * regionBytes, at + 3 * regionBytes, hi - lo, scale, beta1, c1, beta2, c2, stepSize, epsilon);
-      const at = w + (layer.bias + lo) * 4;
+      let at = w + block(layer, lo) * 4;
+      step(
+        at,
+        at + regionBytes,
+        at + 2 * regionBytes,
+        at + 3 * regionBytes,
+        layer.k * (hi - lo),
+        scale,
+        beta1,
+        c1,
+        beta2,
+        c2,
+        stepSize,
+        epsilon,
+      );
+      at = w + (layer.bias + lo) * 4;
       step(at, at + regionBytes, at + 2 * regionBytes, at + 3 * regionBytes, hi - lo, scale, beta1, c1, beta2, c2, stepSize, epsilon);
     }
     if (t !== 0) return;
@@ -369,6 +371,16 @@ interface Head {
   h: number;
   dz: number;
   dw: number;
+}
+
+/** Where the block holding columns [lo, …) of a hidden layer's kernel starts, in floats (columnLayout). */
+function block(layer: Hidden, lo: number): number {
+  return layer.kernel + layer.k * lo;
+}
+
+/** How the column split keeps the hidden kernels: one block of columns per thread (adam.ts ColumnBlocks). */
+export function columnLayout(plan: LayerPlan, threads: number): WeightLayout {
+  return new Map(plan.trunk.map((d) => [d.kernel, { rows: d.inputs, cols: d.units, blocks: columnsOf(threads, d.units) }]));
 }
 
 /** Each thread's columns of an n-wide layer: slices of 16 (a 64-byte cache line) where n allows, else of 4. */

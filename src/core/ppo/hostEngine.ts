@@ -5,7 +5,7 @@ import type { RolloutBuffer } from './buffer';
 import type { PpoConfig } from './config';
 import type { EngineRollout, GradientEngine } from './engine';
 import { createHostPasses } from './hostEncoder';
-import { ColumnMlp } from './columnMlp';
+import { ColumnMlp, columnLayout } from './columnMlp';
 import { pad4, type HostPasses } from './hostPasses';
 import { hostMinibatch, type HostMinibatch } from './minibatch';
 import { ppoLossGradient, type LossConfig } from './loss';
@@ -78,7 +78,12 @@ export class HostEngine implements GradientEngine<HostMinibatch> {
     const { plan, spec } = network;
     const threads = grant.threads;
     this.grant = grant;
-    this.weights = new HostWeights(network.variables, { ...storage, shared: threads > 1 });
+    const useColumns = threads > 1 && ColumnMlp.fits(plan);
+    this.weights = new HostWeights(
+      network.variables,
+      { ...storage, shared: threads > 1 },
+      useColumns ? columnLayout(plan, threads) : undefined,
+    );
     const memory = this.weights.kernel.host;
     if (!memory) throw new RangeError('The WebAssembly engine needs WebAssembly SIMD.');
     this.memory = memory;
@@ -91,7 +96,6 @@ export class HostEngine implements GradientEngine<HostMinibatch> {
 
     const offsets = this.weights.offsets;
     const capacity = this.weights.kernel.capacity;
-    const useColumns = threads > 1 && ColumnMlp.fits(plan);
     const rowsPerThread = useColumns ? maxBatch : Math.ceil(maxBatch / threads / 4) * 4;
     const gradRegions = [memory.regionOffset(3)];
     const bases = [memory.reserve(0)];
@@ -165,6 +169,7 @@ export class HostEngine implements GradientEngine<HostMinibatch> {
         this.pool = new StepThreadPool(1, controlBlock(1), []);
         this.columns = null;
         this.staging = null;
+        this.weights.useLayout(new Map());
         this.passes.splice(0, this.passes.length, createHostPasses(plan, offsets, memory, maxBatch, memory.regionOffset(3)));
         this.optimizer.useKernel(this.weights.kernel);
         this.grant = {

@@ -106,6 +106,23 @@ describe('training on step threads', () => {
     two.losses.forEach((x, i) => expect(x).toBeCloseTo(one.losses[i], 4));
   });
 
+  it('falls back to one thread, saying why, when its threads cannot start', async () => {
+    // The column split kept the kernels in per-thread blocks; the fallback must put them back in rows.
+    registerStepThreadSpawner(() => ({ ready: Promise.reject(new Error('no threads here')), terminate() {} }));
+    try {
+      const one = await lossesWith(1, {});
+      const fallen = await lossesWith(2, {});
+      expect(fallen.summary.threads).toEqual({
+        requested: 2,
+        threads: 1,
+        reason: 'the training threads could not start (no threads here)',
+      });
+      fallen.losses.forEach((x, i) => expect(x).toBeCloseTo(one.losses[i], 4));
+    } finally {
+      await useNodeBackend('wasm', () => {});
+    }
+  });
+
   it('leaves no tensors behind and stops its threads', async () => {
     const before = tf.memory().numTensors;
     await lossesWith(2, {});
