@@ -16,7 +16,7 @@ import {
 import type { UserError } from '../core/errors';
 import { VARIANTS, type TrainingOverrides, type Variant } from '../core/ppo/config';
 import type { EvaluationPoint, ProgressPoint } from '../core/workflow/trainingStream';
-import { appendThinned, emptyHistory, type ThinnedHistory } from '../core/workflow/thinnedHistory';
+import { ThinnedColumns } from '../core/workflow/thinnedHistory';
 import { useLabStore } from './labStore';
 import { requestedThreads, useConfigStore } from './configStore';
 import { onAutosave, useLibraryStore } from './libraryStore';
@@ -33,10 +33,12 @@ export interface RunState {
   /** Runs started together by "Train all three" share a group. */
   group: number;
   status: RunStatus;
-  /** One point per update, thinned to a fixed size over a long run; the latest is always there. */
-  progress: ThinnedHistory<ProgressPoint>;
-  /** One point per finished episode, thinned likewise. */
-  episodes: ThinnedHistory<EpisodePoint>;
+  /** What the charts draw of each update, thinned to a fixed size over a long run; the latest is always there. */
+  progress: ThinnedColumns<ProgressField>;
+  /** The latest update in full, or null before the first. */
+  lastProgress: ProgressPoint | null;
+  /** One row per finished episode, thinned likewise. */
+  episodes: ThinnedColumns<EpisodeField>;
   evaluation: EvaluationPoint | null;
   best: EvaluationPoint | null;
   result: RunResult | null;
@@ -44,17 +46,25 @@ export interface RunState {
   verdict: VerdictState | null;
 }
 
-/** A finished episode as the reward and drawdown charts draw it. */
-export interface EpisodePoint {
-  timesteps: number;
-  reward: number;
-  /** Percent, ≤ 0. */
-  maxDrawdown: number;
-}
+/** What the training charts draw of each update. */
+export const PROGRESS_FIELDS = [
+  'timesteps',
+  'policyLoss',
+  'valueLoss',
+  'entropy',
+  'approxKl',
+  'clipFraction',
+  'explainedVariance',
+] as const;
+export type ProgressField = (typeof PROGRESS_FIELDS)[number];
+
+/** A finished episode as the reward and drawdown charts draw it: drawdown in percent, ≤ 0. */
+export const EPISODE_FIELDS = ['timesteps', 'reward', 'maxDrawdown'] as const;
+export type EpisodeField = (typeof EPISODE_FIELDS)[number];
 
 /** The latest update of a run, or null before its first. */
 export function latestProgress(run: RunState | null | undefined): ProgressPoint | null {
-  return run?.progress.points.at(-1) ?? null;
+  return run?.lastProgress ?? null;
 }
 
 export interface TrainingState {
@@ -98,8 +108,9 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
   // Bounded per run (thinnedHistory.ts), so a batch costs the same at minute 1 and hour 10.
   const applyBatch = (key: string, batch: TrainingBatch) =>
     update(key, (r) => ({
-      progress: appendThinned(r.progress, batch.progress),
-      episodes: appendThinned(r.episodes, episodePoints(batch.episodes)),
+      progress: r.progress.append(batch.progress.length, (field, i) => batch.progress[i][field]),
+      lastProgress: batch.progress.at(-1) ?? r.lastProgress,
+      episodes: r.episodes.append(batch.episodes.reward.length, (field, i) => batch.episodes[field][i]),
       evaluation: batch.evaluation ?? r.evaluation,
       best: batch.evaluation?.isBest ? batch.evaluation : r.best,
     }));
@@ -132,8 +143,9 @@ export const useTrainingStore = create<TrainingState>((set, get) => {
       variant,
       group,
       status: 'running',
-      progress: emptyHistory(),
-      episodes: emptyHistory(),
+      progress: ThinnedColumns.empty(PROGRESS_FIELDS),
+      lastProgress: null,
+      episodes: ThinnedColumns.empty(EPISODE_FIELDS),
       evaluation: null,
       best: null,
       result: null,
@@ -339,10 +351,6 @@ export function isTrainingBusy(s: Pick<TrainingState, 'runs'>): boolean {
 function runRecorded(): void {
   void useRunsStore.getState().refresh();
   announceRunsChanged();
-}
-
-function episodePoints(episodes: TrainingBatch['episodes']): EpisodePoint[] {
-  return Array.from(episodes.reward, (reward, i) => ({ timesteps: episodes.timesteps[i], reward, maxDrawdown: episodes.maxDrawdown[i] }));
 }
 
 function currentBackend(): BackendChoice {

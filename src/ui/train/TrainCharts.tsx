@@ -1,5 +1,5 @@
 import { memo, useCallback, useId, useMemo, useState } from 'react';
-import { latestProgress, type EpisodePoint, type RunState } from '../../store/trainingStore';
+import { latestProgress, type EpisodeField, type ProgressField, type RunState } from '../../store/trainingStore';
 import type { ProgressPoint } from '../../core/workflow/trainingStream';
 import { columns, formatSteps, smooth, VARIANT_COLOURS } from '../charts/series';
 import { CanvasLineChart, type CanvasSeries } from '../charts/CanvasLineChart';
@@ -58,8 +58,8 @@ const RewardChartView = memo(function RewardChartView({ runs }: { runs: RunState
       runs.flatMap((r): CanvasSeries[] => {
         // Past HISTORY_CAPACITY episodes the kept ones are every stride-th, so the smoothing spans
         // `stride` times as many episodes there: the same trend, at a fixed cost.
-        const timesteps = r.episodes.points.map((e) => e.timesteps);
-        const reward = r.episodes.points.map((e) => e.reward);
+        const timesteps = r.episodes.column('timesteps');
+        const reward = r.episodes.column('reward');
         const raw = columns(timesteps, reward);
         const smoothed = columns(timesteps, smooth(reward, alpha));
         const colour = VARIANT_COLOURS[r.variant];
@@ -80,7 +80,7 @@ const RewardChartView = memo(function RewardChartView({ runs }: { runs: RunState
           formatX={formatSteps}
           formatY={formatReward}
           formatValue={formatRewardValue}
-          label={`Episode reward by timestep: ${count} episodes${count ? `, latest ${formatRewardValue(lastEpisode(runs, (e) => e.reward))}` : ''}`}
+          label={`Episode reward by timestep: ${count} episodes${count ? `, latest ${formatRewardValue(lastEpisode(runs, 'reward'))}` : ''}`}
         />
       </ChartFrame>
       <RunLegend runs={runs} />
@@ -101,12 +101,9 @@ const RewardChartView = memo(function RewardChartView({ runs }: { runs: RunState
   );
 }, sameRuns('episodes'));
 
-/** A value of the last episode of the last run that has one, for the charts' screen-reader labels. */
-function lastEpisode(runs: RunState[], pick: (e: EpisodePoint) => number): number {
-  for (let i = runs.length - 1; i >= 0; i--) {
-    const last = runs[i].episodes.points.at(-1);
-    if (last) return pick(last);
-  }
+/** A field of the last episode of the last run that has one, for the charts' screen-reader labels. */
+function lastEpisode(runs: RunState[], field: EpisodeField): number {
+  for (let i = runs.length - 1; i >= 0; i--) if (runs[i].episodes.length > 0) return runs[i].episodes.latest(field);
   return NaN;
 }
 
@@ -116,10 +113,7 @@ const DrawdownChartView = memo(function DrawdownChartView({ runs }: { runs: RunS
       runs.map((r): CanvasSeries => ({
         name: r.variant,
         colour: VARIANT_COLOURS[r.variant],
-        ...columns(
-          r.episodes.points.map((e) => e.timesteps),
-          r.episodes.points.map((e) => e.maxDrawdown),
-        ),
+        ...columns(r.episodes.column('timesteps'), r.episodes.column('maxDrawdown')),
       })),
     [runs],
   );
@@ -132,13 +126,13 @@ const DrawdownChartView = memo(function DrawdownChartView({ runs }: { runs: RunS
         formatX={formatSteps}
         formatY={formatPercentAxis}
         formatValue={formatPercentValue}
-        label={`Episode max drawdown by timestep: ${count} episodes${count ? `, latest ${formatPercentValue(lastEpisode(runs, (e) => e.maxDrawdown))}` : ''}`}
+        label={`Episode max drawdown by timestep: ${count} episodes${count ? `, latest ${formatPercentValue(lastEpisode(runs, 'maxDrawdown'))}` : ''}`}
       />
     </ChartFrame>
   );
 }, sameRuns('episodes'));
 
-const DIAGNOSTICS: { key: keyof ProgressPoint; title: string }[] = [
+const DIAGNOSTICS: { key: ProgressField & keyof ProgressPoint; title: string }[] = [
   { key: 'policyLoss', title: 'Policy loss' },
   { key: 'valueLoss', title: 'Value loss' },
   { key: 'entropy', title: 'Entropy' },
@@ -149,7 +143,7 @@ const DIAGNOSTICS: { key: keyof ProgressPoint; title: string }[] = [
 
 /** One diagnostics chart at a time, chosen by tab. */
 const DiagnosticsChartsView = memo(function DiagnosticsChartsView({ runs }: { runs: RunState[] }) {
-  const [metric, setMetric] = useState<keyof ProgressPoint>('policyLoss');
+  const [metric, setMetric] = useState<ProgressField>('policyLoss');
   const latest = latestProgress(runs.at(-1));
   return (
     <div className="diagnostics" data-testid="chart-diagnostics">
@@ -177,14 +171,11 @@ const DiagnosticsChartsView = memo(function DiagnosticsChartsView({ runs }: { ru
 const formatDiagnostic = (v: number) => String(Number(v.toPrecision(2)));
 const formatDiagnosticValue = (v: number) => v.toPrecision(4);
 
-function DiagnosticChart({ runs, metric, title }: { runs: RunState[]; metric: keyof ProgressPoint; title: string }) {
+function DiagnosticChart({ runs, metric, title }: { runs: RunState[]; metric: ProgressField; title: string }) {
   const series = useMemo(
     () =>
       runs.map((r): CanvasSeries => {
-        const all = columns(
-          r.progress.points.map((p) => p.timesteps),
-          r.progress.points.map((p) => Number(p[metric])),
-        );
+        const all = columns(r.progress.column('timesteps'), r.progress.column(metric));
         return { name: r.variant, colour: VARIANT_COLOURS[r.variant], ...all, dots: all.xs.length < 30 };
       }),
     [runs, metric],
