@@ -277,14 +277,16 @@ export function threadsLabel(variant: Variant, threads: number): string {
  * Each variant again on `threads` step threads, and the scaling: its end-to-end env steps/s over a
  * one-thread run of the same variant. This machine's speed drifts by tens of percent within a minute
  * (shared hosts), so the two are measured back to back in `rounds` rounds and the median round's
- * ratio is the figure; every round's ratio is kept.
+ * ratio is the figure; every round's ratio is kept. Five rounds, not three: a Chromium run once had
+ * one round of three at ×0.71 between two at ×1.62 and ×1.90, and the median of three fell to the
+ * lower of the two real ones.
  */
 export async function threadRuns(
   ppo: Record<string, PpoFigures>,
   variants: Variant[],
   updates: number,
   threads: number,
-  rounds = 3,
+  rounds = 5,
 ): Promise<{ scaling: Partial<Record<Variant, number>>; rounds: Partial<Record<Variant, number[]>> }> {
   const scaling: Partial<Record<Variant, number>> = {};
   const perRound: Partial<Record<Variant, number[]>> = {};
