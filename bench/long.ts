@@ -172,7 +172,7 @@ function report(cli: ReturnType<typeof cliVerdict>, app: ReturnType<typeof appVe
   const list = (pick: (s: AppSample) => number | null, digits: number) =>
     a.samples.map((s) => (pick(s) === null ? '—' : pick(s)!.toFixed(digits))).join(' ');
   lines.push(`  worker JS heap after GC (MB): ${list((s) => s.workerHeapMB, 1)}`);
-  lines.push(`  page JS heap after GC (MB): ${list((s) => s.pageHeapMB, 1)}`);
+  lines.push(`  page JS heap after GC, with the unattributed shared part (MB): ${list((s) => s.pageHeapMB, 1)}`);
   lines.push(`  tensors: ${list((s) => s.numTensors, 0)}`);
   lines.push(`  ${describeWarmup(app.warmup, `${WARMUP_FRACTION * 100} % of the window`)}`);
   lines.push(`  worker JS heap: ${describeTrend(app.trends.workerHeap, 'MB')}`);
