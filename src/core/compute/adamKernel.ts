@@ -53,13 +53,16 @@ export interface HostMemory {
 /** Pages a shared kernel memory may grow to: 2 GiB, far above any network the config limits allow at the default minibatch. */
 export const SHARED_MAXIMUM_PAGES = 32_768;
 
+/** Floats per 64-byte cache line: what threads sharing the memory align their ranges to. */
+export const CACHE_LINE_FLOATS = 16;
+
 /**
  * With `shared`, the regions live in a shared WebAssembly memory that step threads instantiate the
  * same module over (ppo/stepThreads.ts); null where SIMD is missing, as threads need it.
  */
 export function createAdamKernel(size: number, preferSimd = true, shared = false): AdamKernel {
   // Shared, each region starts on a 64-byte cache line, as the threads' columns do (columnMlp.ts).
-  const capacity = shared ? Math.ceil(size / 16) * 16 : Math.ceil(size / 4) * 4;
+  const capacity = shared ? Math.ceil(size / CACHE_LINE_FLOATS) * CACHE_LINE_FLOATS : Math.ceil(size / 4) * 4;
   const simd = preferSimd || shared ? instantiateSimd(capacity, shared) : null;
   if (simd) return simd;
   const buffer = new ArrayBuffer(capacity * 16);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { createAdamKernel, type AdamKernel } from '../compute/adamKernel';
+import { CACHE_LINE_FLOATS, createAdamKernel, type AdamKernel } from '../compute/adamKernel';
 
 /** Adam's moments and step count, as plain arrays in the variables' order: what a model file keeps. */
 export interface AdamState {
@@ -104,8 +104,6 @@ export class DeviceAdam implements Optimizer {
     for (const t of [...this.m, ...this.v]) t.dispose();
   }
 }
-
-const CACHE_LINE_FLOATS = 16;
 
 /** How a host engine keeps its weights; chosen with the engine (engine.ts). */
 export interface HostStorage {

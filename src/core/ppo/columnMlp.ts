@@ -1,4 +1,4 @@
-import type { HostMemory } from '../compute/adamKernel';
+import { CACHE_LINE_FLOATS, type HostMemory } from '../compute/adamKernel';
 import type { WeightLayout } from './adam';
 import { transposeInto } from '../compute/matMulKernel';
 import { copyPaddedKernel, pad4, tanh } from './hostPasses';
@@ -291,30 +291,11 @@ export class ColumnMlp {
 
   /** Adam over thread t's columns (and, for the leader, the head's parameters). */
   adam(t: number, scale: number, beta1: number, beta2: number, stepSize: number, epsilon: number): void {
-    const w = this.memory.regionOffset(0);
-    const regionBytes = this.memory.regionOffset(1) - w;
-    const step = this.memory.kernels.adam;
-    const [c1, c2] = [1 - beta1, 1 - beta2];
     for (const layer of this.hidden) {
       const [lo, hi] = layer.cols[t];
       if (hi <= lo) continue;
-      let at = w + block(layer, lo) * 4;
-      step(
-        at,
-        at + regionBytes,
-        at + 2 * regionBytes,
-        at + 3 * regionBytes,
-        layer.k * (hi - lo),
-        scale,
-        beta1,
-        c1,
-        beta2,
-        c2,
-        stepSize,
-        epsilon,
-      );
-      at = w + (layer.bias + lo) * 4;
-      step(at, at + regionBytes, at + 2 * regionBytes, at + 3 * regionBytes, hi - lo, scale, beta1, c1, beta2, c2, stepSize, epsilon);
+      adamRange(this.memory, block(layer, lo), layer.k * (hi - lo), scale, beta1, beta2, stepSize, epsilon);
+      adamRange(this.memory, layer.bias + lo, hi - lo, scale, beta1, beta2, stepSize, epsilon);
     }
     if (t !== 0) return;
     for (const part of this.head.parts) {
@@ -385,7 +366,7 @@ export function columnLayout(plan: LayerPlan, threads: number): WeightLayout {
 
 /** Each thread's columns of an n-wide layer: slices of 16 (a 64-byte cache line) where n allows, else of 4. */
 export function columnsOf(threads: number, n: number): [number, number][] {
-  const unit = n % 16 === 0 ? 16 : 4;
+  const unit = n % CACHE_LINE_FLOATS === 0 ? CACHE_LINE_FLOATS : 4;
   const per = Math.ceil(n / threads / unit) * unit;
   return Array.from({ length: threads }, (_, t) => [Math.min(n, t * per), Math.min(n, (t + 1) * per)] as [number, number]);
 }

@@ -1,6 +1,5 @@
 import { memo, useCallback, useId, useMemo, useState } from 'react';
 import { latestProgress, type EpisodeField, type ProgressField, type RunState } from '../../store/trainingStore';
-import type { ProgressPoint } from '../../core/workflow/trainingStream';
 import { columns, formatSteps, smooth, VARIANT_COLOURS } from '../charts/series';
 import { CanvasLineChart, type CanvasSeries } from '../charts/CanvasLineChart';
 import { formatTime } from '../format';
@@ -132,7 +131,7 @@ const DrawdownChartView = memo(function DrawdownChartView({ runs }: { runs: RunS
   );
 }, sameRuns('episodes'));
 
-const DIAGNOSTICS: { key: ProgressField & keyof ProgressPoint; title: string }[] = [
+const DIAGNOSTICS: { key: ProgressField; title: string }[] = [
   { key: 'policyLoss', title: 'Policy loss' },
   { key: 'valueLoss', title: 'Value loss' },
   { key: 'entropy', title: 'Entropy' },
